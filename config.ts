@@ -1,0 +1,75 @@
+// Every default Party Pool uses, in one place. No secrets live here: the passkey and the
+// root password come from the environment, a file, or a hidden prompt at run time.
+// Each value can be overridden by a PARTY_POOL_* environment variable or a CLI flag
+// (see src/common/settings.ts and the README's configuration table).
+import packageJson from './package.json' with { type: 'json' };
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+
+export const config = {
+  /** The one source of truth for the version is package.json. */
+  version: packageJson.version,
+  /** Wire protocol versions this build speaks, newest last. */
+  protocolVersions: [1],
+
+  host: '0.0.0.0',
+  port: 12345,
+  serverName: 'Party Pool',
+
+  limits: {
+    maxClients: 25,
+    maxSessionsPerAddress: 5,
+    maxFrameBytes: 64 * KIB,
+    maxTextLength: 2000,
+    maxRequestLength: 500,
+    maxCommandArgsLength: 4000,
+    maxInvalidFrames: 5,
+    maxUnsentBytes: 1 * MIB,
+    authTimeoutMs: 10_000,
+    tlsHandshakeTimeoutMs: 10_000,
+    heartbeatIntervalMs: 15_000,
+    heartbeatTimeoutMs: 45_000,
+  },
+
+  passkey: {
+    minLength: 8,
+    rootMinLength: 10,
+  },
+
+  kdf: {
+    /** PBKDF2-HMAC-SHA256; OWASP's 2023 floor for this hash. */
+    iterations: 600_000,
+    /** A client refuses a server that asks for fewer (downgrade) or far more (a CPU trap). */
+    minIterations: 600_000,
+    maxIterations: 10_000_000,
+    saltBytes: 16,
+  },
+
+  requests: {
+    fileName: 'client_requests.txt',
+    maxFileBytes: 1 * MIB,
+    keepRotated: 3,
+  },
+
+  log: {
+    maxFileBytes: 5 * MIB,
+    maxFiles: 3,
+  },
+
+  network: {
+    /** Where the status panel asks for this machine's public IPv4; empty turns the look-up off. */
+    publicIpUrl: 'https://api.ipify.org',
+    publicIpTimeoutMs: 2500,
+  },
+
+  client: {
+    reconnectInitialDelayMs: 500,
+    reconnectMaxDelayMs: 30_000,
+    connectTimeoutMs: 10_000,
+    /** How long line mode waits for the server to acknowledge what it sent before giving up. */
+    drainTimeoutMs: 15_000,
+  },
+} as const;
+
+export type Config = typeof config;

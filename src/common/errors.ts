@@ -1,0 +1,98 @@
+// One registry of error codes. The code is part of the wire contract and of the CLI's exit
+// status; the message is for people and may change. Tests assert on codes, never text.
+
+/** Process exit statuses (the CLI contract in the README). */
+export const ExitCode = {
+  ok: 0,
+  runtime: 1,
+  usage: 2,
+  authRefused: 3,
+  cannotConnect: 4,
+  cancelled: 130,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+interface ErrorSpec {
+  readonly message: string;
+  /** After this error the server closes the connection. */
+  readonly fatal: boolean;
+  readonly exit: ExitCodeValue;
+}
+
+function spec(message: string, fatal: boolean, exit: ExitCodeValue = ExitCode.runtime): ErrorSpec {
+  return { message, fatal, exit };
+}
+
+export const ErrorCodes = {
+  // Framing and parsing (wire).
+  FRAME_TOO_LARGE: spec('The frame is larger than the server accepts.', true),
+  FRAME_EMPTY: spec('An empty frame is not allowed.', true),
+  BAD_ENCODING: spec('The frame is not valid UTF-8.', false),
+  BAD_JSON: spec('The frame is not valid JSON.', false),
+  BAD_MESSAGE: spec('The message does not match the protocol.', false),
+  TOO_MANY_ERRORS: spec('Too many invalid messages; disconnecting.', true),
+  UNEXPECTED_MESSAGE: spec('That message is not allowed at this point.', false),
+  PROTOCOL_VERSION: spec('The client and server share no protocol version.', true, ExitCode.cannotConnect),
+
+  // Authentication and admission.
+  AUTH_FAILED: spec('Wrong passkey.', true, ExitCode.authRefused),
+  ROOT_AUTH_FAILED: spec('Wrong root password.', true, ExitCode.authRefused),
+  AUTH_TIMEOUT: spec('Authentication took too long.', true, ExitCode.authRefused),
+  SERVER_FULL: spec('The server is full.', true, ExitCode.authRefused),
+  TOO_MANY_FROM_ADDRESS: spec('Too many sessions from your address.', true, ExitCode.authRefused),
+  NAME_INVALID: spec('Names are 1-24 characters: letters, digits, "_", "-" and ".".', false, ExitCode.authRefused),
+  NAME_RESERVED: spec('That name is reserved.', false, ExitCode.authRefused),
+  NAME_TAKEN: spec('That name is already in use.', false, ExitCode.authRefused),
+  SERVER_SHUTTING_DOWN: spec('The server is shutting down.', true, ExitCode.authRefused),
+
+  // Chat and commands.
+  UNKNOWN_COMMAND: spec('Unknown command. Type /help for the list.', false),
+  MISSING_ARGUMENT: spec('That command needs an argument.', false),
+  TOO_MANY_ARGUMENTS: spec('That command takes no arguments.', false),
+  TEXT_EMPTY: spec('The text is empty.', false),
+  TEXT_TOO_LONG: spec('The text is too long.', false),
+  TEXT_INVALID: spec('The text contains control characters.', false),
+  NOT_PERMITTED: spec('You are not allowed to do that.', false),
+  STORAGE_FAILED: spec('The server could not store that; nothing was saved.', false),
+  SLOW_READER: spec('You were disconnected because you stopped reading.', true),
+  HEARTBEAT_TIMEOUT: spec('The connection went silent.', true),
+  INTERNAL: spec('The server hit an internal error.', true),
+
+  // Client-side and CLI.
+  USAGE: spec('Invalid command line.', false, ExitCode.usage),
+  CANCELLED: spec('Cancelled.', false, ExitCode.cancelled),
+  CONNECT_FAILED: spec('Cannot connect to the server.', false, ExitCode.cannotConnect),
+  IDENTITY_MISMATCH: spec('The server identity does not match the pinned fingerprint.', false, ExitCode.cannotConnect),
+  NO_SERVER_INFO: spec('No local server found.', false, ExitCode.cannotConnect),
+  SECRET_MISSING: spec('A required secret was not given.', false, ExitCode.usage),
+  SECRET_TOO_SHORT: spec('The secret is too short.', false, ExitCode.usage),
+  SECRET_MISMATCH: spec('The passkey does not match the one this server was set up with.', false, ExitCode.usage),
+  CONFIG_INVALID: spec('A setting is invalid.', false, ExitCode.usage),
+  DATA_DIR_UNUSABLE: spec('The data or log directory cannot be used.', false),
+  CONNECTION_LOST: spec('The connection to the server was lost.', false, ExitCode.cannotConnect),
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(ErrorCodes, value);
+}
+
+/** An error with a stable code; `message` is a complete sentence fit for a person. */
+export class PartyPoolError extends Error {
+  override readonly name = 'PartyPoolError';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? ErrorCodes[code].message, options);
+    this.code = code;
+  }
+
+  get exitCode(): ExitCodeValue {
+    return ErrorCodes[this.code].exit;
+  }
+
+  get fatal(): boolean {
+    return ErrorCodes[this.code].fatal;
+  }
+}

@@ -1,0 +1,84 @@
+// Server settings resolved in one place: CLI flag, then PARTY_POOL_* environment variable,
+// then the default in config.ts. Every bad value is a usage error naming its source.
+import { config } from '../../config.js';
+import { PartyPoolError } from './errors.js';
+import { defaultDataDir, defaultLogDir } from './paths.js';
+
+export interface ServerSettings {
+  host: string;
+  port: number;
+  dataDir: string;
+  logDir: string;
+  maxClients: number;
+  maxSessionsPerAddress: number;
+  maxFrameBytes: number;
+  maxUnsentBytes: number;
+  authTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  kdfIterations: number;
+  publicIpUrl: string;
+}
+
+type Kind = 'string' | 'int';
+
+interface SettingSpec {
+  readonly key: keyof ServerSettings;
+  readonly flag?: string;
+  readonly kind: Kind;
+  readonly min?: number;
+  readonly max?: number;
+  readonly fallback: () => string | number;
+}
+
+/** The table of server settings; the README's configuration section mirrors it. */
+export const serverSettingSpecs: readonly SettingSpec[] = [
+  { key: 'host', flag: 'host', kind: 'string', fallback: () => config.host },
+  { key: 'port', flag: 'port', kind: 'int', min: 0, max: 65535, fallback: () => config.port },
+  { key: 'dataDir', flag: 'data-dir', kind: 'string', fallback: defaultDataDir },
+  { key: 'logDir', flag: 'log-dir', kind: 'string', fallback: defaultLogDir },
+  { key: 'maxClients', flag: 'max-clients', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.limits.maxClients },
+  { key: 'maxSessionsPerAddress', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.limits.maxSessionsPerAddress },
+  { key: 'maxFrameBytes', kind: 'int', min: 1024, max: 16 * 1024 * 1024, fallback: () => config.limits.maxFrameBytes },
+  { key: 'maxUnsentBytes', kind: 'int', min: 64 * 1024, max: 1024 * 1024 * 1024, fallback: () => config.limits.maxUnsentBytes },
+  { key: 'authTimeoutMs', kind: 'int', min: 100, max: 600_000, fallback: () => config.limits.authTimeoutMs },
+  { key: 'heartbeatIntervalMs', kind: 'int', min: 100, max: 3_600_000, fallback: () => config.limits.heartbeatIntervalMs },
+  { key: 'heartbeatTimeoutMs', kind: 'int', min: 200, max: 7_200_000, fallback: () => config.limits.heartbeatTimeoutMs },
+  { key: 'kdfIterations', kind: 'int', min: config.kdf.minIterations, max: config.kdf.maxIterations, fallback: () => config.kdf.iterations },
+  { key: 'publicIpUrl', kind: 'string', fallback: () => config.network.publicIpUrl },
+];
+
+/** `maxClients` -> `PARTY_POOL_MAX_CLIENTS`. */
+export function envNameFor(key: string): string {
+  return 'PARTY_POOL_' + key.replace(/[A-Z]/g, (letter) => '_' + letter).toUpperCase();
+}
+
+function parseValue(spec: SettingSpec, raw: string, source: string): string | number {
+  if (spec.kind === 'string') return raw;
+  if (!/^\d+$/.test(raw.trim())) {
+    throw new PartyPoolError('CONFIG_INVALID', `${source} must be a whole number, not "${raw}".`);
+  }
+  const value = Number(raw.trim());
+  if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
+    throw new PartyPoolError('CONFIG_INVALID', `${source} must be between ${spec.min} and ${spec.max}; got ${value}.`);
+  }
+  return value;
+}
+
+/** Resolve every server setting from flags, then environment, then defaults. */
+export function resolveServerSettings(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): ServerSettings {
+  const out: Record<string, string | number> = {};
+  for (const spec of serverSettingSpecs) {
+    const envName = envNameFor(spec.key);
+    const fromFlag = spec.flag ? flags[spec.flag] : undefined;
+    const fromEnv = env[envName];
+    if (fromFlag !== undefined) out[spec.key] = parseValue(spec, fromFlag, `--${spec.flag}`);
+    else if (fromEnv !== undefined && (spec.kind === 'string' || fromEnv !== '')) out[spec.key] = parseValue(spec, fromEnv, envName);
+    else out[spec.key] = spec.fallback();
+  }
+  const settings = out as unknown as ServerSettings;
+  if (settings.heartbeatTimeoutMs <= settings.heartbeatIntervalMs) {
+    throw new PartyPoolError('CONFIG_INVALID', 'The heartbeat timeout must be longer than the heartbeat interval.');
+  }
+  return settings;
+}

@@ -1,0 +1,86 @@
+// Every message on the wire, as zod schemas and the discriminated unions inferred from them.
+// Bytes from the network stay `unknown` until parseClientMessage/parseServerMessage accept them.
+import { z } from 'zod';
+
+const requestId = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+const shortText = z.string().max(256);
+const base64 = z.string().max(256).regex(/^[A-Za-z0-9+/=_-]*$/);
+const time = z.string().max(40);
+
+// Client -> server.
+export const helloSchema = z.object({ type: z.literal('hello'), versions: z.array(z.int().min(1).max(1000)).min(1).max(16), client: shortText });
+export const authSchema = z.object({
+  type: z.literal('auth'),
+  name: z.string().max(64),
+  role: z.enum(['user', 'root']),
+  proof: base64,
+  rootProof: base64.optional(),
+});
+export const saySchema = z.object({ type: z.literal('say'), id: requestId, text: z.string().max(20_000) });
+export const commandSchema = z.object({ type: z.literal('command'), id: requestId, name: z.string().min(1).max(32), args: z.string().max(20_000) });
+const pingSchema = z.object({ type: z.literal('ping') });
+const pongSchema = z.object({ type: z.literal('pong') });
+const clientByeSchema = z.object({ type: z.literal('bye') });
+
+export const clientMessageSchema = z.discriminatedUnion('type', [helloSchema, authSchema, saySchema, commandSchema, pingSchema, pongSchema, clientByeSchema]);
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+export type AuthMessage = z.infer<typeof authSchema>;
+
+// Server -> client.
+const kdfSchema = z.object({ algorithm: z.literal('pbkdf2-sha256'), salt: base64, iterations: z.int().min(1).max(100_000_000) });
+export const challengeSchema = z.object({
+  type: z.literal('challenge'),
+  protocol: z.int(),
+  server: z.object({ name: shortText, version: shortText }),
+  nonce: base64,
+  kdf: kdfSchema,
+  rootKdf: kdfSchema,
+});
+const welcomeSchema = z.object({ type: z.literal('welcome'), name: shortText, role: z.enum(['user', 'root']), address: shortText, online: z.int().min(0), time });
+const errorSchema = z.object({ type: z.literal('error'), code: z.string().max(64), message: z.string().max(1000), ref: requestId.optional(), nonce: base64.optional() });
+const messageSchema = z.object({ type: z.literal('message'), from: shortText, text: z.string().max(20_000), time });
+const presenceSchema = z.object({ type: z.literal('presence'), event: z.enum(['join', 'leave']), name: shortText, time, reason: z.string().max(1000).optional() });
+const noticeSchema = z.object({ type: z.literal('notice'), from: z.enum(['server', 'root']), text: z.string().max(20_000), time });
+const onlineSchema = z.object({ type: z.literal('online'), ref: requestId.optional(), users: z.array(shortText).max(1_000_000) });
+const ipSchema = z.object({ type: z.literal('ip'), ref: requestId.optional(), address: shortText });
+const helpSchema = z.object({ type: z.literal('help'), ref: requestId.optional(), commands: z.array(z.object({ usage: shortText, help: z.string().max(1000) })).max(500) });
+const ackSchema = z.object({ type: z.literal('ack'), ref: requestId });
+const serverByeSchema = z.object({ type: z.literal('bye'), code: z.string().max(64), message: z.string().max(1000) });
+
+export const serverMessageSchema = z.discriminatedUnion('type', [
+  challengeSchema,
+  welcomeSchema,
+  errorSchema,
+  messageSchema,
+  presenceSchema,
+  noticeSchema,
+  onlineSchema,
+  ipSchema,
+  helpSchema,
+  ackSchema,
+  pingSchema,
+  pongSchema,
+  serverByeSchema,
+]);
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
+export type ChallengeMessage = z.infer<typeof challengeSchema>;
+
+export type ParseResult<T> = { ok: true; message: T } | { ok: false; detail: string };
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown): ParseResult<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return { ok: true, message: result.data };
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` at "${issue.path.join('.')}"` : '';
+  return { ok: false, detail: `${issue?.message ?? 'invalid message'}${where}` };
+}
+
+/** Validate an untyped JSON value from a client. */
+export function parseClientMessage(value: unknown): ParseResult<ClientMessage> {
+  return parseWith(clientMessageSchema, value);
+}
+
+/** Validate an untyped JSON value from the server. */
+export function parseServerMessage(value: unknown): ParseResult<ServerMessage> {
+  return parseWith(serverMessageSchema, value);
+}

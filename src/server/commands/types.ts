@@ -1,0 +1,36 @@
+// The shape of the command table: policy is data, checked by one dispatcher before any
+// handler runs (arity, who may call it); handlers never re-check.
+import type { ErrorCode } from '../../common/errors.js';
+import type { Role, Session } from '../session.js';
+import type { ServerContext } from '../context.js';
+
+export type ParamStyle = 'none' | 'text' | 'words';
+
+export interface CommandInvocation {
+  server: ServerContext;
+  session: Session;
+  /** The request id the reply must carry as `ref`. */
+  id: number;
+  /** Parsed parameters: [] for 'none', [rest of line] for 'text', shell-like words for 'words'. */
+  params: string[];
+}
+
+export interface CommandSpec {
+  readonly name: string;
+  readonly usage: string;
+  readonly help: string;
+  readonly params: ParamStyle;
+  readonly minParams: number;
+  readonly roles: readonly Role[];
+  readonly run: (call: CommandInvocation) => void | Promise<void>;
+}
+
+/** A handler's way to refuse: the dispatcher turns it into an error reply with the request id. */
+export class CommandError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+  ) {
+    super(message);
+  }
+}

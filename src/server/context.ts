@@ -1,0 +1,22 @@
+// What commands may reach on the server: a narrow interface, so command files do not import
+// the server's implementation (and tests can hand them a small fake if they need one).
+import type { Logger } from '../common/logger.js';
+import type { RequestLog } from './request-log.js';
+import type { Role, Session } from './session.js';
+import type { CommandSpec } from './commands/types.js';
+
+export interface ServerLimits {
+  maxTextLength: number;
+  maxRequestLength: number;
+}
+
+export interface ServerContext {
+  readonly logger: Logger;
+  readonly requests: RequestLog;
+  readonly limits: ServerLimits;
+  now(): number;
+  commandsFor(role: Role): CommandSpec[];
+  onlineNames(): string[];
+  activeSessions(): Session[];
+  reportStorageFailure(what: string, error: unknown): void;
+}

@@ -1,0 +1,356 @@
+// The chat server: a TLS 1.3 listener, the sessions on it, login, chat fan-out and the
+// command table. Everything it needs (settings, secrets, clock, logger) is passed in.
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import tls from 'node:tls';
+import { config } from '../../config.js';
+import { ErrorCodes, type ErrorCode } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { serverInfoFileName } from '../common/paths.js';
+import type { ServerSettings } from '../common/settings.js';
+import { newNonce, verifyProof } from '../crypto/auth-proof.js';
+import { encodeFrame } from '../protocol/frame.js';
+import type { AuthMessage, ClientMessage, ServerMessage } from '../protocol/messages.js';
+import { checkName, nameKey } from '../protocol/names.js';
+import { checkText } from '../protocol/text.js';
+import { loadAuthKeys, type AuthKeys } from './auth-keys.js';
+import { CommandTable, userCommands } from './commands/index.js';
+import type { CommandSpec } from './commands/types.js';
+import type { ServerContext, ServerLimits } from './context.js';
+import { ensurePrivateDir, writePrivateFile } from './files.js';
+import { loadOrCreateIdentity, type ServerIdentity } from './identity.js';
+import { RequestLog } from './request-log.js';
+import { Session, type CloseReason, type Role, type SessionHost } from './session.js';
+
+export interface ServerOptions {
+  settings: ServerSettings;
+  passkey: string;
+  rootPassword: string;
+  logger: Logger;
+  replaceSecrets?: boolean;
+  /** Injected clock (milliseconds since the epoch). */
+  now?: () => number;
+}
+
+export interface ServerInfo {
+  host: string;
+  port: number;
+  fingerprint: string;
+  pid: number;
+  version: string;
+}
+
+/** Strip the IPv4-mapped prefix so one household is one address, however it arrived. */
+export function normaliseAddress(address: string | undefined): string {
+  if (!address) return 'unknown';
+  return address.startsWith('::ffff:') && net.isIPv4(address.slice(7)) ? address.slice(7) : address;
+}
+
+export class PartyPoolServer implements SessionHost, ServerContext {
+  readonly logger: Logger;
+  readonly requests: RequestLog;
+  readonly limits: ServerLimits;
+  readonly maxFrameBytes: number;
+  readonly maxUnsentBytes: number;
+  readonly maxInvalidFrames = config.limits.maxInvalidFrames;
+  readonly identity: ServerIdentity;
+  private readonly settings: ServerSettings;
+  private readonly keys: AuthKeys;
+  private readonly listener: tls.Server;
+  private readonly commands = new CommandTable(userCommands);
+  private readonly sessions = new Set<Session>();
+  /** Logged-in users by lower-cased name. */
+  private readonly users = new Map<string, Session>();
+  private readonly sessionsPerAddress = new Map<string, number>();
+  private readonly clock: () => number;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private nextSessionId = 1;
+  private closing = false;
+  private infoFile: string | undefined;
+
+  private constructor(options: ServerOptions, identity: ServerIdentity, keys: AuthKeys) {
+    this.settings = options.settings;
+    this.logger = options.logger;
+    this.clock = options.now ?? Date.now;
+    this.identity = identity;
+    this.keys = keys;
+    this.maxFrameBytes = options.settings.maxFrameBytes;
+    this.maxUnsentBytes = options.settings.maxUnsentBytes;
+    this.limits = { maxTextLength: config.limits.maxTextLength, maxRequestLength: config.limits.maxRequestLength };
+    this.requests = new RequestLog({ dir: options.settings.dataDir, ...config.requests });
+    this.listener = tls.createServer({
+      key: identity.privateKeyPem,
+      cert: identity.certificatePem,
+      minVersion: 'TLSv1.3',
+      maxVersion: 'TLSv1.3',
+      handshakeTimeout: config.limits.tlsHandshakeTimeoutMs,
+    });
+    this.listener.on('secureConnection', (socket) => this.onConnection(socket));
+    this.listener.on('tlsClientError', (error: Error, socket: tls.TLSSocket) => {
+      this.logger.info('tls handshake failed', { address: normaliseAddress(socket.remoteAddress), reason: error.message.slice(0, 120) });
+      socket.destroy();
+    });
+  }
+
+  /** Prepare the data dir, identity and keys, then listen. Resolves once accepting. */
+  static async start(options: ServerOptions): Promise<PartyPoolServer> {
+    ensurePrivateDir(options.settings.dataDir);
+    const [identity, keys] = await Promise.all([
+      loadOrCreateIdentity(options.settings.dataDir, config.serverName),
+      loadAuthKeys({
+        dataDir: options.settings.dataDir,
+        passkey: options.passkey,
+        rootPassword: options.rootPassword,
+        iterations: options.settings.kdfIterations,
+        replaceSecrets: options.replaceSecrets ?? false,
+      }),
+    ]);
+    const server = new PartyPoolServer(options, identity, keys);
+    await server.listen();
+    return server;
+  }
+
+  private async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.listener.once('error', reject);
+      this.listener.listen(this.settings.port, this.settings.host, () => {
+        this.listener.off('error', reject);
+        resolve();
+      });
+    });
+    this.listener.on('error', (error: Error) => this.logger.error('listener error', { reason: error.message }));
+    this.heartbeat = setInterval(() => this.checkHeartbeats(), this.settings.heartbeatIntervalMs);
+    this.heartbeat.unref();
+    const info = this.info();
+    this.infoFile = path.join(this.settings.dataDir, serverInfoFileName);
+    writePrivateFile(this.infoFile, JSON.stringify(info, null, 2) + '\n');
+    this.logger.info('listening', { host: info.host, port: info.port, fingerprint: info.fingerprint });
+  }
+
+  /** What `server.json` holds. */
+  info(): ServerInfo {
+    const address = this.listener.address();
+    const port = typeof address === 'object' && address ? address.port : this.settings.port;
+    return { host: this.settings.host, port, fingerprint: this.identity.fingerprint, pid: process.pid, version: config.version };
+  }
+
+  get port(): number {
+    return this.info().port;
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
+  commandsFor(role: Role): CommandSpec[] {
+    return this.commands.list(role);
+  }
+
+  onlineNames(): string[] {
+    return [...this.users.values()].filter((s) => s.role === 'user').map((s) => s.name).sort((a, b) => a.localeCompare(b));
+  }
+
+  activeSessions(): Session[] {
+    return [...this.users.values()];
+  }
+
+  get userCount(): number {
+    return this.onlineNames().length;
+  }
+
+  reportStorageFailure(what: string, error: unknown): void {
+    this.logger.error('storage failure', { what, reason: (error as NodeJS.ErrnoException).code ?? String(error) });
+  }
+
+  logError(session: Session, error: unknown): void {
+    this.logger.error('session error', { conn: session.id, reason: error instanceof Error ? error.message : String(error) });
+  }
+
+  private onConnection(socket: tls.TLSSocket): void {
+    const address = normaliseAddress(socket.remoteAddress);
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    const session = new Session(socket, this.nextSessionId++, address, this, this.settings.authTimeoutMs);
+    this.sessions.add(session);
+    this.logger.info('connection', { conn: session.id, address });
+  }
+
+  async handleMessage(session: Session, message: ClientMessage): Promise<void> {
+    switch (message.type) {
+      case 'ping':
+        session.send({ type: 'pong' });
+        return;
+      case 'pong':
+        return;
+      case 'bye':
+        session.close({ code: 'LEFT', message: 'Goodbye.' });
+        return;
+      case 'hello':
+        return this.onHello(session, message.versions);
+      case 'auth':
+        return this.onAuth(session, message);
+      case 'say':
+        if (!session.isActive) return session.rejectInput('UNEXPECTED_MESSAGE', 'Log in first.', message.id);
+        return this.onSay(session, message.id, message.text);
+      case 'command':
+        if (!session.isActive) return session.rejectInput('UNEXPECTED_MESSAGE', 'Log in first.', message.id);
+        session.lastActiveAt = this.now();
+        return this.commands.dispatch(this, session, message.id, message.name, message.args);
+    }
+  }
+
+  private onHello(session: Session, versions: number[]): void {
+    if (session.state !== 'hello') return session.rejectInput('UNEXPECTED_MESSAGE', 'Hello was already received.');
+    const shared = versions.filter((v) => (config.protocolVersions as readonly number[]).includes(v));
+    const version = Math.max(...shared);
+    if (shared.length === 0) return session.fail('PROTOCOL_VERSION', `This server speaks protocol version ${config.protocolVersions.join(', ')}; update your client.`);
+    session.state = 'auth';
+    session.send({
+      type: 'challenge',
+      protocol: version,
+      server: { name: config.serverName, version: config.version },
+      nonce: session.nonce.toString('base64'),
+      kdf: { algorithm: 'pbkdf2-sha256', salt: this.keys.passkey.salt.toString('base64'), iterations: this.keys.passkey.iterations },
+      rootKdf: { algorithm: 'pbkdf2-sha256', salt: this.keys.root.salt.toString('base64'), iterations: this.keys.root.iterations },
+    });
+  }
+
+  private onAuth(session: Session, message: AuthMessage): void {
+    if (session.state !== 'auth') return session.rejectInput('UNEXPECTED_MESSAGE', 'Send hello first, and log in only once.');
+    if (this.closing) return session.fail('SERVER_SHUTTING_DOWN');
+    const binding = session.channelBinding();
+    const proofInput = { role: message.role, name: message.name, nonce: session.nonce, channelBinding: binding };
+    // The nonce is single-use: whatever happens next, a proof over it is never accepted again.
+    session.nonce = Buffer.alloc(0);
+    if (!verifyProof(this.keys.passkey.key, { ...proofInput, purpose: 'passkey' }, message.proof)) {
+      this.logger.warn('login failed', { conn: session.id, address: session.address, reason: 'AUTH_FAILED' });
+      return session.fail('AUTH_FAILED');
+    }
+    if (message.role === 'root' && !(message.rootProof && verifyProof(this.keys.root.key, { ...proofInput, purpose: 'root' }, message.rootProof))) {
+      this.logger.warn('login failed', { conn: session.id, address: session.address, reason: 'ROOT_AUTH_FAILED' });
+      return session.fail('ROOT_AUTH_FAILED');
+    }
+    const refusal = this.admissionRefusal(session, message.name, message.role);
+    if (refusal) {
+      if (ErrorCodes[refusal].fatal) {
+        this.logger.info('login refused', { conn: session.id, address: session.address, reason: refusal });
+        return session.fail(refusal);
+      }
+      // Name problems get another try on the same connection, with a fresh nonce.
+      session.nonce = newNonce();
+      return session.sendError(refusal, undefined, { nonce: session.nonce.toString('base64') });
+    }
+    this.admit(session, message.name, message.role);
+  }
+
+  private admissionRefusal(session: Session, name: string, role: Role): ErrorCode | undefined {
+    if (role === 'user') {
+      const nameProblem = checkName(name);
+      if (nameProblem) return nameProblem;
+      if (this.users.has(nameKey(name))) return 'NAME_TAKEN';
+      if (this.userCount >= this.settings.maxClients) return 'SERVER_FULL';
+      if ((this.sessionsPerAddress.get(session.address) ?? 0) >= this.settings.maxSessionsPerAddress) return 'TOO_MANY_FROM_ADDRESS';
+    }
+    return undefined;
+  }
+
+  private admit(session: Session, name: string, role: Role): void {
+    const sessionName = role === 'root' ? `root#${session.id}` : name;
+    session.activate(sessionName, role);
+    this.users.set(nameKey(sessionName), session);
+    if (role === 'user') this.sessionsPerAddress.set(session.address, (this.sessionsPerAddress.get(session.address) ?? 0) + 1);
+    this.logger.info('login', { conn: session.id, user: sessionName, role, address: session.address });
+    session.send({ type: 'welcome', name: sessionName, role, address: session.address, online: this.userCount, time: this.isoNow() });
+    if (role === 'user') this.broadcast({ type: 'presence', event: 'join', name: sessionName, time: this.isoNow() }, session);
+  }
+
+  private onSay(session: Session, id: number, raw: string): void {
+    if (session.role !== 'user') return session.sendError('NOT_PERMITTED', 'Root sessions send notices with "send", not chat lines.', { ref: id });
+    const checked = checkText(raw, this.limits.maxTextLength);
+    if ('error' in checked) {
+      const message = checked.error === 'TEXT_TOO_LONG' ? `A message is at most ${this.limits.maxTextLength} characters.` : undefined;
+      return session.sendError(checked.error, message, { ref: id });
+    }
+    session.lastActiveAt = this.now();
+    this.broadcast({ type: 'message', from: session.name, text: checked.text, time: this.isoNow() });
+    session.send({ type: 'ack', ref: id });
+  }
+
+  /** Encode once, write the same bytes to every logged-in session (except one, if given). */
+  broadcast(message: ServerMessage, except?: Session): void {
+    const frame = encodeFrame(message);
+    for (const session of this.users.values()) {
+      if (session !== except) session.sendFrame(frame);
+    }
+  }
+
+  sessionClosed(session: Session, reason: CloseReason, wasActive: boolean): void {
+    this.sessions.delete(session);
+    if (wasActive && this.users.get(nameKey(session.name)) === session) {
+      this.users.delete(nameKey(session.name));
+      if (session.role === 'user') {
+        const count = (this.sessionsPerAddress.get(session.address) ?? 1) - 1;
+        if (count <= 0) this.sessionsPerAddress.delete(session.address);
+        else this.sessionsPerAddress.set(session.address, count);
+        if (!this.closing) this.broadcast({ type: 'presence', event: 'leave', name: session.name, time: this.isoNow(), reason: leaveReason(reason) });
+      }
+    }
+    this.logger.info('disconnect', { conn: session.id, user: session.name || undefined, reason: reason.code });
+  }
+
+  private checkHeartbeats(): void {
+    const now = this.now();
+    const ping = encodeFrame({ type: 'ping' });
+    for (const session of this.sessions) {
+      if (now - session.lastSeenAt > this.settings.heartbeatTimeoutMs) session.fail('HEARTBEAT_TIMEOUT');
+      else session.sendFrame(ping);
+    }
+  }
+
+  private isoNow(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  /** Tell everyone, close every session, stop listening and remove server.json. */
+  async shutdown(message = 'The server is shutting down.'): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.logger.info('shutting down', { sessions: this.sessions.size });
+    const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    const notice = encodeFrame({ type: 'notice', from: 'server', text: message, time: this.isoNow() });
+    const sockets = [...this.sessions].map((session) => {
+      session.sendFrame(notice);
+      session.close({ code: 'SHUTDOWN', message });
+      return new Promise<void>((resolve) => {
+        if (session.socket.destroyed) resolve();
+        else session.socket.once('close', () => resolve());
+      });
+    });
+    await Promise.race([Promise.all(sockets), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
+    for (const session of this.sessions) session.socket.destroy();
+    await closed;
+    if (this.infoFile) fs.rmSync(this.infoFile, { force: true });
+    this.logger.info('stopped');
+  }
+}
+
+function leaveReason(reason: CloseReason): string {
+  switch (reason.code) {
+    case 'LEFT':
+      return 'left';
+    case 'HEARTBEAT_TIMEOUT':
+      return 'timed out';
+    case 'KICKED':
+      return 'kicked';
+    case 'DISCONNECTED':
+      return 'connection lost';
+    default:
+      return 'disconnected';
+  }
+}
