@@ -51,9 +51,11 @@ async function runInteractive(options: ClientRunOptions): Promise<ExitCodeValue>
   printLine(render.chalk.dim('Connecting…'));
   const welcome = await client.start();
   const screen = new ChatScreen({ input: process.stdin, output: process.stdout, prompt: `${welcome.name}> ` });
+  let byeShown = false;
   const show = (message: ServerMessage): void => {
     const text = renderEvent(message, render);
     if (text !== undefined) screen.print(text);
+    if (message.type === 'bye' && text !== undefined) byeShown = true;
   };
   show(welcome);
   return new Promise<ExitCodeValue>((resolve) => {
@@ -74,8 +76,8 @@ async function runInteractive(options: ClientRunOptions): Promise<ExitCodeValue>
       screen.print(render.chalk.green(`Reconnected as ${again.name}.`));
     });
     client.on('closed', ({ code, message }) => {
-      if (code !== 'LEFT') printError(message);
       finish(exitCodeForClose(code));
+      if (code !== 'LEFT' && !byeShown) printError(message);
     });
     screen.start(
       (line) => {

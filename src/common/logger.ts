@@ -23,6 +23,11 @@ const lineFormat = winston.format.printf((info) => {
   return `${String(timestamp)} ${level} ${String(message)}${extra ? ' ' + extra : ''}`;
 });
 
+function consoleColor(): boolean {
+  if (process.env.NO_COLOR) return false;
+  return Boolean(process.stdout.isTTY) || Boolean(process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0');
+}
+
 /** Create the log directory (owner-only) and a logger writing to it. */
 export function createLogger(options: LoggerOptions): Logger {
   fs.mkdirSync(options.logDir, { recursive: true, mode: 0o700 });
@@ -39,7 +44,11 @@ export function createLogger(options: LoggerOptions): Logger {
   if (options.console) {
     transports.push(
       new winston.transports.Console({
-        format: winston.format.combine(winston.format.timestamp({ format: 'HH:mm:ss' }), winston.format.colorize(), lineFormat),
+        format: winston.format.combine(
+          winston.format.timestamp({ format: 'HH:mm:ss' }),
+          ...(consoleColor() ? [winston.format.colorize()] : []),
+          lineFormat,
+        ),
       }),
     );
   }

@@ -324,16 +324,14 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     this.logger.info('shutting down', { sessions: this.sessions.size });
     const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     const notice = encodeFrame({ type: 'notice', from: 'server', text: message, time: this.isoNow() });
-    const sockets = [...this.sessions].map((session) => {
+    const sessions = [...this.sessions];
+    for (const session of sessions) {
       session.sendFrame(notice);
       session.close({ code: 'SHUTDOWN', message });
-      return new Promise<void>((resolve) => {
-        if (session.socket.destroyed) resolve();
-        else session.socket.once('close', () => resolve());
-      });
-    });
-    await Promise.race([Promise.all(sockets), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
+    }
+    await Promise.race([Promise.all(sessions.map((s) => s.ended)), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
     for (const session of this.sessions) session.socket.destroy();
+    await Promise.all(sessions.map((s) => s.ended));
     await closed;
     if (this.infoFile) fs.rmSync(this.infoFile, { force: true });
     this.logger.info('stopped');

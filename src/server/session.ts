@@ -41,6 +41,9 @@ export class Session {
   private readonly decoder: FrameDecoder;
   private authTimer: NodeJS.Timeout | undefined;
   private closeReason: CloseReason | undefined;
+  /** Resolves once the session has fully ended and the server has been told. */
+  readonly ended: Promise<void>;
+  private markEnded: () => void = () => undefined;
   /** Messages are handled one at a time, in order, even when a handler awaits. */
   private work: Promise<void> = Promise.resolve();
 
@@ -51,6 +54,7 @@ export class Session {
     private readonly host: SessionHost,
     authTimeoutMs: number,
   ) {
+    this.ended = new Promise((resolve) => (this.markEnded = resolve));
     this.id = id;
     this.address = address;
     this.connectedAt = host.now();
@@ -173,7 +177,11 @@ export class Session {
     if (this.authTimer) clearTimeout(this.authTimer);
     const wasActive = this.state === 'active';
     this.state = 'closed';
-    this.host.sessionClosed(this, reason, wasActive);
+    try {
+      this.host.sessionClosed(this, reason, wasActive);
+    } finally {
+      this.markEnded();
+    }
   }
 }
 

@@ -1,0 +1,71 @@
+// Start a real server on 127.0.0.1, port 0, with temporary data and log directories.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '../../src/common/logger.js';
+import { resolveServerSettings, type ServerSettings } from '../../src/common/settings.js';
+import { PartyPoolServer } from '../../src/server/server.js';
+
+export const PASSKEY = 'correct-horse-battery';
+export const ROOT_PASSWORD = 'root-password-staple';
+
+export interface TestServer {
+  server: PartyPoolServer;
+  port: number;
+  fingerprint: string;
+  dataDir: string;
+  logDir: string;
+  settings: ServerSettings;
+  close: () => Promise<void>;
+}
+
+/** Poll a condition on real state (not a sleep): resolves once it holds, fails after timeoutMs. */
+export async function waitUntil(condition: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Wait until every user has left the server (after a test destroyed its clients). */
+export function everyoneGone(t: { server: PartyPoolServer }): Promise<void> {
+  return waitUntil(() => t.server.onlineNames().length === 0, 5000, 'all users to leave');
+}
+
+export function tempDir(prefix = 'party-pool-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startTestServer(overrides: Partial<ServerSettings> = {}, base?: string): Promise<TestServer> {
+  const root = base ?? tempDir();
+  const settings: ServerSettings = {
+    ...resolveServerSettings({}, {}),
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: path.join(root, 'data'),
+    logDir: path.join(root, 'logs'),
+    publicIpUrl: '',
+    ...overrides,
+  };
+  const logger = createLogger({ logDir: settings.logDir, console: false });
+  const server = await PartyPoolServer.start({ settings, passkey: PASSKEY, rootPassword: ROOT_PASSWORD, logger });
+  let closed = false;
+  return {
+    server,
+    port: server.port,
+    fingerprint: server.identity.fingerprint,
+    dataDir: settings.dataDir,
+    logDir: settings.logDir,
+    settings,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await server.shutdown();
+      await new Promise<void>((resolve) => {
+        logger.on('finish', () => resolve());
+        logger.end();
+      });
+    },
+  };
+}
