@@ -68,6 +68,7 @@ export const ErrorCodes = {
   SECRET_TOO_SHORT: spec('The secret is too short.', false, ExitCode.usage),
   SECRET_MISMATCH: spec('The passkey does not match the one this server was set up with.', false, ExitCode.usage),
   CONFIG_INVALID: spec('A setting is invalid.', false, ExitCode.usage),
+  LISTEN_FAILED: spec('The server cannot listen on that address and port.', false),
   DATA_DIR_UNUSABLE: spec('The data or log directory cannot be used.', false),
   CONNECTION_LOST: spec('The connection to the server was lost.', false, ExitCode.cannotConnect),
 } as const satisfies Record<string, ErrorSpec>;

@@ -2,6 +2,7 @@
 // the server's implementation (and tests can hand them a small fake if they need one).
 import type { Logger } from '../common/logger.js';
 import type { RequestLog } from './request-log.js';
+import type { Store } from './store.js';
 import type { Role, Session } from './session.js';
 import type { CommandSpec } from './commands/types.js';
 
@@ -13,6 +14,7 @@ export interface ServerLimits {
 export interface ServerContext {
   readonly logger: Logger;
   readonly requests: RequestLog;
+  readonly store: Store;
   readonly limits: ServerLimits;
   now(): number;
   commandsFor(role: Role): CommandSpec[];

@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { config } from '../../config.js';
-import { ErrorCodes, type ErrorCode } from '../common/errors.js';
+import { ErrorCodes, PartyPoolError, type ErrorCode } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { serverInfoFileName } from '../common/paths.js';
 import type { ServerSettings } from '../common/settings.js';
@@ -22,6 +22,7 @@ import { ensurePrivateDir, writePrivateFile } from './files.js';
 import { loadOrCreateIdentity, type ServerIdentity } from './identity.js';
 import { RequestLog } from './request-log.js';
 import { Session, type CloseReason, type Role, type SessionHost } from './session.js';
+import { Store } from './store.js';
 
 export interface ServerOptions {
   settings: ServerSettings;
@@ -55,6 +56,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   readonly maxUnsentBytes: number;
   readonly maxInvalidFrames = config.limits.maxInvalidFrames;
   readonly identity: ServerIdentity;
+  readonly store: Store;
   private readonly settings: ServerSettings;
   private readonly keys: AuthKeys;
   private readonly listener: tls.Server;
@@ -69,8 +71,9 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   private closing = false;
   private infoFile: string | undefined;
 
-  private constructor(options: ServerOptions, identity: ServerIdentity, keys: AuthKeys) {
+  private constructor(options: ServerOptions, identity: ServerIdentity, keys: AuthKeys, store: Store) {
     this.settings = options.settings;
+    this.store = store;
     this.logger = options.logger;
     this.clock = options.now ?? Date.now;
     this.identity = identity;
@@ -106,16 +109,25 @@ export class PartyPoolServer implements SessionHost, ServerContext {
         replaceSecrets: options.replaceSecrets ?? false,
       }),
     ]);
-    const server = new PartyPoolServer(options, identity, keys);
-    await server.listen();
+    const store = Store.open(options.settings.dataDir);
+    const server = new PartyPoolServer(options, identity, keys, store);
+    try {
+      await server.listen();
+    } catch (error) {
+      store.close();
+      throw error;
+    }
     return server;
   }
 
   private async listen(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.listener.once('error', reject);
+      this.listener.once('error', (error: NodeJS.ErrnoException) => {
+        const why = error.code === 'EADDRINUSE' ? 'something else is already using that port' : error.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : error.message;
+        reject(new PartyPoolError('LISTEN_FAILED', `Cannot listen on ${this.settings.host}:${this.settings.port}: ${why}. Choose another port with --port.`, { cause: error }));
+      });
       this.listener.listen(this.settings.port, this.settings.host, () => {
-        this.listener.off('error', reject);
+        this.listener.removeAllListeners('error');
         resolve();
       });
     });
@@ -334,6 +346,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     await Promise.all(sessions.map((s) => s.ended));
     await closed;
     if (this.infoFile) fs.rmSync(this.infoFile, { force: true });
+    this.store.close();
     this.logger.info('stopped');
   }
 }

@@ -191,3 +191,31 @@ describe('cli: client line mode', () => {
     assert.match(result.stderr, /Cannot connect/);
   });
 });
+
+describe('cli: server errors', () => {
+  test('a port already in use is one clear sentence and exit 1', async () => {
+    const t = await startTestServer();
+    try {
+      const dir = tempDir();
+      const result = await runCli(['server', '--host', '127.0.0.1', '--port', String(t.port), '--data-dir', path.join(dir, 'd'), '--log-dir', path.join(dir, 'l')], {
+        env: { PARTY_POOL_PASSKEY: PASSKEY, PARTY_POOL_ROOT_PASSWORD: 'root-password-1234' },
+      });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /already using that port/);
+      assert.equal(result.stderr.trim().split('\n').length, 1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('an unusable data directory is a clear error', async () => {
+    const dir = tempDir();
+    const blocker = path.join(dir, 'file-not-dir');
+    fs.writeFileSync(blocker, 'x');
+    const result = await runCli(['server', '--port', '0', '--data-dir', path.join(blocker, 'data'), '--log-dir', path.join(dir, 'l')], {
+      env: { PARTY_POOL_PASSKEY: PASSKEY, PARTY_POOL_ROOT_PASSWORD: 'root-password-1234' },
+    });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /Cannot use the directory/);
+  });
+});
