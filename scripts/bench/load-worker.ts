@@ -1,0 +1,254 @@
+// A load-generator thread for `npm run bench`: holds many real TLS sessions speaking the real
+// protocol, logs them in, sends and counts messages. Kept lean so the driver is not the
+// bottleneck: message frames are recognised by their prefix and only the timestamp is read.
+import tls from 'node:tls';
+import { parentPort, workerData } from 'node:worker_threads';
+import { channelBinding, computeProof } from '../../src/crypto/auth-proof.js';
+import { deriveKey } from '../../src/crypto/kdf.js';
+import { FrameDecoder, encodeFrame } from '../../src/protocol/frame.js';
+
+export interface WorkerInit {
+  port: number;
+  passkey: string;
+  prefix: string;
+}
+
+export type WorkerCommand =
+  | { type: 'connect'; count: number; concurrency: number }
+  | { type: 'join-rooms'; rooms: string[] }
+  | { type: 'send'; session: number; count: number; mode: 'burst' | 'rate'; ratePerSecond?: number; room?: string; startSeq: number }
+  | { type: 'send-one'; session: number; seq: number; room?: string }
+  | { type: 'expect'; perMessage: number }
+  | { type: 'reset' }
+  | { type: 'stats' }
+  | { type: 'close' };
+
+export type WorkerReply =
+  | { type: 'connected'; ok: number; failed: number; loginMs: number[]; errors: string[] }
+  | { type: 'sent'; count: number; firstSendNs: string; lastSendNs: string }
+  | { type: 'got'; seq: number }
+  | { type: 'stats'; deliveries: number; latenciesUs: number[]; lastDeliveryNs: string }
+  | { type: 'closed' }
+  | { type: 'joined' };
+
+const init = workerData as WorkerInit;
+const port = parentPort;
+if (!port) throw new Error('load-worker must run as a worker thread');
+
+const MESSAGE_PREFIX = Buffer.from('{"type":"message"');
+const TEXT_MARKER = Buffer.from('"text":"');
+
+class LoadSession {
+  readonly decoder = new FrameDecoder(1024 * 1024);
+  private nextId = 1;
+  private pendingAcks = new Map<number, () => void>();
+  welcomed = false;
+
+  constructor(
+    readonly socket: tls.TLSSocket,
+    readonly index: number,
+  ) {}
+
+  send(message: unknown): void {
+    this.socket.write(encodeFrame(message));
+  }
+
+  say(text: string, room?: string): Promise<void> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pendingAcks.set(id, resolve);
+      this.send(room ? { type: 'say', id, text, room } : { type: 'say', id, text });
+    });
+  }
+
+  command(name: string, args: string): Promise<void> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pendingAcks.set(id, resolve);
+      this.send({ type: 'command', id, name, args });
+    });
+  }
+
+  settle(ref: number): void {
+    const done = this.pendingAcks.get(ref);
+    this.pendingAcks.delete(ref);
+    done?.();
+  }
+}
+
+const sessions: LoadSession[] = [];
+/** One derivation per worker, shared by every session (cached as a promise so concurrent logins wait for it). */
+let keyPromise: Promise<Buffer> | undefined;
+let deliveries = 0;
+let latenciesUs: number[] = [];
+let lastDeliveryNs = 0n;
+let perMessageExpected = 0;
+const seqCounts = new Map<number, number>();
+
+/** Pull the sender's hrtime and sequence out of a message frame without parsing all of it. */
+function onMessageFrame(payload: Buffer): void {
+  const now = process.hrtime.bigint();
+  deliveries++;
+  lastDeliveryNs = now;
+  const at = payload.indexOf(TEXT_MARKER);
+  if (at < 0) return;
+  const end = payload.indexOf(0x22, at + TEXT_MARKER.length);
+  const text = payload.toString('latin1', at + TEXT_MARKER.length, end);
+  const [seqText, sentText] = text.split(':');
+  if (sentText === undefined) return;
+  const sent = BigInt(sentText);
+  // Record every latency up to a cap; past it, sample to bound memory.
+  if (latenciesUs.length < 2_000_000) latenciesUs.push(Number(now - sent) / 1000);
+  if (perMessageExpected > 0) {
+    const seq = Number(seqText);
+    const seen = (seqCounts.get(seq) ?? 0) + 1;
+    if (seen >= perMessageExpected) {
+      seqCounts.delete(seq);
+      port?.postMessage({ type: 'got', seq } satisfies WorkerReply);
+    } else seqCounts.set(seq, seen);
+  }
+}
+
+function openSession(index: number): Promise<{ session: LoadSession; loginMs: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port: init.port, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
+    const session = new LoadSession(socket, index);
+    const name = `${init.prefix}${index}`;
+    let settled = false;
+    const fail = (why: string): void => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      reject(new Error(why));
+    };
+    const timer = setTimeout(() => fail('login timed out'), 60_000);
+    socket.setNoDelay(true);
+    socket.on('error', (error: Error) => fail(error.message));
+    socket.on('close', () => fail('closed'));
+    socket.once('secureConnect', () => session.send({ type: 'hello', versions: [1], client: 'bench' }));
+    socket.on('data', (chunk: Buffer) => {
+      let payloads: Buffer[];
+      try {
+        payloads = session.decoder.push(chunk);
+      } catch (error) {
+        fail(String(error));
+        return;
+      }
+      for (const payload of payloads) {
+        if (payload.subarray(0, MESSAGE_PREFIX.length).equals(MESSAGE_PREFIX)) {
+          onMessageFrame(payload);
+          continue;
+        }
+        const message = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
+        switch (message.type) {
+          case 'challenge': {
+            void (async () => {
+              const kdf = message.kdf as { salt: string; iterations: number };
+              keyPromise ??= deriveKey(init.passkey, { salt: Buffer.from(kdf.salt, 'base64'), iterations: kdf.iterations });
+              const key = await keyPromise;
+              const input = { role: 'user', name, nonce: Buffer.from(String(message.nonce), 'base64'), channelBinding: channelBinding(socket) };
+              session.send({ type: 'auth', name, role: 'user', proof: computeProof(key, { ...input, purpose: 'passkey' }) });
+            })();
+            break;
+          }
+          case 'welcome':
+            settled = true;
+            clearTimeout(timer);
+            session.welcomed = true;
+            resolve({ session, loginMs: performance.now() - started });
+            break;
+          case 'ping':
+            session.send({ type: 'pong' });
+            break;
+          case 'ack':
+            session.settle(Number(message.ref));
+            break;
+          case 'error':
+            if (typeof message.ref === 'number') session.settle(message.ref);
+            else fail(`${String(message.code)}: ${String(message.message)}`);
+            break;
+          default:
+            if (typeof message.ref === 'number') session.settle(message.ref);
+        }
+      }
+    });
+  });
+}
+
+async function connectMany(count: number, concurrency: number): Promise<WorkerReply> {
+  const loginMs: number[] = [];
+  const errors: string[] = [];
+  let failed = 0;
+  let next = 0;
+  const runOne = async (): Promise<void> => {
+    while (next < count) {
+      const index = sessions.length + next++;
+      try {
+        const { session, loginMs: ms } = await openSession(index);
+        sessions.push(session);
+        loginMs.push(ms);
+      } catch (error) {
+        failed++;
+        if (errors.length < 5) errors.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, runOne));
+  return { type: 'connected', ok: loginMs.length, failed, loginMs, errors };
+}
+
+async function send(command: Extract<WorkerCommand, { type: 'send' }>): Promise<WorkerReply> {
+  const session = sessions[command.session];
+  if (!session) throw new Error(`no session ${command.session}`);
+  const first = process.hrtime.bigint();
+  const acks: Promise<void>[] = [];
+  const interval = command.mode === 'rate' && command.ratePerSecond ? 1e9 / command.ratePerSecond : 0;
+  for (let i = 0; i < command.count; i++) {
+    if (interval > 0) {
+      const due = first + BigInt(Math.round(i * interval));
+      while (process.hrtime.bigint() < due) await new Promise((resolve) => setImmediate(resolve));
+    }
+    acks.push(session.say(`${command.startSeq + i}:${process.hrtime.bigint()}`, command.room));
+  }
+  const last = process.hrtime.bigint();
+  await Promise.all(acks);
+  return { type: 'sent', count: command.count, firstSendNs: String(first), lastSendNs: String(last) };
+}
+
+port.on('message', (command: WorkerCommand) => {
+  const reply = (value: WorkerReply): void => port.postMessage(value);
+  switch (command.type) {
+    case 'connect':
+      void connectMany(command.count, command.concurrency).then(reply);
+      break;
+    case 'join-rooms':
+      void Promise.all(sessions.map((s, i) => s.command('join', command.rooms[i % command.rooms.length] ?? '#lobby'))).then(() => reply({ type: 'joined' }));
+      break;
+    case 'send':
+      void send(command).then(reply);
+      break;
+    case 'send-one': {
+      const session = sessions[command.session];
+      session?.send(command.room ? { type: 'say', id: 0, text: `${command.seq}:${process.hrtime.bigint()}`, room: command.room } : { type: 'say', id: 0, text: `${command.seq}:${process.hrtime.bigint()}` });
+      break;
+    }
+    case 'expect':
+      perMessageExpected = command.perMessage;
+      seqCounts.clear();
+      break;
+    case 'reset':
+      deliveries = 0;
+      latenciesUs = [];
+      lastDeliveryNs = 0n;
+      break;
+    case 'stats':
+      reply({ type: 'stats', deliveries, latenciesUs, lastDeliveryNs: String(lastDeliveryNs) });
+      break;
+    case 'close':
+      for (const session of sessions) session.socket.destroy();
+      sessions.length = 0;
+      reply({ type: 'closed' });
+      break;
+  }
+});
