@@ -8,9 +8,10 @@ const FORBIDDEN = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\
 
 /** Normalise chat text, or return the error code that refuses it. */
 export function checkText(raw: string, maxLength: number): { text: string } | { error: ErrorCode } {
-  const text = raw.replace(/\t/g, ' ');
-  if (text.trim().length === 0) return { error: 'TEXT_EMPTY' };
-  if ([...text].length > maxLength) return { error: 'TEXT_TOO_LONG' };
+  const text = raw.includes('\t') ? raw.replace(/\t/g, ' ') : raw;
+  if (!/\S/.test(text)) return { error: 'TEXT_EMPTY' };
+  // Code points never outnumber UTF-16 units, so only long strings need counting.
+  if (text.length > maxLength && [...text].length > maxLength) return { error: 'TEXT_TOO_LONG' };
   if (FORBIDDEN.test(text)) return { error: 'TEXT_INVALID' };
   return { text };
 }

@@ -192,7 +192,8 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     this.logger.info('connection', { conn: session.id, address });
   }
 
-  async handleMessage(session: Session, message: ClientMessage): Promise<void> {
+  /** Route one validated message; returns a promise only when the work really awaits. */
+  handleMessage(session: Session, message: ClientMessage): Promise<void> | void {
     switch (message.type) {
       case 'ping':
         session.send({ type: 'pong' });

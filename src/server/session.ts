@@ -6,6 +6,24 @@ import { channelBinding, newNonce } from '../crypto/auth-proof.js';
 import { FrameDecoder, decodePayload, encodeFrame } from '../protocol/frame.js';
 import { parseClientMessage, type ClientMessage, type ServerMessage } from '../protocol/messages.js';
 
+/** Frames buffered before the socket is paused (each is at most maxFrameBytes). */
+const MAX_INBOX_FRAMES = 64;
+
+let needsFlush: Session[] = [];
+
+/** Flush every session that queued output this tick, once, after the tick's work is done. */
+function scheduleFlush(session: Session): void {
+  needsFlush.push(session);
+  if (needsFlush.length === 1) process.nextTick(flushAll);
+}
+
+function flushAll(): void {
+  // Swap first: a write below may queue more output, which then gets a tick of its own.
+  const batch = needsFlush;
+  needsFlush = [];
+  for (const session of batch) session.flush();
+}
+
 export type SessionState = 'hello' | 'auth' | 'active' | 'closed';
 export type Role = 'user' | 'root';
 
@@ -44,8 +62,12 @@ export class Session {
   /** Resolves once the session has fully ended and the server has been told. */
   readonly ended: Promise<void>;
   private markEnded: () => void = () => undefined;
-  /** Messages are handled one at a time, in order, even when a handler awaits. */
-  private work: Promise<void> = Promise.resolve();
+  /** Frames waiting to be handled: one at a time, in order, even when a handler awaits. */
+  private readonly inbox: Buffer[] = [];
+  private handling = false;
+  /** Output collected during this tick, written as one chunk when the tick ends. */
+  private outbox: Buffer[] = [];
+  private outboxBytes = 0;
 
   constructor(
     readonly socket: TLSSocket,
@@ -90,16 +112,33 @@ export class Session {
     this.sendFrame(encodeFrame(message));
   }
 
-  /** Write pre-encoded bytes (a broadcast encodes once); cut off a client that stopped reading. */
+  /**
+   * Queue pre-encoded bytes (a broadcast encodes once and shares them). Everything queued in
+   * one tick goes out as one write: one TLS record and one syscall instead of one per message.
+   * A client whose unsent output passes the cap is cut off, so it cannot grow server memory.
+   */
   sendFrame(frame: Buffer): void {
     if (this.state === 'closed' || this.socket.destroyed) return;
-    if (this.socket.writableLength + frame.length > this.host.maxUnsentBytes) {
+    if (this.socket.writableLength + this.outboxBytes + frame.length > this.host.maxUnsentBytes) {
       this.closeReason = { code: 'SLOW_READER', message: ErrorCodes.SLOW_READER.message };
+      this.outbox = [];
+      this.outboxBytes = 0;
       this.socket.destroy();
       return;
     }
     this.bytesOut += frame.length;
-    this.socket.write(frame);
+    if (this.outboxBytes === 0) scheduleFlush(this);
+    this.outbox.push(frame);
+    this.outboxBytes += frame.length;
+  }
+
+  /** Write whatever this tick queued (called once per tick by the flush scheduler). */
+  flush(): void {
+    if (this.outboxBytes === 0) return;
+    const data = this.outbox.length === 1 ? this.outbox[0] : Buffer.concat(this.outbox, this.outboxBytes);
+    this.outbox = [];
+    this.outboxBytes = 0;
+    if (data && !this.socket.destroyed) this.socket.write(data);
   }
 
   sendError(code: ErrorCode, message?: string, extra: { ref?: number; nonce?: string } = {}): void {
@@ -120,6 +159,7 @@ export class Session {
     this.closeReason = reason;
     if (!this.socket.destroyed) {
       this.send({ type: 'bye', code: reason.code, message: reason.message });
+      this.flush();
       this.socket.end();
       setTimeout(() => this.socket.destroy(), 2000).unref();
     }
@@ -137,11 +177,37 @@ export class Session {
       this.fail(code, error instanceof Error ? error.message : undefined);
       return;
     }
-    for (const payload of payloads) this.work = this.work.then(() => this.onPayload(payload));
+    if (payloads.length === 0) return;
+    this.inbox.push(...payloads);
+    // A client that floods faster than we handle stops being read (TCP pushes back) until caught up.
+    if (this.inbox.length > MAX_INBOX_FRAMES) this.socket.pause();
+    if (!this.handling) this.drainInbox();
   }
 
-  private async onPayload(payload: Buffer): Promise<void> {
-    if (this.state === 'closed' || this.closeReason) return;
+  /** Handle queued frames in order; synchronous handlers run without a promise per frame. */
+  private drainInbox(): void {
+    while (this.inbox.length > 0) {
+      if (this.state === 'closed' || this.closeReason) {
+        this.inbox.length = 0;
+        return;
+      }
+      const payload = this.inbox.shift();
+      if (payload === undefined) break;
+      const pending = this.onPayload(payload);
+      if (pending) {
+        this.handling = true;
+        void pending.then(() => {
+          this.handling = false;
+          this.drainInbox();
+        });
+        return;
+      }
+    }
+    if (this.socket.isPaused() && this.state !== 'closed') this.socket.resume();
+  }
+
+  /** Decode, validate and dispatch one frame; returns a promise only when the handler awaits. */
+  private onPayload(payload: Buffer): Promise<void> | undefined {
     let value: unknown;
     try {
       value = decodePayload(payload);
@@ -155,11 +221,18 @@ export class Session {
       return;
     }
     try {
-      await this.host.handleMessage(this, parsed.message);
+      const result = this.host.handleMessage(this, parsed.message);
+      if (result) return result.catch((error: unknown) => this.crashed(error));
     } catch (error) {
-      this.host.logError(this, error);
-      this.fail('INTERNAL');
+      this.crashed(error);
     }
+    return undefined;
+  }
+
+  /** A handler threw: this session ends, the server goes on. */
+  private crashed(error: unknown): void {
+    this.host.logError(this, error);
+    this.fail('INTERNAL');
   }
 
   /** Count invalid input; a client that keeps sending garbage is disconnected. */

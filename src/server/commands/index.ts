@@ -36,7 +36,7 @@ export class CommandTable {
   }
 
   /** Run one command request; every outcome sends exactly one reply carrying `id`. */
-  async dispatch(server: ServerContext, session: Session, id: number, name: string, args: string): Promise<void> {
+  dispatch(server: ServerContext, session: Session, id: number, name: string, args: string): Promise<void> | void {
     const spec = this.byName.get(name.toLowerCase());
     if (!spec || !spec.roles.includes(session.role)) {
       session.sendError('UNKNOWN_COMMAND', `Unknown command "${name.slice(0, 32)}". ${session.role === 'user' ? 'Type /help for the list.' : 'Type help for the list.'}`, { ref: id });
@@ -62,14 +62,15 @@ export class CommandTable {
       session.sendError('MISSING_ARGUMENT', `Usage: ${spec.usage}`, { ref: id });
       return;
     }
+    const refuse = (error: unknown): void => {
+      if (!(error instanceof CommandError)) throw error;
+      session.sendError(error.code, error.message || ErrorCodes[error.code].message, { ref: id });
+    };
     try {
-      await spec.run({ server, session, id, params });
+      const result = spec.run({ server, session, id, params });
+      if (result) return result.catch(refuse);
     } catch (error) {
-      if (error instanceof CommandError) {
-        session.sendError(error.code, error.message || ErrorCodes[error.code].message, { ref: id });
-        return;
-      }
-      throw error;
+      refuse(error);
     }
   }
 }
