@@ -7,7 +7,7 @@
 //   npm run bench -- --scenario fanout --sizes 100 --messages 2000
 //   npm run bench -- --json results.json  also write the results as JSON
 //   npm run bench -- --cpu-prof           write a V8 CPU profile of the server to bench-profiles/
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,12 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import type { WorkerCommand, WorkerInit, WorkerReply } from './bench/load-worker.js';
+import { BENCH_PASSKEY as PASSKEY, cpuSeconds, fdCount, rssBytes, startServerProcess, type ServerProcess } from './bench/server-process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
-const binPath = path.join(repoRoot, 'bin', 'party-pool.js');
-const PASSKEY = 'bench-passkey-not-secret';
-const ROOT_PASSWORD = 'bench-root-password';
 
 /** Limits raised for the run (printed, so nobody mistakes bench settings for defaults). */
 const RAISED_LIMITS: Record<string, string> = {
@@ -31,6 +29,10 @@ const RAISED_LIMITS: Record<string, string> = {
   PARTY_POOL_MAX_UNAUTHENTICATED: '100000',
   PARTY_POOL_AUTH_TIMEOUT_MS: '60000',
 };
+
+function startServer(maxClients: number): Promise<ServerProcess> {
+  return startServerProcess({ maxClients, env: RAISED_LIMITS, cpuProfileDir: options['cpu-prof'] ? path.join(repoRoot, 'bench-profiles') : undefined });
+}
 
 const { values: options } = parseArgs({
   options: {
@@ -54,64 +56,6 @@ const quick = options.quick === true;
 const workerCount = Math.max(1, Number(options.workers));
 const sizesOverride = options.sizes?.split(',').map(Number).filter((n) => n > 0);
 const results: Record<string, unknown[]> = {};
-
-// ---------- the server process ----------
-
-interface ServerProcess {
-  child: ChildProcess;
-  port: number;
-  pid: number;
-  dataDir: string;
-  stop: () => Promise<void>;
-}
-
-async function startServer(maxClients: number, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'party-pool-bench-'));
-  const dataDir = path.join(dir, 'data');
-  const nodeArgs = options['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.join(repoRoot, 'bench-profiles')] : [];
-  const child = spawn(process.execPath, [...nodeArgs, binPath, 'server', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-dir', path.join(dir, 'logs'), '--max-clients', String(maxClients)], {
-    env: { ...process.env, PARTY_POOL_PASSKEY: PASSKEY, PARTY_POOL_ROOT_PASSWORD: ROOT_PASSWORD, PARTY_POOL_PUBLIC_IP_URL: '', NO_COLOR: '1', ...RAISED_LIMITS, ...extraEnv },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const infoFile = path.join(dataDir, 'server.json');
-  const deadline = Date.now() + 30_000;
-  while (!fs.existsSync(infoFile)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as { port: number };
-  return {
-    child,
-    port: info.port,
-    pid: child.pid ?? 0,
-    dataDir,
-    stop: async () => {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function rssBytes(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /VmRSS:\s+(\d+) kB/.exec(status);
-  return match ? Number(match[1]) * 1024 : 0;
-}
-
-function fdCount(pid: number): number {
-  return fs.readdirSync(`/proc/${pid}/fd`).length;
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks / 100;
-}
 
 // ---------- the load workers ----------
 

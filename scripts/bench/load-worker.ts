@@ -1,11 +1,8 @@
 // A load-generator thread for `npm run bench`: holds many real TLS sessions speaking the real
 // protocol, logs them in, sends and counts messages. Kept lean so the driver is not the
 // bottleneck: message frames are recognised by their prefix and only the timestamp is read.
-import tls from 'node:tls';
 import { parentPort, workerData } from 'node:worker_threads';
-import { channelBinding, computeProof } from '../../src/crypto/auth-proof.js';
-import { deriveKey } from '../../src/crypto/kdf.js';
-import { FrameDecoder, encodeFrame } from '../../src/protocol/frame.js';
+import { openSession as open, sharedKey, type LoadSession } from './load-client.js';
 
 export interface WorkerInit {
   port: number;
@@ -35,50 +32,10 @@ const init = workerData as WorkerInit;
 const port = parentPort;
 if (!port) throw new Error('load-worker must run as a worker thread');
 
-const MESSAGE_PREFIX = Buffer.from('{"type":"message"');
 const TEXT_MARKER = Buffer.from('"text":"');
 
-class LoadSession {
-  readonly decoder = new FrameDecoder(1024 * 1024);
-  private nextId = 1;
-  private pendingAcks = new Map<number, () => void>();
-  welcomed = false;
-
-  constructor(
-    readonly socket: tls.TLSSocket,
-    readonly index: number,
-  ) {}
-
-  send(message: unknown): void {
-    this.socket.write(encodeFrame(message));
-  }
-
-  say(text: string, room?: string): Promise<void> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pendingAcks.set(id, resolve);
-      this.send(room ? { type: 'say', id, text, room } : { type: 'say', id, text });
-    });
-  }
-
-  command(name: string, args: string): Promise<void> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pendingAcks.set(id, resolve);
-      this.send({ type: 'command', id, name, args });
-    });
-  }
-
-  settle(ref: number): void {
-    const done = this.pendingAcks.get(ref);
-    this.pendingAcks.delete(ref);
-    done?.();
-  }
-}
-
 const sessions: LoadSession[] = [];
-/** One derivation per worker, shared by every session (cached as a promise so concurrent logins wait for it). */
-let keyPromise: Promise<Buffer> | undefined;
+const key = sharedKey(init.passkey);
 let deliveries = 0;
 let latenciesUs: number[] = [];
 let lastDeliveryNs = 0n;
@@ -109,73 +66,6 @@ function onMessageFrame(payload: Buffer): void {
   }
 }
 
-function openSession(index: number): Promise<{ session: LoadSession; loginMs: number }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: '127.0.0.1', port: init.port, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
-    const session = new LoadSession(socket, index);
-    const name = `${init.prefix}${index}`;
-    let settled = false;
-    const fail = (why: string): void => {
-      if (settled) return;
-      settled = true;
-      socket.destroy();
-      reject(new Error(why));
-    };
-    const timer = setTimeout(() => fail('login timed out'), 60_000);
-    socket.setNoDelay(true);
-    socket.on('error', (error: Error) => fail(error.message));
-    socket.on('close', () => fail('closed'));
-    socket.once('secureConnect', () => session.send({ type: 'hello', versions: [1], client: 'bench' }));
-    socket.on('data', (chunk: Buffer) => {
-      let payloads: Buffer[];
-      try {
-        payloads = session.decoder.push(chunk);
-      } catch (error) {
-        fail(String(error));
-        return;
-      }
-      for (const payload of payloads) {
-        if (payload.subarray(0, MESSAGE_PREFIX.length).equals(MESSAGE_PREFIX)) {
-          onMessageFrame(payload);
-          continue;
-        }
-        const message = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
-        switch (message.type) {
-          case 'challenge': {
-            void (async () => {
-              const kdf = message.kdf as { salt: string; iterations: number };
-              keyPromise ??= deriveKey(init.passkey, { salt: Buffer.from(kdf.salt, 'base64'), iterations: kdf.iterations });
-              const key = await keyPromise;
-              const input = { role: 'user', name, nonce: Buffer.from(String(message.nonce), 'base64'), channelBinding: channelBinding(socket) };
-              session.send({ type: 'auth', name, role: 'user', proof: computeProof(key, { ...input, purpose: 'passkey' }) });
-            })();
-            break;
-          }
-          case 'welcome':
-            settled = true;
-            clearTimeout(timer);
-            session.welcomed = true;
-            resolve({ session, loginMs: performance.now() - started });
-            break;
-          case 'ping':
-            session.send({ type: 'pong' });
-            break;
-          case 'ack':
-            session.settle(Number(message.ref));
-            break;
-          case 'error':
-            if (typeof message.ref === 'number') session.settle(message.ref);
-            else fail(`${String(message.code)}: ${String(message.message)}`);
-            break;
-          default:
-            if (typeof message.ref === 'number') session.settle(message.ref);
-        }
-      }
-    });
-  });
-}
-
 async function connectMany(count: number, concurrency: number): Promise<WorkerReply> {
   const loginMs: number[] = [];
   const errors: string[] = [];
@@ -185,7 +75,7 @@ async function connectMany(count: number, concurrency: number): Promise<WorkerRe
     while (next < count) {
       const index = sessions.length + next++;
       try {
-        const { session, loginMs: ms } = await openSession(index);
+        const { session, loginMs: ms } = await open({ port: init.port, name: `${init.prefix}${index}`, index, key, onMessageFrame });
         sessions.push(session);
         loginMs.push(ms);
       } catch (error) {
