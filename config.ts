@@ -20,6 +20,8 @@ export const config = {
   limits: {
     maxClients: 25,
     maxSessionsPerAddress: 5,
+    /** Above this many people online, joins and leaves are no longer announced to everyone. */
+    maxPresenceAnnounced: 200,
     maxFrameBytes: 64 * KIB,
     maxTextLength: 2000,
     maxRequestLength: 500,

@@ -11,6 +11,7 @@ export interface ServerSettings {
   logDir: string;
   maxClients: number;
   maxSessionsPerAddress: number;
+  maxPresenceAnnounced: number;
   maxFrameBytes: number;
   maxUnsentBytes: number;
   authTimeoutMs: number;
@@ -39,6 +40,7 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   { key: 'logDir', flag: 'log-dir', kind: 'string', fallback: defaultLogDir },
   { key: 'maxClients', flag: 'max-clients', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.limits.maxClients },
   { key: 'maxSessionsPerAddress', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.limits.maxSessionsPerAddress },
+  { key: 'maxPresenceAnnounced', kind: 'int', min: 0, max: 1_000_000, fallback: () => config.limits.maxPresenceAnnounced },
   { key: 'maxFrameBytes', kind: 'int', min: 1024, max: 16 * 1024 * 1024, fallback: () => config.limits.maxFrameBytes },
   { key: 'maxUnsentBytes', kind: 'int', min: 64 * 1024, max: 1024 * 1024 * 1024, fallback: () => config.limits.maxUnsentBytes },
   { key: 'authTimeoutMs', kind: 'int', min: 100, max: 600_000, fallback: () => config.limits.authTimeoutMs },

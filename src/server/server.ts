@@ -279,7 +279,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     if (role === 'user') this.sessionsPerAddress.set(session.address, (this.sessionsPerAddress.get(session.address) ?? 0) + 1);
     this.logger.info('login', { conn: session.id, user: sessionName, role, address: session.address });
     session.send({ type: 'welcome', name: sessionName, role, address: session.address, online: this.userCount, time: this.isoNow() });
-    if (role === 'user') this.broadcast({ type: 'presence', event: 'join', name: sessionName, time: this.isoNow() }, session);
+    if (role === 'user' && this.announcesPresence()) this.broadcast({ type: 'presence', event: 'join', name: sessionName, time: this.isoNow() }, session);
   }
 
   private onSay(session: Session, id: number, raw: string): void {
@@ -292,6 +292,14 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     session.lastActiveAt = this.now();
     this.broadcast({ type: 'message', from: session.name, text: checked.text, time: this.isoNow() });
     session.send({ type: 'ack', ref: id });
+  }
+
+  /**
+   * Joins and leaves are announced while the crowd is small enough for them to be news; in a
+   * crowd they are noise, and announcing each to everyone costs O(n²) frames in a login storm.
+   */
+  private announcesPresence(): boolean {
+    return this.users.size <= this.settings.maxPresenceAnnounced;
   }
 
   /** Encode once, write the same bytes to every logged-in session (except one, if given). */
@@ -310,7 +318,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
         const count = (this.sessionsPerAddress.get(session.address) ?? 1) - 1;
         if (count <= 0) this.sessionsPerAddress.delete(session.address);
         else this.sessionsPerAddress.set(session.address, count);
-        if (!this.closing) this.broadcast({ type: 'presence', event: 'leave', name: session.name, time: this.isoNow(), reason: leaveReason(reason) });
+        if (!this.closing && this.announcesPresence()) this.broadcast({ type: 'presence', event: 'leave', name: session.name, time: this.isoNow(), reason: leaveReason(reason) });
       }
     }
     this.logger.info('disconnect', { conn: session.id, user: session.name || undefined, reason: reason.code });

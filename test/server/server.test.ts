@@ -183,6 +183,18 @@ describe('server: chatting', () => {
     await everyoneGone(t);
   });
 
+  test('in a crowd above the announce limit, joins and leaves are not broadcast', async () => {
+    const crowd = await startTestServer({ maxPresenceAnnounced: 2, maxSessionsPerAddress: 100 });
+    const first = await loggedIn(crowd.port, 'first');
+    const second = await loggedIn(crowd.port, 'second');
+    await first.waitFor('presence', (p) => p.name === 'second' && p.event === 'join');
+    const third = await loggedIn(crowd.port, 'third');
+    await first.answer(first.command('online'));
+    assert.equal(first.received.filter((m) => m.type === 'presence' && m.name === 'third').length, 0);
+    for (const c of [first, second, third]) c.destroy();
+    await crowd.close();
+  });
+
   test('an abrupt disconnect removes the user at once: no ghost', async () => {
     const watcher = await loggedIn(t.port, 'watcher');
     const ghost = await loggedIn(t.port, 'ghost');
