@@ -68,6 +68,8 @@ export const config = {
     maxShutdownDelaySeconds: 86_400,
     /** `stats`: the most per-address rows shown in the console (stats.json has them all). */
     statsRowsShown: 100,
+    /** `bans`: the most rows sent back (one reply must fit a frame). */
+    bansRowsShown: 500,
   },
 
   log: {

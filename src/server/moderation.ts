@@ -65,7 +65,7 @@ export class Moderation {
   private readonly timers: Timers;
   private countdown: Countdown | undefined;
   private pending: PendingShutdown | undefined;
-  private readonly statsTimer: NodeJS.Timeout;
+  private statsTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(
@@ -79,23 +79,34 @@ export class Moderation {
     this.stats = new ServerStats({ dataDir: options.dataDir, fileName: config.admin.statsFileName, maxAddresses: config.admin.statsMaxAddresses, now });
     if (this.stats.load() === 'damaged') host.logger.warn('stats file damaged; statistics start afresh', { file: this.stats.file });
     this.audit = new AuditLog(options.logDir, config.admin.auditFileName, now, (error) => host.logger.error('audit write failed', { reason: (error as NodeJS.ErrnoException).code ?? String(error) }));
-    this.statsTimer = setInterval(() => this.writeStats(), config.admin.statsIntervalMs);
+  }
+
+  /** Once the server listens: write stats.json every minute from now on. */
+  startStatsTimer(): void {
+    this.statsTimer ??= setInterval(() => this.writeStats(), config.admin.statsIntervalMs);
     this.statsTimer.unref();
   }
 
   // ---- Hooks the server calls -------------------------------------------------------------
 
-  /** A TLS connection was accepted: count it, and return why it is refused if the address is banned. */
-  connectionRefusal(address: string): Refusal | undefined {
-    this.stats.connection(address);
+  private addressBanRefusal(address: string): Refusal | undefined {
     const family = ipFamily(address);
     const ban = family ? this.bans.forAddress(address, family) : undefined;
     if (!ban) return undefined;
     return { code: 'BANNED', message: `Your address is banned from this server ${banTerm(ban, this.host.now())}.` };
   }
 
-  /** After a valid proof: a banned name, or a user login during a pending shutdown, is refused. */
-  loginRefusal(name: string, role: Role): Refusal | undefined {
+  /** A TLS connection was accepted: count it, and return why it is refused if the address is banned. */
+  connectionRefusal(address: string): Refusal | undefined {
+    this.stats.connection(address);
+    return this.addressBanRefusal(address);
+  }
+
+  /** After a valid proof: a banned address or name, or a user login during a pending shutdown, is refused. */
+  loginRefusal(name: string, role: Role, address: string): Refusal | undefined {
+    // The address may have been banned while this connection was still logging in.
+    const addressBan = this.addressBanRefusal(address);
+    if (addressBan) return addressBan;
     if (role !== 'user') return undefined; // a root may still log in, e.g. to cancel a shutdown
     const ban = this.bans.forName(name);
     if (ban) return { code: 'BANNED', message: `The name "${name}" is banned from this server ${banTerm(ban, this.host.now())}.` };
@@ -272,7 +283,7 @@ export class Moderation {
     this.closed = true;
     this.countdown?.cancel();
     this.pending = undefined;
-    clearInterval(this.statsTimer);
+    if (this.statsTimer) clearInterval(this.statsTimer);
     this.writeStats();
   }
 }

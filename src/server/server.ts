@@ -145,6 +145,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     this.listener.on('error', (error: Error) => this.logger.error('listener error', { reason: error.message }));
     this.heartbeat = setInterval(() => this.checkHeartbeats(), this.settings.heartbeatIntervalMs);
     this.heartbeat.unref();
+    this.moderation.startStatsTimer();
     const info = this.info();
     this.infoFile = path.join(this.settings.dataDir, serverInfoFileName);
     writePrivateFile(this.infoFile, JSON.stringify(info, null, 2) + '\n');
@@ -270,7 +271,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
       this.moderation.authFailed(session.address);
       return session.fail('ROOT_AUTH_FAILED');
     }
-    const barred = this.moderation.loginRefusal(message.name, message.role);
+    const barred = this.moderation.loginRefusal(message.name, message.role, session.address);
     if (barred) {
       this.logger.info('login refused', { conn: session.id, address: session.address, reason: barred.code });
       return session.fail(barred.code, barred.message);

@@ -298,7 +298,13 @@ describe('root: bans', () => {
     const root = await rootLoggedIn(t.port);
     const far = await loggedIn(t.port, 'faraway', OTHER);
     const near = await loggedIn(t.port, 'nearby');
+    // Half-way through logging in when the ban lands: refused at auth instead.
+    const midway = await RawClient.connect(t.port, '127.0.0.1', OTHER);
+    await midway.hello();
     await runOk(root, 'ban', `-ip ${OTHER} 10m`);
+    midway.send(await midway.authMessage('midway'));
+    assert.equal((await midway.waitFor('error')).code, 'BANNED');
+    await midway.closedPromise;
     assert.equal((await far.waitFor('bye')).code, 'BANNED');
     await near.waitFor('presence', (p) => p.name === 'faraway' && p.reason === 'banned');
     assert.equal(near.closed, false);
@@ -346,6 +352,23 @@ describe('root: bans', () => {
     assert.ok(bans.rows?.some((r) => r[1] === '2001:db8::/32'));
     await runOk(root, 'unban', '2001:0db8::/32');
     assert.equal((await runOk(root, 'bans')).rows?.length, 0);
+    root.destroy();
+  });
+
+  test('bans: a long list is cut to what fits one reply, permanent bans first', async () => {
+    const root = await rootLoggedIn(t.port);
+    const insert = t.server.store.db.prepare("INSERT INTO bans (kind, target, created_at, expires_at, created_by) VALUES ('address', ?, ?, ?, 'test')");
+    const now = Date.now();
+    t.server.store.db.transaction(() => {
+      for (let i = 0; i < 600; i++) insert.run(`10.1.${Math.floor(i / 250)}.${i % 250}`, now, i === 599 ? null : now + 3_600_000 + i);
+    })();
+    await runOk(root, 'ban', '-u listfiller 1h'); // any change reloads the list from the database
+    const bans = await runOk(root, 'bans');
+    assert.equal(bans.rows?.length, 500);
+    assert.match(bans.lines?.join(' ') ?? '', /601 bans in force\. Showing the first 500/);
+    assert.deepEqual(bans.rows?.[0]?.slice(1, 2), ['10.1.2.99']);
+    t.server.store.db.prepare("DELETE FROM bans WHERE created_by = 'test'").run();
+    await runOk(root, 'unban', 'listfiller');
     root.destroy();
   });
 });

@@ -1,3 +1,4 @@
+import { config } from '../../../../config.js';
 import { formatDuration } from '../../durations.js';
 import { formatTime, noMoreThan, result, rootCommand } from './define.js';
 
@@ -10,11 +11,14 @@ export const bansCommand = rootCommand({
     noMoreThan(params, 0, 'bans');
     const now = server.now();
     const bans = server.moderation.bans.list();
+    const shown = bans.slice(0, config.admin.bansRowsShown);
+    const lines = [bans.length === 0 ? 'No bans.' : `${bans.length} ban${bans.length === 1 ? '' : 's'} in force.`];
+    if (shown.length < bans.length) lines.push(`Showing the first ${shown.length} (permanent first, then by expiry).`);
     return {
       reply: result('Bans', {
-        lines: [bans.length === 0 ? 'No bans.' : `${bans.length} ban${bans.length === 1 ? '' : 's'} in force.`],
+        lines,
         columns: ['kind', 'target', 'by', 'since', 'expires', 'left'],
-        rows: bans.map((b) => [b.kind, b.target, b.createdBy, formatTime(b.createdAt), b.expiresAt === null ? 'never' : formatTime(b.expiresAt), b.expiresAt === null ? 'permanent' : formatDuration(b.expiresAt - now)]),
+        rows: shown.map((b) => [b.kind, b.target, b.createdBy, formatTime(b.createdAt), b.expiresAt === null ? 'never' : formatTime(b.expiresAt), b.expiresAt === null ? 'permanent' : formatDuration(b.expiresAt - now)]),
       }),
     };
   },
