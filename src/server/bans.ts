@@ -1,10 +1,9 @@
 // Bans on names and on addresses (single IPs or CIDR ranges), kept in the database so they
-// survive a restart, and mirrored in memory so the check on every new connection is one
-// BlockList look-up with no allocation and no disk access.
-import type net from 'node:net';
+// survive a restart, and mirrored in memory so the check on every new connection is a map
+// look-up plus a prefix comparison per range ban, with no disk access.
 import { z } from 'zod';
 import { nameKey } from '../protocol/names.js';
-import { blockListOf, parseIpRange, rangeContains, type IpRange } from './ip-range.js';
+import { canonicalAddress, inRange, parseAddress, parseIpRange, type IpRange } from './ip-range.js';
 import type { Db } from './store.js';
 
 export type BanKind = 'name' | 'address';
@@ -27,11 +26,6 @@ const banRowSchema = z.object({
   created_by: z.string(),
 });
 
-interface AddressBan {
-  ban: Ban;
-  range: IpRange;
-}
-
 /** Of several bans that apply, the one that lasts longest (permanent beats timed). */
 function longest(bans: readonly Ban[]): Ban | undefined {
   let best: Ban | undefined;
@@ -43,8 +37,10 @@ function longest(bans: readonly Ban[]): Ban | undefined {
 
 export class BanList {
   private names = new Map<string, Ban>();
-  private addresses: AddressBan[] = [];
-  private blockList: net.BlockList = blockListOf([]);
+  /** Single-address bans by canonical address. */
+  private hosts = new Map<string, Ban>();
+  /** Range bans (CIDR with a shorter prefix than a single host). */
+  private ranges: { ban: Ban; range: IpRange }[] = [];
   /** The earliest expiry among loaded bans; the hot path prunes only once it has passed. */
   private nextExpiry = Infinity;
 
@@ -77,18 +73,29 @@ export class BanList {
     return removed;
   }
 
-  /** Every ban still in force, soonest expiry last (permanent first). */
+  /** Every ban still in force, permanent first, then soonest expiry first. */
   list(): Ban[] {
     this.pruneIfDue();
-    const all = [...this.names.values(), ...this.addresses.map((a) => a.ban)];
+    const all = [...this.names.values(), ...this.hosts.values(), ...this.ranges.map((r) => r.ban)];
     return all.sort((a, b) => (a.expiresAt ?? -1) - (b.expiresAt ?? -1) || a.target.localeCompare(b.target));
   }
 
   /** The ban covering this address, if any. Called on every new connection: keep it cheap. */
-  forAddress(address: string, family: 'ipv4' | 'ipv6'): Ban | undefined {
+  forAddress(address: string): Ban | undefined {
     this.pruneIfDue();
-    if (this.addresses.length === 0 || !this.blockList.check(address, family)) return undefined;
-    return longest(this.addresses.filter((a) => rangeContains(a.range, address)).map((a) => a.ban));
+    if (this.hosts.size === 0 && this.ranges.length === 0) return undefined;
+    // Addresses from sockets are canonical already; anything else is rewritten once.
+    let host = this.hosts.get(address);
+    if (!host && address.includes(':') && this.hosts.size > 0) {
+      const canonical = canonicalAddress(address);
+      host = canonical === undefined ? undefined : this.hosts.get(canonical);
+    }
+    if (this.ranges.length === 0) return host;
+    const parsed = parseAddress(address);
+    if (!parsed) return host;
+    const hits = host ? [host] : [];
+    for (const { ban, range } of this.ranges) if (inRange(range, parsed)) hits.push(ban);
+    return longest(hits);
   }
 
   /** The ban on this name, if any. */
@@ -107,22 +114,26 @@ export class BanList {
     this.db.prepare('DELETE FROM bans WHERE expires_at IS NOT NULL AND expires_at <= ?').run(now);
     const rows = this.db.prepare('SELECT kind, target, created_at, expires_at, created_by FROM bans').all();
     const names = new Map<string, Ban>();
-    const addresses: AddressBan[] = [];
+    const hosts = new Map<string, Ban>();
+    const ranges: { ban: Ban; range: IpRange }[] = [];
     let nextExpiry = Infinity;
     for (const row of rows) {
       const parsed = banRowSchema.safeParse(row);
       if (!parsed.success) continue;
       const ban: Ban = { kind: parsed.data.kind, target: parsed.data.target, createdAt: parsed.data.created_at, expiresAt: parsed.data.expires_at, createdBy: parsed.data.created_by };
       if (ban.expiresAt !== null) nextExpiry = Math.min(nextExpiry, ban.expiresAt);
-      if (ban.kind === 'name') names.set(ban.target, ban);
-      else {
-        const range = parseIpRange(ban.target);
-        if (range) addresses.push({ ban, range });
+      if (ban.kind === 'name') {
+        names.set(ban.target, ban);
+        continue;
       }
+      const range = parseIpRange(ban.target);
+      if (!range) continue;
+      if (range.text.includes('/')) ranges.push({ ban, range });
+      else hosts.set(range.text, ban);
     }
     this.names = names;
-    this.addresses = addresses;
-    this.blockList = blockListOf(addresses.map((a) => a.range));
+    this.hosts = hosts;
+    this.ranges = ranges;
     this.nextExpiry = nextExpiry;
   }
 }

@@ -1,7 +1,6 @@
 // What root administration adds to the server: bans (checked on every new connection and
 // login), kicks, root notices, the timed shutdown, statistics and the audit trail. The server
 // calls the small hooks at the top; root commands call the actions below them.
-import net from 'node:net';
 import { config } from '../../config.js';
 import { ErrorCodes, type ErrorCode } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -48,11 +47,6 @@ export interface PendingShutdown {
 
 export const DEFAULT_SHUTDOWN_MESSAGE = 'The server is shutting down.';
 
-function ipFamily(address: string): 'ipv4' | 'ipv6' | undefined {
-  const family = net.isIP(address);
-  return family === 4 ? 'ipv4' : family === 6 ? 'ipv6' : undefined;
-}
-
 /** "for another 1h 59m" / "permanently", for refusal sentences. */
 export function banTerm(ban: Ban, now: number): string {
   return ban.expiresAt === null ? 'permanently' : `for another ${formatDuration(ban.expiresAt - now)}`;
@@ -90,8 +84,7 @@ export class Moderation {
   // ---- Hooks the server calls -------------------------------------------------------------
 
   private addressBanRefusal(address: string): Refusal | undefined {
-    const family = ipFamily(address);
-    const ban = family ? this.bans.forAddress(address, family) : undefined;
+    const ban = this.bans.forAddress(address);
     if (!ban) return undefined;
     return { code: 'BANNED', message: `Your address is banned from this server ${banTerm(ban, this.host.now())}.` };
   }

@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import { Countdown, countdownMarks } from '../../src/server/countdown.js';
 import { formatDuration, parseDuration } from '../../src/server/durations.js';
 import { canonicalAddress, parseIpRange, rangeContains } from '../../src/server/ip-range.js';
+import { BanList } from '../../src/server/bans.js';
 import { ServerStats } from '../../src/server/stats.js';
+import { Store } from '../../src/server/store.js';
 import { ManualTimers } from '../helpers/root.js';
 import { tempDir } from '../helpers/server.js';
 
@@ -37,6 +39,37 @@ test('IP addresses and CIDR ranges are validated and written one canonical way',
   assert.ok(v6);
   assert.equal(rangeContains(v6, '2001:db8:ffff::1'), true);
   assert.equal(rangeContains(v6, '2001:db9::1'), false);
+  const odd = parseIpRange('192.168.0.0/23');
+  assert.ok(odd);
+  assert.equal(rangeContains(odd, '192.168.1.5'), true);
+  assert.equal(rangeContains(odd, '192.168.2.1'), false);
+  assert.equal(rangeContains(odd, '::ffff:192.168.1.5'), true);
+  assert.equal(rangeContains(odd, '2001:db8::1'), false);
+});
+
+test('ban list: hosts, ranges and names; overlapping bans report the longest; expiry on the clock', () => {
+  let now = 1_000_000;
+  const store = Store.open(tempDir());
+  const bans = new BanList(store.db, () => now);
+  assert.equal(bans.forAddress('10.1.2.3'), undefined);
+  bans.add('address', '10.0.0.0/8', 60_000, 'root#1');
+  bans.add('address', '10.1.2.3', 3_600_000, 'root#1');
+  bans.add('address', '2001:db8::1', undefined, 'root#2');
+  bans.add('name', 'Mallory', 1000, 'root#1');
+  assert.equal(bans.forAddress('10.1.2.3')?.target, '10.1.2.3', 'the longer of two bans wins');
+  assert.equal(bans.forAddress('10.9.9.9')?.target, '10.0.0.0/8');
+  assert.equal(bans.forAddress('11.0.0.1'), undefined);
+  assert.equal(bans.forAddress('2001:DB8:0::1')?.expiresAt, null, 'a non-canonical IPv6 form still matches');
+  assert.equal(bans.forName('MALLORY')?.target, 'mallory');
+  now += 60_000;
+  assert.equal(bans.forName('mallory'), undefined);
+  assert.equal(bans.forAddress('10.9.9.9'), undefined);
+  assert.equal(bans.forAddress('10.1.2.3')?.target, '10.1.2.3');
+  assert.deepEqual(bans.list().map((b) => b.target), ['2001:db8::1', '10.1.2.3']);
+  assert.equal(store.db.prepare('SELECT count(*) FROM bans').pluck().get(), 2, 'expired bans leave the database');
+  assert.equal(bans.remove('address', '10.1.2.3'), true);
+  assert.equal(bans.remove('address', '10.1.2.3'), false);
+  store.close();
 });
 
 test('durations: 10m, 2h, 7d and friends; nonsense and absurd lengths are refused', () => {
