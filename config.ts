@@ -54,6 +54,26 @@ export const config = {
     keepRotated: 3,
   },
 
+  admin: {
+    /** Server statistics, rewritten (atomically, mode 0600) in the data dir this often and at shutdown. */
+    statsFileName: 'stats.json',
+    statsIntervalMs: 60_000,
+    /** Per-address statistics kept; the least recently seen address is dropped beyond this. */
+    statsMaxAddresses: 10_000,
+    /** Root actions, one JSON object per line, in the log dir (mode 0600). */
+    auditFileName: 'audit.log',
+    /** `requests [n]`: default and largest n, and the most bytes of request lines sent back. */
+    requestsDefault: 10,
+    requestsMax: 1000,
+    requestsMaxBytes: 256 * KIB,
+    /** `close-server -t`: the longest countdown, in seconds. */
+    maxShutdownDelaySeconds: 86_400,
+    /** `stats`: the most per-address rows shown in the console (stats.json has them all). */
+    statsRowsShown: 100,
+    /** `bans`: the most rows sent back (one reply must fit a frame). */
+    bansRowsShown: 500,
+  },
+
   log: {
     maxFileBytes: 5 * MIB,
     maxFiles: 3,

@@ -13,6 +13,7 @@ import { resolveSecret } from './cli/secrets.js';
 import { runMenu, type MenuActions } from './cli/menu.js';
 import { parseTarget, type PinnedTarget } from './client/connection.js';
 import { runClient } from './client/run-client.js';
+import { runRoot } from './root/run-root.js';
 import { runServer } from './server/run-server.js';
 import { AUTH_FILE } from './server/auth-keys.js';
 
@@ -72,11 +73,18 @@ const subcommands: Record<string, Subcommand> = {
     run: (values) => startClient(values),
   },
   root: {
-    summary: 'Open the root console (not available yet).',
-    usage: 'party-pool root [--server HOST:PORT --fingerprint FP | --data-dir D]',
-    details: 'The root console arrives with the root administration feature.',
+    summary: 'Open the root console: manage the live server.',
+    usage: 'party-pool root [--server HOST:PORT --fingerprint FP | --data-dir D] [--json] [--passkey-file F] [--root-password-file F]',
+    details: [
+      'Connects like the client (the local server.json by default) and logs in as root. The passkey comes',
+      'from PARTY_POOL_PASSKEY, --passkey-file F, or a prompt; the root password from PARTY_POOL_ROOT_PASSWORD,',
+      '--root-password-file F, or a prompt. Type "help" in the console for its commands.',
+      'When stdin is not a terminal it runs in line mode: one command per input line, one event per output',
+      'line (--json: one JSON object per line); it exits 0 once the server has answered every command.',
+      'Exit codes: 0 ok, 1 error, 2 usage, 3 refused (wrong passkey or root password), 4 cannot connect.',
+    ].join('\n'),
     options: { ...common, ...connectionOptions, 'root-password-file': { type: 'string' } },
-    run: () => Promise.reject(new PartyPoolError('USAGE', 'The root console is not available in this version yet.')),
+    run: (values) => startRoot(values),
   },
   package: {
     summary: 'Build client and root packages (not available yet).',
@@ -187,8 +195,17 @@ async function startClient(values: Record<string, string | boolean | undefined>)
   return runClient({ pin, credentials: { passkey }, name: str(values, 'name'), json: values.json === true, interactive });
 }
 
+async function startRoot(values: Record<string, string | boolean | undefined>): Promise<ExitCodeValue> {
+  const pin = resolvePin(values);
+  const interactive = process.stdin.isTTY === true;
+  const passkey = await resolveSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: str(values, 'passkey-file'), interactive });
+  const rootPassword = await resolveSecret({ label: 'root password', envName: 'PARTY_POOL_ROOT_PASSWORD', fileFlag: '--root-password-file', file: str(values, 'root-password-file'), interactive });
+  return runRoot({ pin, credentials: { passkey, rootPassword }, json: values.json === true, interactive });
+}
+
 const menuActions: MenuActions = {
   startServer: () => startServer({}, true),
+  loginAsRoot: () => startRoot({}),
   loginAsClient: () => startClient({}),
 };
 

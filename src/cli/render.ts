@@ -3,6 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import type { ServerMessage } from '../protocol/messages.js';
 import { sanitizeForTerminal } from './sanitize.js';
 import { box, colorForName } from './style.js';
+import { renderTable } from './table.js';
 
 export interface RenderOptions {
   chalk: ChalkInstance;
@@ -47,6 +48,13 @@ export function renderEvent(message: ServerMessage, options: RenderOptions): str
       const lines = message.commands.map((cmd) => `${c.bold(safe(cmd.usage).padEnd(width))}  ${safe(cmd.help)}`);
       return options.boxes ? box(lines.join('\n'), 'Commands', options.color) : ['Commands:', ...lines.map((l) => '  ' + l)].join('\n');
     }
+    case 'result': {
+      // A root command's answer: free lines, then the table when there is one.
+      const parts = (message.lines ?? []).map(safe);
+      if (message.columns && message.rows && message.rows.length > 0) parts.push(renderTable(message.columns, message.rows, c));
+      const body = parts.join('\n');
+      return options.boxes ? box(body || '(nothing)', safe(message.title), options.color) : [c.bold(`${safe(message.title)}:`), ...body.split('\n').map((l) => '  ' + l)].join('\n');
+    }
     case 'error':
       return c.red(`! ${safe(message.message)} [${safe(message.code)}]`);
     case 'welcome':
@@ -78,6 +86,8 @@ export function jsonEvent(message: ServerMessage): Record<string, unknown> | und
       return { type: 'ip', address: message.address };
     case 'help':
       return { type: 'help', commands: message.commands };
+    case 'result':
+      return { type: 'result', title: message.title, ...(message.lines ? { lines: message.lines } : {}), ...(message.columns ? { columns: message.columns } : {}), ...(message.rows ? { rows: message.rows } : {}) };
     case 'welcome':
       return { type: 'welcome', name: message.name, address: message.address, online: message.online };
     case 'bye':

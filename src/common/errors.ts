@@ -71,6 +71,16 @@ export const ErrorCodes = {
   LISTEN_FAILED: spec('The server cannot listen on that address and port.', false),
   DATA_DIR_UNUSABLE: spec('The data or log directory cannot be used.', false),
   CONNECTION_LOST: spec('The connection to the server was lost.', false, ExitCode.cannotConnect),
+
+  // Root administration (moderation, bans, timed shutdown).
+  KICKED: spec('You were removed from the server by an administrator.', true, ExitCode.authRefused),
+  BANNED: spec('You are banned from this server.', true, ExitCode.authRefused),
+  NOT_CONNECTED: spec('Nobody with that name or address is connected.', false),
+  INVALID_ADDRESS: spec('That is not a valid IP address or CIDR range.', false),
+  INVALID_DURATION: spec('That is not a valid duration; use e.g. 10m, 2h, 7d, or leave it out for a permanent ban.', false),
+  INVALID_ARGUMENT: spec('An argument is not valid for that command.', false),
+  NOT_BANNED: spec('There is no ban on that name or address.', false),
+  NO_SHUTDOWN_PENDING: spec('No shutdown is scheduled.', false),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -45,6 +45,15 @@ const onlineSchema = z.object({ type: z.literal('online'), ref: requestId.option
 const ipSchema = z.object({ type: z.literal('ip'), ref: requestId.optional(), address: shortText });
 const helpSchema = z.object({ type: z.literal('help'), ref: requestId.optional(), commands: z.array(z.object({ usage: shortText, help: z.string().max(1000) })).max(500) });
 const ackSchema = z.object({ type: z.literal('ack'), ref: requestId });
+// A root command's answer: a title, then free lines and/or a table (cells are plain text).
+const resultSchema = z.object({
+  type: z.literal('result'),
+  ref: requestId,
+  title: shortText,
+  lines: z.array(z.string().max(4096)).max(10_000).optional(),
+  columns: z.array(shortText).max(32).optional(),
+  rows: z.array(z.array(z.string().max(4096)).max(32)).max(10_000).optional(),
+});
 const serverByeSchema = z.object({ type: z.literal('bye'), code: z.string().max(64), message: z.string().max(1000) });
 
 export const serverMessageSchema = z.discriminatedUnion('type', [
@@ -58,12 +67,14 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   ipSchema,
   helpSchema,
   ackSchema,
+  resultSchema,
   pingSchema,
   pongSchema,
   serverByeSchema,
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ChallengeMessage = z.infer<typeof challengeSchema>;
+export type ResultMessage = z.infer<typeof resultSchema>;
 
 export type ParseResult<T> = { ok: true; message: T } | { ok: false; detail: string };
 

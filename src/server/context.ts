@@ -5,6 +5,7 @@ import type { RequestLog } from './request-log.js';
 import type { Store } from './store.js';
 import type { Role, Session } from './session.js';
 import type { CommandSpec } from './commands/types.js';
+import type { Moderation } from './moderation.js';
 
 export interface ServerLimits {
   maxTextLength: number;
@@ -16,6 +17,8 @@ export interface ServerContext {
   readonly requests: RequestLog;
   readonly store: Store;
   readonly limits: ServerLimits;
+  /** Bans, kicks, notices, timed shutdown, statistics and the audit trail (root commands). */
+  readonly moderation: Moderation;
   now(): number;
   commandsFor(role: Role): CommandSpec[];
   onlineNames(): string[];

@@ -1,5 +1,5 @@
 // `party-pool server` and the menu's Start Server: start, show the status panel, follow the
-// live log, and shut down gracefully on SIGINT/SIGTERM.
+// live log, and shut down gracefully on SIGINT/SIGTERM or when a root closes the server.
 import path from 'node:path';
 import { config } from '../../config.js';
 import { ExitCode, type ExitCodeValue } from '../common/errors.js';
@@ -49,8 +49,8 @@ export async function runServer(options: RunServerOptions): Promise<ExitCodeValu
     ),
   );
   await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      logger.info('signal received', { signal });
+    const stop = (signal?: string): void => {
+      if (signal) logger.info('signal received', { signal });
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       resolve();
@@ -59,6 +59,8 @@ export async function runServer(options: RunServerOptions): Promise<ExitCodeValu
     const onTerm = (): void => stop('SIGTERM');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    // A root's close-server ends the run just like a signal does.
+    void server.stopped.then(() => stop());
   });
   await server.shutdown();
   await closeLogger(logger);

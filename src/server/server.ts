@@ -15,11 +15,13 @@ import type { AuthMessage, ClientMessage, ServerMessage } from '../protocol/mess
 import { checkName, nameKey } from '../protocol/names.js';
 import { checkText } from '../protocol/text.js';
 import { loadAuthKeys, type AuthKeys } from './auth-keys.js';
-import { CommandTable, userCommands } from './commands/index.js';
+import { CommandTable, rootCommands, userCommands } from './commands/index.js';
 import type { CommandSpec } from './commands/types.js';
 import type { ServerContext, ServerLimits } from './context.js';
 import { ensurePrivateDir, writePrivateFile } from './files.js';
 import { loadOrCreateIdentity, type ServerIdentity } from './identity.js';
+import type { Timers } from './countdown.js';
+import { Moderation } from './moderation.js';
 import { RequestLog } from './request-log.js';
 import { Session, type CloseReason, type Role, type SessionHost } from './session.js';
 import { Store } from './store.js';
@@ -32,6 +34,8 @@ export interface ServerOptions {
   replaceSecrets?: boolean;
   /** Injected clock (milliseconds since the epoch). */
   now?: () => number;
+  /** Injected timers for the timed shutdown's countdown. */
+  timers?: Timers;
 }
 
 export interface ServerInfo {
@@ -57,10 +61,15 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   readonly maxInvalidFrames = config.limits.maxInvalidFrames;
   readonly identity: ServerIdentity;
   readonly store: Store;
+  readonly moderation: Moderation;
+  /** Resolves once the server has shut down, whoever asked (a signal or a root). */
+  readonly stopped: Promise<void>;
+  private markStopped: () => void = () => undefined;
+  private shuttingDown: Promise<void> | undefined;
   private readonly settings: ServerSettings;
   private readonly keys: AuthKeys;
   private readonly listener: tls.Server;
-  private readonly commands = new CommandTable(userCommands);
+  private readonly commands = new CommandTable([...userCommands, ...rootCommands]);
   private readonly sessions = new Set<Session>();
   /** Logged-in users by lower-cased name. */
   private readonly users = new Map<string, Session>();
@@ -82,6 +91,8 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     this.maxUnsentBytes = options.settings.maxUnsentBytes;
     this.limits = { maxTextLength: config.limits.maxTextLength, maxRequestLength: config.limits.maxRequestLength };
     this.requests = new RequestLog({ dir: options.settings.dataDir, ...config.requests });
+    this.stopped = new Promise((resolve) => (this.markStopped = resolve));
+    this.moderation = new Moderation(this, store, { dataDir: options.settings.dataDir, logDir: options.settings.logDir, ...(options.timers ? { timers: options.timers } : {}) });
     this.listener = tls.createServer({
       key: identity.privateKeyPem,
       cert: identity.certificatePem,
@@ -134,6 +145,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     this.listener.on('error', (error: Error) => this.logger.error('listener error', { reason: error.message }));
     this.heartbeat = setInterval(() => this.checkHeartbeats(), this.settings.heartbeatIntervalMs);
     this.heartbeat.unref();
+    this.moderation.startStatsTimer();
     const info = this.info();
     this.infoFile = path.join(this.settings.dataDir, serverInfoFileName);
     writePrivateFile(this.infoFile, JSON.stringify(info, null, 2) + '\n');
@@ -185,11 +197,21 @@ export class PartyPoolServer implements SessionHost, ServerContext {
       socket.destroy();
       return;
     }
+    const refusal = this.moderation.connectionRefusal(address);
+    if (refusal) return this.refuseConnection(socket, address, refusal.code, refusal.message);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     const session = new Session(socket, this.nextSessionId++, address, this, this.settings.authTimeoutMs);
     this.sessions.add(session);
     this.logger.info('connection', { conn: session.id, address });
+  }
+
+  /** Turn a connection away before any login work: one error, a bye, and the socket closed. */
+  private refuseConnection(socket: tls.TLSSocket, address: string, code: ErrorCode, message: string): void {
+    this.logger.info('connection refused', { address, reason: code });
+    socket.on('error', () => undefined);
+    socket.end(Buffer.concat([encodeFrame({ type: 'error', code, message }), encodeFrame({ type: 'bye', code, message })]));
+    setTimeout(() => socket.destroy(), 2000).unref();
   }
 
   /** Route one validated message; returns a promise only when the work really awaits. */
@@ -242,11 +264,18 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     session.nonce = Buffer.alloc(0);
     if (!verifyProof(this.keys.passkey.key, { ...proofInput, purpose: 'passkey' }, message.proof)) {
       this.logger.warn('login failed', { conn: session.id, address: session.address, reason: 'AUTH_FAILED' });
+      this.moderation.authFailed(session.address);
       return session.fail('AUTH_FAILED');
     }
     if (message.role === 'root' && !(message.rootProof && verifyProof(this.keys.root.key, { ...proofInput, purpose: 'root' }, message.rootProof))) {
       this.logger.warn('login failed', { conn: session.id, address: session.address, reason: 'ROOT_AUTH_FAILED' });
+      this.moderation.authFailed(session.address);
       return session.fail('ROOT_AUTH_FAILED');
+    }
+    const barred = this.moderation.loginRefusal(message.name, message.role, session.address);
+    if (barred) {
+      this.logger.info('login refused', { conn: session.id, address: session.address, reason: barred.code });
+      return session.fail(barred.code, barred.message);
     }
     const refusal = this.admissionRefusal(session, message.name, message.role);
     if (refusal) {
@@ -278,6 +307,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     this.users.set(nameKey(sessionName), session);
     if (role === 'user') this.sessionsPerAddress.set(session.address, (this.sessionsPerAddress.get(session.address) ?? 0) + 1);
     this.logger.info('login', { conn: session.id, user: sessionName, role, address: session.address });
+    this.moderation.sessionStarted(session);
     session.send({ type: 'welcome', name: sessionName, role, address: session.address, online: this.userCount, time: this.isoNow() });
     if (role === 'user' && this.announcesPresence()) this.broadcast({ type: 'presence', event: 'join', name: sessionName, time: this.isoNow() }, session);
   }
@@ -291,6 +321,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     }
     session.lastActiveAt = this.now();
     this.broadcast({ type: 'message', from: session.name, text: checked.text, time: this.isoNow() });
+    this.moderation.messageRelayed();
     session.send({ type: 'ack', ref: id });
   }
 
@@ -312,6 +343,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
 
   sessionClosed(session: Session, reason: CloseReason, wasActive: boolean): void {
     this.sessions.delete(session);
+    this.moderation.sessionEnded(session, reason, wasActive);
     if (wasActive && this.users.get(nameKey(session.name)) === session) {
       this.users.delete(nameKey(session.name));
       if (session.role === 'user') {
@@ -338,8 +370,13 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   }
 
   /** Tell everyone, close every session, stop listening and remove server.json. */
-  async shutdown(message = 'The server is shutting down.'): Promise<void> {
-    if (this.closing) return;
+  shutdown(message = 'The server is shutting down.'): Promise<void> {
+    // Whoever asks second (a signal during a root's shutdown) waits for the same one.
+    this.shuttingDown ??= this.stop(message);
+    return this.shuttingDown;
+  }
+
+  private async stop(message: string): Promise<void> {
     this.closing = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.logger.info('shutting down', { sessions: this.sessions.size });
@@ -354,9 +391,11 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     for (const session of this.sessions) session.socket.destroy();
     await Promise.all(sessions.map((s) => s.ended));
     await closed;
+    this.moderation.close();
     if (this.infoFile) fs.rmSync(this.infoFile, { force: true });
     this.store.close();
     this.logger.info('stopped');
+    this.markStopped();
   }
 }
 
@@ -368,6 +407,8 @@ function leaveReason(reason: CloseReason): string {
       return 'timed out';
     case 'KICKED':
       return 'kicked';
+    case 'BANNED':
+      return 'banned';
     case 'DISCONNECTED':
       return 'connection lost';
     default:

@@ -49,9 +49,10 @@ export class RawClient {
     this.closedPromise = new Promise((resolve) => socket.on('close', () => ((this.closed = true), resolve())));
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
+  /** `localAddress` (e.g. 127.0.0.2 on Linux) makes the server see another address. */
+  static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = tls.connect({ host, port, rejectUnauthorized: false, minVersion: 'TLSv1.3' }, () => resolve(new RawClient(socket)));
+      const socket = tls.connect({ host, port, rejectUnauthorized: false, minVersion: 'TLSv1.3', ...(localAddress ? { localAddress } : {}) }, () => resolve(new RawClient(socket)));
       socket.once('error', reject);
     });
   }
@@ -144,9 +145,9 @@ export class RawClient {
   }
 }
 
-/** Connect and log in as `name`. */
-export async function loggedIn(port: number, name: string): Promise<RawClient> {
-  const client = await RawClient.connect(port);
+/** Connect and log in as `name` (from `localAddress` when given). */
+export async function loggedIn(port: number, name: string, localAddress?: string): Promise<RawClient> {
+  const client = await RawClient.connect(port, '127.0.0.1', localAddress);
   await client.login(name);
   return client;
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/common/logger.js';
 import { resolveServerSettings, type ServerSettings } from '../../src/common/settings.js';
-import { PartyPoolServer } from '../../src/server/server.js';
+import { PartyPoolServer, type ServerOptions } from '../../src/server/server.js';
 
 export const PASSKEY = 'correct-horse-battery';
 export const ROOT_PASSWORD = 'root-password-staple';
@@ -37,7 +37,7 @@ export function tempDir(prefix = 'party-pool-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startTestServer(overrides: Partial<ServerSettings> = {}, base?: string): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<ServerSettings> = {}, base?: string, inject: Pick<ServerOptions, 'now' | 'timers'> = {}): Promise<TestServer> {
   const root = base ?? tempDir();
   const settings: ServerSettings = {
     ...resolveServerSettings({}, {}),
@@ -49,7 +49,7 @@ export async function startTestServer(overrides: Partial<ServerSettings> = {}, b
     ...overrides,
   };
   const logger = createLogger({ logDir: settings.logDir, console: false });
-  const server = await PartyPoolServer.start({ settings, passkey: PASSKEY, rootPassword: ROOT_PASSWORD, logger });
+  const server = await PartyPoolServer.start({ settings, passkey: PASSKEY, rootPassword: ROOT_PASSWORD, logger, ...inject });
   let closed = false;
   return {
     server,

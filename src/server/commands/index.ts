@@ -9,9 +9,11 @@ import { helpCommand } from './help.js';
 import { ipCommand } from './ip.js';
 import { onlineCommand } from './online.js';
 import { requestCommand } from './request.js';
+import { rootCommands } from './root/index.js';
 import { CommandError, type CommandSpec } from './types.js';
 
 export const userCommands: readonly CommandSpec[] = [helpCommand, onlineCommand, ipCommand, requestCommand, exitCommand];
+export { rootCommands };
 
 /** Split root-console style arguments like a shell: quotes group words, no expansion. */
 export function splitWords(args: string): string[] | undefined {
@@ -25,20 +27,29 @@ export function splitWords(args: string): string[] | undefined {
 }
 
 export class CommandTable {
-  private readonly byName = new Map<string, CommandSpec>();
+  /** Per role, so a user's `help` and a root's `help` can be different commands. */
+  private readonly byRole = new Map<Session['role'], Map<string, CommandSpec>>();
 
+  /** Register every spec; two specs with one name for the same role is a programming error. */
   constructor(specs: readonly CommandSpec[]) {
-    for (const spec of specs) this.byName.set(spec.name, spec);
+    for (const spec of specs) {
+      for (const role of spec.roles) {
+        let table = this.byRole.get(role);
+        if (!table) this.byRole.set(role, (table = new Map<string, CommandSpec>()));
+        if (table.has(spec.name)) throw new Error(`two commands named "${spec.name}" for role ${role}`);
+        table.set(spec.name, spec);
+      }
+    }
   }
 
   list(role: Session['role']): CommandSpec[] {
-    return [...this.byName.values()].filter((spec) => spec.roles.includes(role));
+    return [...(this.byRole.get(role)?.values() ?? [])];
   }
 
   /** Run one command request; every outcome sends exactly one reply carrying `id`. */
   dispatch(server: ServerContext, session: Session, id: number, name: string, args: string): Promise<void> | void {
-    const spec = this.byName.get(name.toLowerCase());
-    if (!spec || !spec.roles.includes(session.role)) {
+    const spec = this.byRole.get(session.role)?.get(name.toLowerCase());
+    if (!spec) {
       session.sendError('UNKNOWN_COMMAND', `Unknown command "${name.slice(0, 32)}". ${session.role === 'user' ? 'Type /help for the list.' : 'Type help for the list.'}`, { ref: id });
       return;
     }

@@ -1,0 +1,153 @@
+// `party-pool root` and the menu's Login as Administrator: a root session on the chat screen
+// (stdin is a TTY) or in line mode (one command per input line, one event per output line,
+// optionally JSON). Commands run on the server; this is only their console.
+import readline from 'node:readline';
+import { config } from '../../config.js';
+import { ExitCode, type ExitCodeValue } from '../common/errors.js';
+import type { ServerMessage } from '../protocol/messages.js';
+import { ChatScreen } from '../cli/chat-screen.js';
+import { printError, printJson, printLine } from '../cli/output.js';
+import { jsonEvent, renderEvent, type RenderOptions } from '../cli/render.js';
+import { sanitizeForTerminal } from '../cli/sanitize.js';
+import { colorEnabled, makeChalk } from '../cli/style.js';
+import { ChatClient } from '../client/chat-client.js';
+import type { Credentials, PinnedTarget, Welcome } from '../client/connection.js';
+import { exitCodeForClose } from '../client/run-client.js';
+
+export interface RootRunOptions {
+  pin: PinnedTarget;
+  credentials: Required<Credentials>;
+  json: boolean;
+  interactive: boolean;
+}
+
+export const ROOT_PROMPT = 'root> ';
+
+/** One console line as a command: "ban -u bob 2h" -> ban, "-u bob 2h". A leading "/" is forgiven. */
+export function parseRootLine(line: string): { name: string; args: string } | undefined {
+  const match = /^\s*\/?(\S+)\s*([\s\S]*)$/.exec(line);
+  if (!match?.[1]) return undefined;
+  return { name: match[1].toLowerCase().slice(0, 32), args: match[2]?.trimEnd() ?? '' };
+}
+
+/** Chat lines are the members' conversation, not the console's business: only server events show. */
+function shownToRoot(message: ServerMessage): boolean {
+  return message.type !== 'message';
+}
+
+function newClient(options: RootRunOptions, reconnect: boolean): ChatClient {
+  // The server names a root session "root#<id>" itself; the name sent only enters the proof.
+  const chooseName = (refusal?: unknown): Promise<string | undefined> => Promise.resolve(refusal ? undefined : 'root');
+  return new ChatClient({ pin: options.pin, credentials: options.credentials, role: 'root', chooseName, reconnect });
+}
+
+function welcomeLine(welcome: Welcome): string {
+  return `Logged in as ${sanitizeForTerminal(welcome.name)}; ${welcome.online} user${welcome.online === 1 ? '' : 's'} online. Type help for the commands, exit to leave.`;
+}
+
+/** Run the root console until the session ends; resolves with the exit status. */
+export async function runRoot(options: RootRunOptions): Promise<ExitCodeValue> {
+  return options.interactive ? runInteractive(options) : runLineMode(options);
+}
+
+async function runInteractive(options: RootRunOptions): Promise<ExitCodeValue> {
+  const color = colorEnabled();
+  const render: RenderOptions = { chalk: makeChalk(color), color, boxes: true };
+  const client = newClient(options, true);
+  printLine(render.chalk.dim('Connecting…'));
+  const welcome = await client.start();
+  const screen = new ChatScreen({ input: process.stdin, output: process.stdout, prompt: ROOT_PROMPT });
+  screen.print(render.chalk.green(welcomeLine(welcome)));
+  let byeShown = false;
+  return new Promise<ExitCodeValue>((resolve) => {
+    let finished = false;
+    const finish = (code: ExitCodeValue): void => {
+      if (finished) return;
+      finished = true;
+      screen.close();
+      resolve(code);
+    };
+    client.on('message', (message) => {
+      if (!shownToRoot(message)) return;
+      const text = renderEvent(message, render);
+      if (text === undefined) return;
+      screen.print(text);
+      if (message.type === 'bye') byeShown = true;
+    });
+    client.on('invalid', (detail) => screen.print(render.chalk.red(`! ${detail}`)));
+    client.on('disconnected', ({ reason, retryInMs }) => screen.print(render.chalk.yellow(`${reason} Reconnecting in ${((retryInMs ?? 0) / 1000).toFixed(1)} s…`)));
+    client.on('reconnected', (again) => screen.print(render.chalk.green(`Reconnected. ${welcomeLine(again)}`)));
+    client.on('closed', ({ code, message }) => {
+      finish(exitCodeForClose(code));
+      if (code !== 'LEFT' && !byeShown) printError(message);
+    });
+    screen.start(
+      (line) => {
+        const command = parseRootLine(line);
+        if (!command) return;
+        if (!client.connected) {
+          screen.print(render.chalk.yellow('Not connected right now; that was not sent.'));
+          return;
+        }
+        void client.command(command.name, command.args);
+      },
+      () => {
+        client.stop();
+        finish(ExitCode.cancelled);
+      },
+    );
+  });
+}
+
+async function runLineMode(options: RootRunOptions): Promise<ExitCodeValue> {
+  const color = colorEnabled();
+  const render: RenderOptions = { chalk: makeChalk(color), color, boxes: false };
+  const show = (message: ServerMessage): void => {
+    if (!shownToRoot(message)) return;
+    if (options.json) {
+      const event = jsonEvent(message);
+      if (event) printJson(event);
+    } else if (message.type === 'welcome') {
+      printLine(welcomeLine(message));
+    } else {
+      const text = renderEvent(message, render);
+      if (text !== undefined) printLine(text);
+    }
+  };
+  const client = newClient(options, false);
+  const welcome = await client.start();
+  show(welcome);
+  let closedWith: { code: string; message: string } | undefined;
+  const closed = new Promise<void>((resolve) => client.on('closed', (info) => ((closedWith = info), resolve())));
+  client.on('message', show);
+  client.on('invalid', (detail) => printError(detail));
+
+  const answers: Promise<boolean>[] = [];
+  const lines = readline.createInterface({ input: process.stdin, terminal: false });
+  const inputDone = new Promise<void>((resolve) => lines.once('close', () => resolve()));
+  lines.on('line', (line) => {
+    if (closedWith) return;
+    const command = parseRootLine(line);
+    if (!command) return;
+    answers.push(client.command(command.name, command.args));
+    if (command.name === 'exit') lines.close();
+  });
+  await Promise.race([inputDone, closed]);
+  if (!closedWith) {
+    // End of input: wait until the server has answered every command, then leave.
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.client.drainTimeoutMs).unref());
+    const result = await Promise.race([Promise.all(answers), timeout]);
+    const allAnswered = result !== 'timeout' && result.every(Boolean);
+    if (!closedWith) client.stop();
+    await closed;
+    if (!allAnswered) {
+      printError('The connection ended before the server answered every command.');
+      return ExitCode.cannotConnect;
+    }
+    return ExitCode.ok;
+  }
+  lines.close();
+  const info = closedWith;
+  if (info.code !== 'LEFT') printError(info.message);
+  return exitCodeForClose(info.code);
+}

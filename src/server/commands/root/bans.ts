@@ -1,0 +1,25 @@
+import { config } from '../../../../config.js';
+import { formatDuration } from '../../durations.js';
+import { formatTime, noMoreThan, result, rootCommand } from './define.js';
+
+export const bansCommand = rootCommand({
+  name: 'bans',
+  usage: 'bans',
+  help: 'List the bans in force with their expiry.',
+  minParams: 0,
+  run({ server, params }) {
+    noMoreThan(params, 0, 'bans');
+    const now = server.now();
+    const bans = server.moderation.bans.list();
+    const shown = bans.slice(0, config.admin.bansRowsShown);
+    const lines = [bans.length === 0 ? 'No bans.' : `${bans.length} ban${bans.length === 1 ? '' : 's'} in force.`];
+    if (shown.length < bans.length) lines.push(`Showing the first ${shown.length} (permanent first, then by expiry).`);
+    return {
+      reply: result('Bans', {
+        lines,
+        columns: ['kind', 'target', 'by', 'since', 'expires', 'left'],
+        rows: shown.map((b) => [b.kind, b.target, b.createdBy, formatTime(b.createdAt), b.expiresAt === null ? 'never' : formatTime(b.expiresAt), b.expiresAt === null ? 'permanent' : formatDuration(b.expiresAt - now)]),
+      }),
+    };
+  },
+});
