@@ -10,10 +10,11 @@ import { resolveServerSettings } from './common/settings.js';
 import { BuildProgressPrinter, renderPackageSummary } from './cli/build-progress.js';
 import { printLine } from './cli/output.js';
 import { askPackageQuestions, type AddressOffer } from './cli/package-questions.js';
+import { askConfirm } from './cli/prompts.js';
 import { resolveSecret } from './cli/secrets.js';
 import { box, colorEnabled, makeChalk } from './cli/style.js';
 import { buildPackages, checkExisting } from './packaging/build.js';
-import { KIND_CHOICES, PLATFORM_CHOICES, kindsFor, normaliseAddress, planArtifacts, platformsFor, type KindChoice, type PlatformChoice } from './packaging/plan.js';
+import { KIND_CHOICES, PLATFORM_CHOICES, artifactPath, kindsFor, normaliseAddress, planArtifacts, platformsFor, type KindChoice, type PlatformChoice } from './packaging/plan.js';
 import { checkText } from './protocol/text.js';
 import { verifyStoredPasskey } from './server/auth-keys.js';
 import { readTextIfExists } from './server/files.js';
@@ -56,6 +57,11 @@ function serverPort(dataDir: string, configured: number): number {
     }
   }
   return configured === 0 ? config.port : configured;
+}
+
+/** Where packages go: --out, else PARTY_POOL_OUT_DIR, else dist/ in the checkout. */
+export function packageOutDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(flag ?? (env.PARTY_POOL_OUT_DIR || path.join(projectRoot(), config.packaging.outDir)));
 }
 
 /** The runtime cache: PARTY_POOL_RUNTIME_CACHE, else .cache/runtimes in the checkout. */
@@ -156,12 +162,11 @@ export async function runPackageCommand(values: Values, interactive: boolean): P
     given = [detected.address];
   }
   const addresses = [...new Set(given.map((address) => normaliseAddress(address, port)))];
-  const out = text(values, 'out');
   return issuePackages({
     kind,
     platform,
     addresses,
-    outDir: path.resolve(out ?? path.join(projectRoot(), config.packaging.outDir)),
+    outDir: packageOutDir(text(values, 'out')),
     dataDir: settings.dataDir,
     force: values.force === true,
     note: text(values, 'note') ?? '',
@@ -190,11 +195,17 @@ export async function runPackageMenu(): Promise<ExitCodeValue> {
     printLine('Nothing was built.');
     return ExitCode.ok;
   }
+  const outDir = packageOutDir(undefined);
+  const existing = planArtifacts(kindsFor(answers.kind), platformsFor(answers.platform), config.version).filter((a) => fs.existsSync(artifactPath(outDir, a)));
+  if (existing.length > 0 && !(await askConfirm(`${existing.map((a) => a.relativePath).join(', ')} already exist in ${outDir}. Replace them?`, false))) {
+    printLine('Nothing was built.');
+    return ExitCode.ok;
+  }
   return issuePackages({
     ...answers,
-    outDir: path.join(projectRoot(), config.packaging.outDir),
+    outDir,
     dataDir: settings.dataDir,
-    force: false,
+    force: existing.length > 0,
     passkeyFile: undefined,
     interactive: true,
     kdfIterations: settings.kdfIterations,
