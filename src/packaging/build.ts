@@ -105,6 +105,21 @@ export function checkExisting(outDir: string, artifacts: readonly Artifact[], fo
   }
 }
 
+/** Scratch directories of builds that were killed (Ctrl-C skips cleanup): ~200 MB each. */
+function removeAbandonedScratch(outDir: string): void {
+  for (const name of fs.readdirSync(outDir)) {
+    const pid = Number(/^\.building-(\d+)-/.exec(name)?.[1]);
+    if (!Number.isSafeInteger(pid) || pid <= 0) continue;
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      alive = (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive) fs.rmSync(path.join(outDir, name), { recursive: true, force: true });
+  }
+}
+
 /** Build every artifact of the request. */
 export async function buildPackages(request: BuildRequest): Promise<BuildResult> {
   const started = Date.now();
@@ -113,7 +128,8 @@ export async function buildPackages(request: BuildRequest): Promise<BuildResult>
   checkExisting(request.outDir, artifacts, request.force);
   const { progress } = request;
   fs.mkdirSync(request.outDir, { recursive: true });
-  const work = fs.mkdtempSync(path.join(request.outDir, '.building-'));
+  removeAbandonedScratch(request.outDir);
+  const work = fs.mkdtempSync(path.join(request.outDir, `.building-${process.pid}-`));
   try {
     const needsExecutables = artifacts.some((a) => a.type !== 'zip');
     const runtimes = new Map<RuntimePlatform, string>();

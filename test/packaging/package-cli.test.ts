@@ -1,7 +1,7 @@
 // `party-pool package` inputs: every bad input is one sentence and the right exit status, and
 // nothing is built or recorded. Zip-only builds are quick, so they also run here.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -67,6 +67,9 @@ describe('party-pool package: inputs', () => {
 
   test('macOS builds only the zip bundles, while the server runs; the default port is the running server\'s', async () => {
     const out = tempDir();
+    // What a killed build leaves behind (its process is gone) is cleared by the next one.
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid ?? 0;
+    fs.mkdirSync(path.join(out, `.building-${deadPid}-x1y2z3`, 'client'), { recursive: true });
     const passkeyFile = path.join(tempDir(), 'passkey');
     fs.writeFileSync(passkeyFile, PASSKEY + '\n', { mode: 0o600 });
     const result = await runCli([...base, '--kind', 'both', '--platform', 'macos', '--address', 'chat.example.org', '--address', '[::1]', '--out', out, '--passkey-file', passkeyFile], { timeoutMs: 60_000 });

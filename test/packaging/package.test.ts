@@ -3,10 +3,10 @@
 // builds twice and every test shares the artifacts.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { sha256Hex } from '../../src/crypto/hash.js';
 import { PackageRegistry } from '../../src/server/packages.js';
 import { cleanEnv, runCli, runProgram, type CliResult } from '../helpers/cli.js';
 import { RawClient, loggedIn } from '../helpers/raw-client.js';
@@ -26,7 +26,7 @@ function hasTool(name: string): boolean {
 }
 
 function sha256(file: string): string {
-  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  return sha256Hex(fs.readFileSync(file));
 }
 
 /** Every file under `dir`, recursively. */
