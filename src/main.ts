@@ -12,7 +12,7 @@ import { printError, printLine } from './cli/output.js';
 import { resolveSecret } from './cli/secrets.js';
 import { runMenu, type MenuActions } from './cli/menu.js';
 import { parseTarget, type PinnedTarget } from './client/connection.js';
-import { openPackagedServer, readPackageHeader } from './client/packaged-server.js';
+import { openPackagedServer, readPackageHeader, type OpenedPackage } from './client/packaged-server.js';
 import { runClient } from './client/run-client.js';
 // The server and the package builder are loaded with import() where they are used: issued
 // packages are bundled from this file and must carry neither (see src/packaging/bundle.ts).
@@ -228,7 +228,7 @@ async function startClient(values: Record<string, string | boolean | undefined>,
  * Ask for the passkey and open an issued package's sealed server file with it. At a terminal a
  * wrong passkey may be typed again (three tries; each costs the slow KDF); otherwise it is exit 3.
  */
-export async function openPackaged(packaged: PackagedServer, passkeyFile: string | undefined, interactive: boolean): Promise<{ passkey: string; opened: Awaited<ReturnType<typeof openPackagedServer>> }> {
+export async function openPackaged(packaged: PackagedServer, passkeyFile: string | undefined, interactive: boolean): Promise<{ passkey: string; opened: OpenedPackage }> {
   const fromPrompt = interactive && passkeyFile === undefined && !process.env.PARTY_POOL_PASSKEY;
   for (let attempt = 1; ; attempt++) {
     const passkey = await resolveSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: passkeyFile, interactive });
