@@ -18,6 +18,7 @@ export interface WineResult {
 
 export class WinePrefix {
   readonly dir = path.join(tempDir('party-pool-wine-'), 'prefix');
+  private readonly ioDirs: string[] = [];
 
   private env(extra: Record<string, string>): NodeJS.ProcessEnv {
     return cleanEnv({
@@ -34,6 +35,7 @@ export class WinePrefix {
   /** Run `exe args` with `input` on stdin; output is read back from files. */
   run(exe: string, args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<WineResult> {
     const io = tempDir('party-pool-wine-io-');
+    this.ioDirs.push(io);
     const files = { in: path.join(io, 'in.txt'), out: path.join(io, 'out.txt'), err: path.join(io, 'err.txt') };
     fs.writeFileSync(files.in, options.input ?? '');
     const fds = [fs.openSync(files.in, 'r'), fs.openSync(files.out, 'w'), fs.openSync(files.err, 'w')] as const;
@@ -51,8 +53,10 @@ export class WinePrefix {
     });
   }
 
-  /** Stop this prefix's wineserver (it lingers a few seconds after the last program). */
+  /** Stop this prefix's wineserver (it lingers a few seconds after the last program) and delete the prefix (~700 MB). */
   stop(): void {
     spawnSync('wineserver', ['-k'], { env: this.env({}) });
+    fs.rmSync(path.dirname(this.dir), { recursive: true, force: true });
+    for (const dir of this.ioDirs) fs.rmSync(dir, { recursive: true, force: true });
   }
 }

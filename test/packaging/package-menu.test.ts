@@ -83,6 +83,8 @@ describe('menu: Generate Distribution Packages (tmux)', { skip }, () => {
       friend.type('/exit');
       friend.press('Enter');
       await friend.waitFor(/EXIT=0/);
+      fs.rmSync(unzipped, { recursive: true, force: true });
+      fs.rmSync(out, { recursive: true, force: true });
     } finally {
       await t.close();
     }

@@ -47,6 +47,7 @@ describe('packaging: build, run, revoke', { timeout: 600_000 }, () => {
 
   function unzip(zip: string): string {
     const dir = tempDir('party-pool-unzip-');
+    unzipped.push(dir);
     const result = spawnSync('unzip', ['-q', zip, '-d', dir]);
     assert.equal(result.status, 0, String(result.stderr));
     const [folder] = fs.readdirSync(dir);
@@ -64,7 +65,12 @@ describe('packaging: build, run, revoke', { timeout: 600_000 }, () => {
     clientZipDir = unzip(file('client', '.zip'));
     rootZipDir = unzip(file('root', '.zip'));
   });
-  after(() => t.close());
+  const unzipped: string[] = [];
+  after(async () => {
+    await t.close();
+    // Executables are ~100 MB each: do not leave them in the temp directory.
+    for (const dir of [out, ...unzipped]) fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   test('builds the client and root zip bundles and Linux executables, with progress, and records both packages', () => {
     for (const suffix of ['-linux-x64', '.zip']) for (const kind of ['client', 'root'] as const) assert.ok(fs.existsSync(file(kind, suffix)), `${kind}${suffix}`);
