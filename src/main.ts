@@ -12,10 +12,11 @@ import { printError, printLine } from './cli/output.js';
 import { resolveSecret } from './cli/secrets.js';
 import { runMenu, type MenuActions } from './cli/menu.js';
 import { parseTarget, type PinnedTarget } from './client/connection.js';
+import { openPackagedServer, readPackageHeader, type OpenedPackage } from './client/packaged-server.js';
 import { runClient } from './client/run-client.js';
 import { runRoot } from './root/run-root.js';
-import { runServer } from './server/run-server.js';
-import { AUTH_FILE } from './server/auth-keys.js';
+// The server and the package builder are loaded with import() where they are used: issued
+// packages are bundled from this file and must carry neither (see src/packaging/bundle.ts).
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -24,7 +25,13 @@ interface Subcommand {
   usage: string;
   options: Options;
   details: string;
-  run: (values: Record<string, string | boolean | undefined>) => Promise<ExitCodeValue>;
+  /** `packaged` is set when an issued package runs this subcommand: the server comes from its sealed file. */
+  run: (values: Record<string, string | boolean | undefined>, packaged?: PackagedServer) => Promise<ExitCodeValue>;
+}
+
+/** The sealed server file of an issued package (client.cjs / root.cjs / the executables). */
+export interface PackagedServer {
+  sealedText: string;
 }
 
 const common: Options = { help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } };
@@ -70,7 +77,7 @@ const subcommands: Record<string, Subcommand> = {
       'has confirmed everything sent. Exit codes: 0 ok, 1 error, 2 usage, 3 refused, 4 cannot connect.',
     ].join('\n'),
     options: { ...common, ...connectionOptions, name: { type: 'string' } },
-    run: (values) => startClient(values),
+    run: (values, packaged) => startClient(values, packaged),
   },
   root: {
     summary: 'Open the root console: manage the live server.',
@@ -84,14 +91,39 @@ const subcommands: Record<string, Subcommand> = {
       'Exit codes: 0 ok, 1 error, 2 usage, 3 refused (wrong passkey or root password), 4 cannot connect.',
     ].join('\n'),
     options: { ...common, ...connectionOptions, 'root-password-file': { type: 'string' } },
-    run: (values) => startRoot(values),
+    run: (values, packaged) => startRoot(values, packaged),
   },
   package: {
-    summary: 'Build client and root packages (not available yet).',
-    usage: 'party-pool package --kind client|root|both --platform windows|linux|macos|all',
-    details: 'Distribution packages arrive with the packaging feature.',
-    options: { ...common },
-    run: () => Promise.reject(new PartyPoolError('USAGE', 'Generating packages is not available in this version yet.')),
+    summary: 'Build client and root packages (executables and zip bundles) into dist/.',
+    usage: 'party-pool package --kind client|root|both --platform windows|linux|macos|all [--address HOST[:PORT]]... [--out DIR] [--data-dir D] [--force] [--note TEXT] [--passkey-file F]',
+    details: [
+      'Seals the server\'s addresses (tried in order; default: this machine\'s private IPv4 and the server\'s port)',
+      'and key fingerprints with the passkey (PARTY_POOL_PASSKEY, --passkey-file F, or a prompt; it must be the',
+      'server\'s). --data-dir is where the server\'s identity is read and the packages are recorded; it works',
+      'while the server runs. Existing files of this version are an error unless --force. --out defaults to dist/.',
+    ].join('\n'),
+    options: {
+      ...common,
+      kind: { type: 'string' },
+      platform: { type: 'string' },
+      address: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      'data-dir': { type: 'string' },
+      force: { type: 'boolean' },
+      note: { type: 'string' },
+      'passkey-file': { type: 'string' },
+    },
+    run: async (values) => (await import('./package-command.js')).runPackageCommand(values, process.stdin.isTTY === true),
+  },
+  'rotate-key': {
+    summary: "Move the server to its next key (the backup every package pins) and make a new next key.",
+    usage: 'party-pool rotate-key [--data-dir D]',
+    details: [
+      'Refused while the server runs: stop it, rotate, start it again. Packages issued before keep working;',
+      'issue new packages before rotating again.',
+    ].join('\n'),
+    options: { ...common, 'data-dir': { type: 'string' } },
+    run: async (values) => (await import('./package-command.js')).runRotateKey(values),
   },
 };
 
@@ -111,13 +143,13 @@ function generalHelp(): string {
   ].join('\n');
 }
 
-function parse(sub: Subcommand, args: string[]): Record<string, string | boolean | undefined> {
+function parse(sub: Subcommand, args: string[], helpHint = `${sub.usage.split(' ').slice(0, 2).join(' ')} --help`): Record<string, string | boolean | undefined> {
   try {
     return parseArgs({ args, options: sub.options, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const secretHint = /--(passkey|root-password|password)\b/.test(args.join(' ')) ? ' Secrets are never taken as arguments: use the environment variable or a --*-file option.' : '';
-    throw new PartyPoolError('USAGE', `${message.split('\n')[0] ?? message}${secretHint} See "${sub.usage.split(' ').slice(0, 2).join(' ')} --help".`);
+    throw new PartyPoolError('USAGE', `${message.split('\n')[0] ?? message}${secretHint} See "${helpHint}".`);
   }
 }
 
@@ -127,6 +159,7 @@ function str(values: Record<string, string | boolean | undefined>, key: string):
 }
 
 async function startServer(values: Record<string, string | boolean | undefined>, interactive: boolean): Promise<ExitCodeValue> {
+  const [{ runServer }, { AUTH_FILE }] = await Promise.all([import('./server/run-server.js'), import('./server/auth-keys.js')]);
   const settings = resolveServerSettings({
     host: str(values, 'host'),
     port: str(values, 'port'),
@@ -188,24 +221,52 @@ export function resolvePin(values: Record<string, string | boolean | undefined>)
   return localServerPin(resolveServerSettings({ 'data-dir': str(values, 'data-dir') }).dataDir);
 }
 
-async function startClient(values: Record<string, string | boolean | undefined>): Promise<ExitCodeValue> {
-  const pin = resolvePin(values);
+async function startClient(values: Record<string, string | boolean | undefined>, packaged?: PackagedServer): Promise<ExitCodeValue> {
   const interactive = process.stdin.isTTY === true;
+  if (packaged) {
+    const { passkey, opened } = await openPackaged(packaged, str(values, 'passkey-file'), interactive);
+    return runClient({ pin: opened.pin, credentials: { passkey, packageId: opened.content.packageId }, name: str(values, 'name'), json: values.json === true, interactive });
+  }
+  const pin = resolvePin(values);
   const passkey = await resolveSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: str(values, 'passkey-file'), interactive });
   return runClient({ pin, credentials: { passkey }, name: str(values, 'name'), json: values.json === true, interactive });
 }
 
-async function startRoot(values: Record<string, string | boolean | undefined>): Promise<ExitCodeValue> {
-  const pin = resolvePin(values);
+async function startRoot(values: Record<string, string | boolean | undefined>, packaged?: PackagedServer): Promise<ExitCodeValue> {
   const interactive = process.stdin.isTTY === true;
+  const rootPasswordFrom = { label: 'root password', envName: 'PARTY_POOL_ROOT_PASSWORD', fileFlag: '--root-password-file', file: str(values, 'root-password-file'), interactive };
+  if (packaged) {
+    const { passkey, opened } = await openPackaged(packaged, str(values, 'passkey-file'), interactive);
+    const rootPassword = await resolveSecret(rootPasswordFrom);
+    return runRoot({ pin: opened.pin, credentials: { passkey, rootPassword, packageId: opened.content.packageId }, json: values.json === true, interactive });
+  }
+  const pin = resolvePin(values);
   const passkey = await resolveSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: str(values, 'passkey-file'), interactive });
-  const rootPassword = await resolveSecret({ label: 'root password', envName: 'PARTY_POOL_ROOT_PASSWORD', fileFlag: '--root-password-file', file: str(values, 'root-password-file'), interactive });
+  const rootPassword = await resolveSecret(rootPasswordFrom);
   return runRoot({ pin, credentials: { passkey, rootPassword }, json: values.json === true, interactive });
+}
+
+/**
+ * Ask for the passkey and open an issued package's sealed server file with it. At a terminal a
+ * wrong passkey may be typed again (three tries; each costs the slow KDF); otherwise it is exit 3.
+ */
+export async function openPackaged(packaged: PackagedServer, passkeyFile: string | undefined, interactive: boolean): Promise<{ passkey: string; opened: OpenedPackage }> {
+  const fromPrompt = interactive && passkeyFile === undefined && !process.env.PARTY_POOL_PASSKEY;
+  for (let attempt = 1; ; attempt++) {
+    const passkey = await resolveSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: passkeyFile, interactive });
+    try {
+      return { passkey, opened: await openPackagedServer(packaged.sealedText, passkey) };
+    } catch (error) {
+      if (!(fromPrompt && attempt < 3 && error instanceof PartyPoolError && error.code === 'AUTH_FAILED')) throw error;
+      printError('Wrong passkey; try again.');
+    }
+  }
 }
 
 const menuActions: MenuActions = {
   startServer: () => startServer({}, true),
   loginAsRoot: () => startRoot({}),
+  generatePackages: async () => (await import('./package-command.js')).runPackageMenu(),
   loginAsClient: () => startClient({}),
 };
 
@@ -236,21 +297,95 @@ async function dispatch(args: string[]): Promise<ExitCodeValue> {
 
 /** Run the CLI and exit with its status; failures print one sentence (a stack with --debug). */
 export function main(args: string[]): void {
-  const debug = args.includes('--debug');
-  dispatch(args).then(
-    (code) => {
-      process.exitCode = code;
-      // Stray handles (a half-closed socket, stdin) must not keep a finished CLI alive.
-      setTimeout(() => process.exit(code), 200).unref();
-    },
-    (error: unknown) => {
-      const code = error instanceof PartyPoolError ? error.exitCode : ExitCode.runtime;
-      if (!(error instanceof PartyPoolError && error.code === 'CANCELLED')) {
-        printError(error instanceof Error ? error.message : String(error));
-        if (debug && error instanceof Error && error.stack) printError(error.stack);
-      }
-      process.exitCode = code;
-      setTimeout(() => process.exit(code), 200).unref();
-    },
-  );
+  finish(dispatch(args), { debug: args.includes('--debug') });
+}
+
+interface FinishOptions {
+  debug: boolean;
+  /** Before exiting on an error, wait for Enter (a double-clicked Windows program's window would vanish). */
+  pauseOnError?: boolean;
+}
+
+function finish(run: Promise<ExitCodeValue>, options: FinishOptions): void {
+  const exit = (code: ExitCodeValue): void => {
+    process.exitCode = code;
+    // Stray handles (a half-closed socket, stdin) must not keep a finished CLI alive.
+    setTimeout(() => process.exit(code), 200).unref();
+  };
+  run.then(exit, async (error: unknown) => {
+    const code = error instanceof PartyPoolError ? error.exitCode : ExitCode.runtime;
+    if (!(error instanceof PartyPoolError && error.code === 'CANCELLED')) {
+      printError(error instanceof Error ? error.message : String(error));
+      if (options.debug && error instanceof Error && error.stack) printError(error.stack);
+      if (options.pauseOnError && process.stdin.isTTY === true) await waitForEnter('Press Enter to close.');
+    }
+    exit(code);
+  });
+}
+
+function waitForEnter(prompt: string): Promise<void> {
+  return new Promise((resolve) => {
+    printError(prompt);
+    process.stdin.resume();
+    process.stdin.once('data', () => resolve());
+    process.stdin.once('end', () => resolve());
+  });
+}
+
+/** Options an issued package accepts: its subcommand's, minus where the server is (the sealed file says). */
+function packagedOptions(sub: Subcommand): Options {
+  const options: Options = { ...sub.options, 'package-info': { type: 'boolean' }, version: { type: 'boolean' } };
+  for (const key of ['server', 'fingerprint', 'data-dir']) Reflect.deleteProperty(options, key);
+  return options;
+}
+
+function packagedDetails(kind: string, version: string): string {
+  return [
+    `Party Pool ${kind} v${version}. The server's address is sealed inside and opened with the passkey,`,
+    'which comes from PARTY_POOL_PASSKEY, --passkey-file F, or a hidden prompt.',
+    kind === 'root'
+      ? 'The root password comes from PARTY_POOL_ROOT_PASSWORD, --root-password-file F, or a prompt.'
+      : 'When stdin is not a terminal it runs in line mode: one message or /command per input line, one event per output line (--json: JSON).',
+    '--package-info prints the package id, kind and version (no passkey needed); --version the version.',
+    'Exit codes: 0 ok, 1 error, 2 usage, 3 refused (wrong passkey, revoked), 4 cannot connect or damaged package.',
+  ].join('\n');
+}
+
+async function dispatchPackaged(readSealed: () => string, args: string[], program: string): Promise<ExitCodeValue> {
+  if (args[0] === '--version' || args[0] === '-v') {
+    printLine(config.version);
+    return ExitCode.ok;
+  }
+  const sealedText = readSealed();
+  const header = readPackageHeader(sealedText);
+  const base = header.kind === 'root' ? subcommands.root : subcommands.client;
+  if (!base) throw new PartyPoolError('USAGE', `This program does not know the package kind "${header.kind}".`);
+  const options = packagedOptions(base);
+  const flags = Object.keys(options)
+    .filter((key) => !['help', 'debug', 'version', 'package-info'].includes(key))
+    .map((key) => `[--${key}${options[key]?.type === 'string' ? ' ' + key.toUpperCase().replace(/-/g, '_') : ''}]`);
+  const sub: Subcommand = { ...base, options, usage: `${program} ${flags.join(' ')}` };
+  const values = parse(sub, args, `${program} --help`);
+  if (values.version === true) {
+    printLine(config.version);
+    return ExitCode.ok;
+  }
+  if (values['package-info'] === true) {
+    printLine(`package id: ${header.id}\nkind: ${header.kind}\nversion: ${header.version}`);
+    return ExitCode.ok;
+  }
+  if (values.help === true) {
+    printLine(`Usage: ${sub.usage}\n\n${packagedDetails(header.kind, header.version)}`);
+    return ExitCode.ok;
+  }
+  return sub.run(values, { sealedText });
+}
+
+/**
+ * The entry of an issued package: start straight into the client (or root) program, with the
+ * server taken from the sealed file that `readSealed` returns (read lazily, so --version works
+ * even without it).
+ */
+export function packagedMain(readSealed: () => string, args: string[], program: string, options: { pauseOnError: boolean }): void {
+  finish(dispatchPackaged(readSealed, args, program), { debug: args.includes('--debug'), pauseOnError: options.pauseOnError });
 }

@@ -1,6 +1,6 @@
 // Questions for people, through @inquirer/prompts. Ctrl-C at any prompt becomes a
 // CANCELLED error (exit 130, no stack trace), decided once here.
-import { confirm, input, password, select } from '@inquirer/prompts';
+import { checkbox, confirm, input, password, select } from '@inquirer/prompts';
 import { PartyPoolError } from '../common/errors.js';
 
 async function cancellable<T>(ask: () => Promise<T>): Promise<T> {
@@ -27,4 +27,9 @@ export function askChoice<T extends string>(message: string, choices: readonly {
 
 export function askConfirm(message: string, defaultValue = true): Promise<boolean> {
   return cancellable(() => confirm({ message, default: defaultValue }));
+}
+
+/** Pick one or more; at least one must be ticked. */
+export function askCheckbox<T extends string>(message: string, choices: readonly { name: string; value: T; checked?: boolean; description?: string }[]): Promise<T[]> {
+  return cancellable(() => checkbox<T>({ message, choices: [...choices], required: true, pageSize: 12 }));
 }

@@ -61,12 +61,42 @@ export function renderEvent(message: ServerMessage, options: RenderOptions): str
       return c.green(`Welcome, ${safe(message.name)}! ${message.online} online. Type /help for commands.`);
     case 'bye':
       return message.code === 'LEFT' ? undefined : c.yellow(`Disconnected: ${safe(message.message)}`);
+    case 'packages':
+      return renderPackages(message, options);
     case 'ack':
     case 'ping':
     case 'pong':
     case 'challenge':
       return undefined;
   }
+}
+
+/** The `packages` answer as a table: id, kind, platforms, version, issued, status, note. */
+function renderPackages(message: Extract<ServerMessage, { type: 'packages' }>, options: RenderOptions): string {
+  const c = options.chalk;
+  const safe = sanitizeForTerminal;
+  const rows = message.packages.map((p) => [
+    safe(p.id),
+    safe(p.kind),
+    safe(p.platforms.join(',')),
+    `v${safe(p.version)}`,
+    safe(p.createdAt.slice(0, 16).replace('T', ' ')),
+    p.revokedAt ? `revoked ${safe(p.revokedAt.slice(0, 16).replace('T', ' '))}` : 'active',
+    safe(p.note),
+  ]);
+  const widths = rows.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
+  const lines = rows.map((row, r) =>
+    row
+      .map((cell, i) => {
+        const padded = i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0);
+        return i === 5 && message.packages[r]?.revokedAt ? c.red(padded) : padded;
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+  const title = `Packages (${message.packages.length}${message.total > message.packages.length ? ` of ${message.total}` : ''})`;
+  if (lines.length === 0) return options.boxes ? box('(none issued yet)', title, options.color) : `${title}: none issued yet`;
+  return options.boxes ? box(lines.join('\n'), title, options.color) : [`${title}:`, ...lines.map((l) => '  ' + l)].join('\n');
 }
 
 /** One server event as a JSON object for --json output; undefined for events not shown. */
@@ -92,6 +122,8 @@ export function jsonEvent(message: ServerMessage): Record<string, unknown> | und
       return { type: 'welcome', name: message.name, address: message.address, online: message.online };
     case 'bye':
       return message.code === 'LEFT' ? undefined : { type: 'disconnected', code: message.code, message: message.message };
+    case 'packages':
+      return { type: 'packages', packages: message.packages, total: message.total };
     case 'ack':
     case 'ping':
     case 'pong':

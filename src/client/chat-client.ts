@@ -108,7 +108,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
         this.emit('reconnected', welcome);
         return;
       } catch (error) {
-        if (error instanceof PartyPoolError && ['AUTH_FAILED', 'ROOT_AUTH_FAILED', 'IDENTITY_MISMATCH', 'PROTOCOL_VERSION'].includes(error.code)) {
+        if (error instanceof PartyPoolError && ['AUTH_FAILED', 'ROOT_AUTH_FAILED', 'IDENTITY_MISMATCH', 'PROTOCOL_VERSION', 'PACKAGE_REVOKED'].includes(error.code)) {
           this.stopped = true;
           this.emit('closed', { code: error.code, message: error.message });
           return;

@@ -181,6 +181,8 @@ function errorFromServer(code: string, message: string, nonce?: string): ServerR
 export interface Credentials {
   passkey: string;
   rootPassword?: string;
+  /** An issued package presents its id, so the server can refuse a revoked package. */
+  packageId?: string;
 }
 
 /** Derived keys, cached per salt so a reconnect does not pay the KDF again. */
@@ -233,6 +235,7 @@ export async function login(link: ServerLink, request: LoginRequest): Promise<We
       role: request.role,
       proof: computeProof(passkeyKey, { ...input, purpose: 'passkey' }),
       ...(rootKey ? { rootProof: computeProof(rootKey, { ...input, purpose: 'root' }) } : {}),
+      ...(request.credentials.packageId !== undefined ? { packageId: request.credentials.packageId } : {}),
     });
     try {
       return await link.next(isWelcome, config.client.connectTimeoutMs);

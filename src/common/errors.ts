@@ -81,6 +81,14 @@ export const ErrorCodes = {
   INVALID_ARGUMENT: spec('An argument is not valid for that command.', false),
   NOT_BANNED: spec('There is no ban on that name or address.', false),
   NO_SHUTDOWN_PENDING: spec('No shutdown is scheduled.', false),
+  // Distribution packages (issued programs, their records, the server key).
+  PACKAGE_REVOKED: spec('This package was revoked by the server admin; ask them for a new one.', true, ExitCode.authRefused),
+  PACKAGE_NOT_FOUND: spec('No package has that id.', false),
+  PACKAGE_DAMAGED: spec("This package's server file is damaged or was altered; ask the admin for a new package.", false, ExitCode.cannotConnect),
+  ARTIFACT_EXISTS: spec('A package of this version already exists; use --force to replace it.', false),
+  BUILD_FAILED: spec('Building the packages failed.', false),
+  SERVER_NOT_SET_UP: spec('This data directory has no server yet; start the server once first.', false),
+  SERVER_RUNNING: spec('The server is running; stop it first.', false),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

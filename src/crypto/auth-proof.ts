@@ -25,7 +25,8 @@ export function channelBinding(socket: TLSSocket): Buffer {
   return socket.exportKeyingMaterial(CHANNEL_BINDING_BYTES, EXPORTER_LABEL, Buffer.alloc(0));
 }
 
-function lengthPrefixed(parts: readonly Buffer[]): Buffer {
+/** Concatenate fields, each preceded by its length (uint32 BE), so no two inputs encode alike. */
+export function lengthPrefixed(parts: readonly Buffer[]): Buffer {
   const pieces: Buffer[] = [];
   for (const part of parts) {
     const length = Buffer.allocUnsafe(4);

@@ -37,3 +37,8 @@ export async function selfSignedCertificate(keys: ServerKeyPair, commonName: str
 export function publicKeyOf(privateKeyPem: string): crypto.KeyObject {
   return crypto.createPublicKey(crypto.createPrivateKey(privateKeyPem));
 }
+
+/** The key pair of an existing private key (to certify a pre-generated key). */
+export function keyPairFromPrivateKey(privateKeyPem: string): ServerKeyPair {
+  return { privateKeyPem, publicKeyPem: publicKeyOf(privateKeyPem).export({ type: 'spki', format: 'pem' }).toString() };
+}

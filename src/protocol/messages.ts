@@ -15,6 +15,8 @@ export const authSchema = z.object({
   role: z.enum(['user', 'root']),
   proof: base64,
   rootProof: base64.optional(),
+  /** Set by issued packages: which package this is, so the server can refuse a revoked one. */
+  packageId: z.string().max(64).optional(),
 });
 export const saySchema = z.object({ type: z.literal('say'), id: requestId, text: z.string().max(20_000) });
 export const commandSchema = z.object({ type: z.literal('command'), id: requestId, name: z.string().min(1).max(32), args: z.string().max(20_000) });
@@ -55,6 +57,18 @@ const resultSchema = z.object({
   rows: z.array(z.array(z.string().max(4096)).max(32)).max(10_000).optional(),
 });
 const serverByeSchema = z.object({ type: z.literal('bye'), code: z.string().max(64), message: z.string().max(1000) });
+/** The answer to the root command `packages`: issued packages, newest first. */
+const packageRecordSchema = z.object({
+  id: shortText,
+  kind: z.enum(['client', 'root']),
+  platforms: z.array(shortText).max(8),
+  version: shortText,
+  createdAt: time,
+  note: z.string().max(1000),
+  revokedAt: time.nullable(),
+});
+const packagesSchema = z.object({ type: z.literal('packages'), ref: requestId.optional(), packages: z.array(packageRecordSchema).max(10_000), total: z.int().min(0) });
+export type PackageRecord = z.infer<typeof packageRecordSchema>;
 
 export const serverMessageSchema = z.discriminatedUnion('type', [
   challengeSchema,
@@ -71,6 +85,7 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   pingSchema,
   pongSchema,
   serverByeSchema,
+  packagesSchema,
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ChallengeMessage = z.infer<typeof challengeSchema>;

@@ -16,7 +16,7 @@ import { exitCodeForClose } from '../client/run-client.js';
 
 export interface RootRunOptions {
   pin: PinnedTarget;
-  credentials: Required<Credentials>;
+  credentials: Credentials & { rootPassword: string };
   json: boolean;
   interactive: boolean;
 }

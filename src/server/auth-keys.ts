@@ -87,3 +87,26 @@ export async function loadAuthKeys(options: AuthKeyOptions): Promise<AuthKeys> {
   if (!stored) writePrivateFile(file, JSON.stringify({ passkey: passkey.record, root: root.record }, null, 2) + '\n');
   return { passkey: passkey.derived, root: root.derived };
 }
+
+/**
+ * Check a passkey against the one this data dir's server was set up with (auth.json), without
+ * starting the server: the package builder uses it so nobody issues packages that cannot be opened.
+ */
+export async function verifyStoredPasskey(dataDir: string, passkey: string): Promise<void> {
+  const file = path.join(dataDir, AUTH_FILE);
+  const raw = readTextIfExists(file);
+  if (raw === undefined) throw new PartyPoolError('SERVER_NOT_SET_UP', `${dataDir} has no server set up yet (no ${AUTH_FILE}); start the server once first, or pass the right --data-dir.`);
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    json = undefined;
+  }
+  const parsed = authFileSchema.safeParse(json);
+  if (!parsed.success) throw new PartyPoolError('DATA_DIR_UNUSABLE', `${file} is damaged; move it away to start with new secrets.`);
+  const stored = parsed.data.passkey;
+  const key = await deriveKey(passkey, { salt: Buffer.from(stored.salt, 'base64'), iterations: stored.iterations });
+  if (!safeEqualText(keyVerifier(key), stored.verifier)) {
+    throw new PartyPoolError('SECRET_MISMATCH', "That is not this server's passkey; packages sealed with it could not be opened by anyone.");
+  }
+}

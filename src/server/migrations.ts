@@ -33,4 +33,21 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX bans_expires_at ON bans (expires_at);
     `,
   },
+  {
+    // Issued distribution packages (issue 4): what each package id was issued for, and
+    // whether it was revoked. Logins presenting a revoked id are refused.
+    id: '300-packages',
+    sql: `
+      CREATE TABLE packages (
+        id         TEXT PRIMARY KEY,
+        kind       TEXT NOT NULL CHECK (kind IN ('client', 'root')),
+        platforms  TEXT NOT NULL,
+        version    TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        note       TEXT NOT NULL DEFAULT '',
+        revoked_at TEXT
+      ) STRICT;
+      CREATE INDEX packages_created ON packages (created_at);
+    `,
+  },
 ];

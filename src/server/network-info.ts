@@ -31,3 +31,8 @@ export async function lookupPublicIPv4(url: string, timeoutMs: number): Promise<
     return undefined;
   }
 }
+
+/** Container, VM and VPN bridges: addresses friends on the LAN usually cannot reach. */
+export function isLikelyVirtualInterface(name: string): boolean {
+  return /^(docker|br-|veth|virbr|vmnet|vboxnet|lxc|lxd|cni|flannel|cali|tun|tap|wg|zt|utun|podman|vEthernet)/i.test(name);
+}

@@ -16,12 +16,14 @@ import { checkName, nameKey } from '../protocol/names.js';
 import { checkText } from '../protocol/text.js';
 import { loadAuthKeys, type AuthKeys } from './auth-keys.js';
 import { CommandTable, rootCommands, userCommands } from './commands/index.js';
+import { packageCommands } from './commands/package-commands.js';
 import type { CommandSpec } from './commands/types.js';
 import type { ServerContext, ServerLimits } from './context.js';
 import { ensurePrivateDir, writePrivateFile } from './files.js';
 import { loadOrCreateIdentity, type ServerIdentity } from './identity.js';
 import type { Timers } from './countdown.js';
 import { Moderation } from './moderation.js';
+import { PackageRegistry, packageLoginVerdict } from './packages.js';
 import { RequestLog } from './request-log.js';
 import { Session, type CloseReason, type Role, type SessionHost } from './session.js';
 import { Store } from './store.js';
@@ -69,7 +71,8 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   private readonly settings: ServerSettings;
   private readonly keys: AuthKeys;
   private readonly listener: tls.Server;
-  private readonly commands = new CommandTable([...userCommands, ...rootCommands]);
+  private readonly commands = new CommandTable([...userCommands, ...rootCommands, ...packageCommands]);
+  private readonly packages: PackageRegistry;
   private readonly sessions = new Set<Session>();
   /** Logged-in users by lower-cased name. */
   private readonly users = new Map<string, Session>();
@@ -83,6 +86,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   private constructor(options: ServerOptions, identity: ServerIdentity, keys: AuthKeys, store: Store) {
     this.settings = options.settings;
     this.store = store;
+    this.packages = new PackageRegistry(store);
     this.logger = options.logger;
     this.clock = options.now ?? Date.now;
     this.identity = identity;
@@ -277,6 +281,13 @@ export class PartyPoolServer implements SessionHost, ServerContext {
       this.logger.info('login refused', { conn: session.id, address: session.address, reason: barred.code });
       return session.fail(barred.code, barred.message);
     }
+    const pkg = packageLoginVerdict(this.packages, message.packageId);
+    if (pkg.refusal) {
+      this.logger.warn('login failed', { conn: session.id, address: session.address, reason: pkg.refusal, package: pkg.logLabel });
+      return session.fail(pkg.refusal);
+    }
+    session.packageId = pkg.id;
+    session.packageLogLabel = pkg.logLabel;
     const refusal = this.admissionRefusal(session, message.name, message.role);
     if (refusal) {
       if (ErrorCodes[refusal].fatal) {
@@ -306,7 +317,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     session.activate(sessionName, role);
     this.users.set(nameKey(sessionName), session);
     if (role === 'user') this.sessionsPerAddress.set(session.address, (this.sessionsPerAddress.get(session.address) ?? 0) + 1);
-    this.logger.info('login', { conn: session.id, user: sessionName, role, address: session.address });
+    this.logger.info('login', { conn: session.id, user: sessionName, role, address: session.address, ...(session.packageLogLabel ? { package: session.packageLogLabel } : {}) });
     this.moderation.sessionStarted(session);
     session.send({ type: 'welcome', name: sessionName, role, address: session.address, online: this.userCount, time: this.isoNow() });
     if (role === 'user' && this.announcesPresence()) this.broadcast({ type: 'presence', event: 'join', name: sessionName, time: this.isoNow() }, session);

@@ -55,6 +55,9 @@ export class Session {
   lastActiveAt: number;
   bytesIn = 0;
   bytesOut = 0;
+  /** The issued package this session logged in with, if any (so revoking it can end the session). */
+  packageId: string | undefined;
+  packageLogLabel: string | undefined;
   private invalidFrames = 0;
   private readonly decoder: FrameDecoder;
   private authTimer: NodeJS.Timeout | undefined;

@@ -1,0 +1,15 @@
+// Checksums for issued artifacts (SHA256SUMS).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+
+/** SHA-256 of a byte buffer, as lower-case hex (the format of SHA256SUMS). */
+export function sha256Hex(data: Buffer): string {
+  return crypto.createHash('sha256').update(data).digest('hex');
+}
+
+/** SHA-256 of a file, streamed (executables are ~100 MB). */
+export async function sha256File(file: string): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,233 @@
+// `party-pool package`, the menu's Generate Distribution Packages, and `party-pool rotate-key`:
+// the glue between the server's data dir (identity, passkey verifier, package records) and the
+// package builder. Loaded by main.ts on demand, so issued packages never contain it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { config } from '../config.js';
+import { ExitCode, PartyPoolError, type ExitCodeValue } from './common/errors.js';
+import { projectRoot, serverInfoFileName } from './common/paths.js';
+import { resolveServerSettings } from './common/settings.js';
+import { BuildProgressPrinter, renderPackageSummary } from './cli/build-progress.js';
+import { printLine } from './cli/output.js';
+import { askPackageQuestions, type AddressOffer } from './cli/package-questions.js';
+import { askConfirm } from './cli/prompts.js';
+import { resolveSecret } from './cli/secrets.js';
+import { box, colorEnabled, makeChalk } from './cli/style.js';
+import { buildPackages, checkExisting } from './packaging/build.js';
+import { KIND_CHOICES, PLATFORM_CHOICES, artifactPath, kindsFor, normaliseAddress, planArtifacts, platformsFor, type KindChoice, type PlatformChoice } from './packaging/plan.js';
+import { checkText } from './protocol/text.js';
+import { verifyStoredPasskey } from './server/auth-keys.js';
+import { readTextIfExists } from './server/files.js';
+import { readPinnedFingerprints } from './server/identity.js';
+import { isLikelyVirtualInterface, lookupPublicIPv4, privateIPv4Addresses } from './server/network-info.js';
+import { PackageRegistry } from './server/packages.js';
+import { rotateServerKey } from './server/rotate-key.js';
+import { Store } from './server/store.js';
+
+type Values = Readonly<Record<string, unknown>>;
+
+function text(values: Values, key: string): string | undefined {
+  const value = values[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function list(values: Values, key: string): string[] {
+  const value = values[key];
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+function oneOf<T extends string>(choices: readonly T[], value: string | undefined, flag: string): T {
+  const found = choices.find((choice) => choice === value);
+  if (found === undefined) {
+    throw new PartyPoolError('USAGE', `${value === undefined ? `${flag} is required` : `"${value}" is not a valid ${flag}`}: use ${choices.join(', ')}.`);
+  }
+  return found;
+}
+
+/** The port friends connect to: the running server's (it may have picked one), else the configured one. */
+function serverPort(dataDir: string, configured: number): number {
+  const raw = readTextIfExists(path.join(dataDir, serverInfoFileName));
+  if (raw !== undefined) {
+    try {
+      const port: unknown = Reflect.get(JSON.parse(raw) as object, 'port');
+      if (typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536) return port;
+    } catch {
+      // A damaged server.json only loses the hint; the configured port is next best.
+    }
+  }
+  return configured === 0 ? config.port : configured;
+}
+
+/** Where packages go: --out, else PARTY_POOL_OUT_DIR, else dist/ in the checkout. */
+export function packageOutDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(flag ?? (env.PARTY_POOL_OUT_DIR || path.join(projectRoot(), config.packaging.outDir)));
+}
+
+/** The runtime cache: PARTY_POOL_RUNTIME_CACHE, else .cache/runtimes in the checkout. */
+export function runtimeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.PARTY_POOL_RUNTIME_CACHE;
+  return fromEnv ? path.resolve(fromEnv) : path.join(projectRoot(), config.packaging.runtimeCacheDir);
+}
+
+interface IssueOptions {
+  kind: KindChoice;
+  platform: PlatformChoice;
+  addresses: string[];
+  outDir: string;
+  dataDir: string;
+  force: boolean;
+  note: string;
+  passkeyFile: string | undefined;
+  interactive: boolean;
+  kdfIterations: number;
+}
+
+function checkNote(note: string): string {
+  if (note.length === 0) return note;
+  const checked = checkText(note, config.packaging.maxNoteLength);
+  if ('error' in checked) throw new PartyPoolError('USAGE', `--note must be at most ${config.packaging.maxNoteLength} characters of plain text.`);
+  return checked.text;
+}
+
+async function issuePackages(options: IssueOptions): Promise<ExitCodeValue> {
+  const kinds = kindsFor(options.kind);
+  const platforms = platformsFor(options.platform);
+  const note = checkNote(options.note);
+  if (options.addresses.length > config.packaging.maxAddresses) throw new PartyPoolError('USAGE', `At most ${config.packaging.maxAddresses} addresses fit in a package.`);
+  const fingerprints = readPinnedFingerprints(options.dataDir);
+  // Fail on existing files before asking for anything.
+  checkExisting(options.outDir, planArtifacts(kinds, platforms, config.version), options.force);
+  const passkey = await resolveSecret({
+    label: 'passkey',
+    envName: 'PARTY_POOL_PASSKEY',
+    fileFlag: '--passkey-file',
+    file: options.passkeyFile,
+    interactive: options.interactive,
+  });
+  await verifyStoredPasskey(options.dataDir, passkey);
+  const store = Store.open(options.dataDir);
+  const registry = new PackageRegistry(store);
+  const color = colorEnabled();
+  printLine(makeChalk(color).bold(`Building Party Pool v${config.version} packages into ${options.outDir}`));
+  try {
+    const result = await buildPackages({
+      kinds,
+      platforms,
+      addresses: options.addresses,
+      outDir: options.outDir,
+      force: options.force,
+      note,
+      passkey,
+      serverName: config.serverName,
+      fingerprints: [fingerprints.current, fingerprints.next],
+      version: config.version,
+      nodeVersion: config.packaging.nodeVersion,
+      minBundleNodeVersion: config.packaging.minBundleNodeVersion,
+      sealIterations: options.kdfIterations,
+      runtimeCacheDir: runtimeCacheDir(),
+      templatesDir: path.join(projectRoot(), 'templates'),
+      record: (issued) => registry.record({ ...issued }),
+      progress: new BuildProgressPrinter(),
+    });
+    printLine(
+      renderPackageSummary(
+        {
+          outDir: options.outDir,
+          artifacts: result.artifacts.map((a) => ({ relativePath: a.relativePath, bytes: a.bytes })),
+          packages: result.packages,
+          checksumsFile: result.checksumsFile,
+          elapsedMs: result.elapsedMs,
+          addresses: options.addresses,
+        },
+        color,
+      ),
+    );
+    return ExitCode.ok;
+  } finally {
+    store.close();
+  }
+}
+
+/** `party-pool package …` */
+export async function runPackageCommand(values: Values, interactive: boolean): Promise<ExitCodeValue> {
+  const kind = oneOf(KIND_CHOICES, text(values, 'kind'), '--kind');
+  const platform = oneOf(PLATFORM_CHOICES, text(values, 'platform'), '--platform');
+  const settings = resolveServerSettings({ 'data-dir': text(values, 'data-dir') });
+  const port = serverPort(settings.dataDir, settings.port);
+  let given = list(values, 'address');
+  if (given.length === 0) {
+    const detected = privateIPv4Addresses().find((a) => !isLikelyVirtualInterface(a.interface));
+    if (!detected) throw new PartyPoolError('USAGE', 'No --address given and no private IPv4 address detected; pass --address HOST[:PORT].');
+    given = [detected.address];
+  }
+  const addresses = [...new Set(given.map((address) => normaliseAddress(address, port)))];
+  return issuePackages({
+    kind,
+    platform,
+    addresses,
+    outDir: packageOutDir(text(values, 'out')),
+    dataDir: settings.dataDir,
+    force: values.force === true,
+    note: text(values, 'note') ?? '',
+    passkeyFile: text(values, 'passkey-file'),
+    interactive,
+    kdfIterations: settings.kdfIterations,
+  });
+}
+
+/** The menu's Generate Distribution Packages: the same questions, asked one by one. */
+export async function runPackageMenu(): Promise<ExitCodeValue> {
+  const settings = resolveServerSettings({});
+  readPinnedFingerprints(settings.dataDir);
+  const port = serverPort(settings.dataDir, settings.port);
+  const privateAddresses = privateIPv4Addresses();
+  const firstReal = privateAddresses.find((a) => !isLikelyVirtualInterface(a.interface));
+  const offers: AddressOffer[] = privateAddresses.map((a) => ({
+    label: `${a.address}:${port}  (private, ${a.interface}: friends on the same network)`,
+    address: `${a.address}:${port}`,
+    checked: a === firstReal,
+  }));
+  const publicAddress = await lookupPublicIPv4(settings.publicIpUrl, config.network.publicIpTimeoutMs);
+  if (publicAddress) offers.push({ label: `${publicAddress}:${port}  (public: friends elsewhere, needs port forwarding)`, address: `${publicAddress}:${port}`, checked: false });
+  const answers = await askPackageQuestions(offers, (address) => normaliseAddress(address, port), config.packaging.maxNoteLength);
+  if (!answers) {
+    printLine('Nothing was built.');
+    return ExitCode.ok;
+  }
+  const outDir = packageOutDir(undefined);
+  const existing = planArtifacts(kindsFor(answers.kind), platformsFor(answers.platform), config.version).filter((a) => fs.existsSync(artifactPath(outDir, a)));
+  if (existing.length > 0 && !(await askConfirm(`${existing.map((a) => a.relativePath).join(', ')} already exist in ${outDir}. Replace them?`, false))) {
+    printLine('Nothing was built.');
+    return ExitCode.ok;
+  }
+  return issuePackages({
+    ...answers,
+    outDir,
+    dataDir: settings.dataDir,
+    force: existing.length > 0,
+    passkeyFile: undefined,
+    interactive: true,
+    kdfIterations: settings.kdfIterations,
+  });
+}
+
+/** `party-pool rotate-key` */
+export async function runRotateKey(values: Values): Promise<ExitCodeValue> {
+  const { dataDir } = resolveServerSettings({ 'data-dir': text(values, 'data-dir') });
+  if (!fs.existsSync(dataDir)) throw new PartyPoolError('SERVER_NOT_SET_UP', `${dataDir} does not exist; pass the server's --data-dir.`);
+  const result = await rotateServerKey(dataDir, config.serverName);
+  const color = colorEnabled();
+  const c = makeChalk(color);
+  const body = [
+    `${c.bold('Previous')}  ${result.previous}`,
+    `${c.bold('Current')}   ${result.current}`,
+    `${c.bold('Next')}      ${result.next}`,
+    '',
+    'Packages issued before keep working: they pin the key that is now current as their backup.',
+    'Issue new packages before rotating again; older packages know only the two keys they pinned.',
+    'Start the server to use the new key.',
+  ].join('\n');
+  printLine(box(body, 'Server key rotated', color, 'green'));
+  return ExitCode.ok;
+}

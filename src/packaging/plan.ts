@@ -1,0 +1,98 @@
+// What a package request produces, decided before anything is built (pure): which files, with
+// which names, for which kinds and platforms, and the addresses to seal.
+import net from 'node:net';
+import path from 'node:path';
+import { PartyPoolError } from '../common/errors.js';
+import type { PackageKind } from '../protocol/sealed-file.js';
+
+export const KIND_CHOICES = ['client', 'root', 'both'] as const;
+export type KindChoice = (typeof KIND_CHOICES)[number];
+export const PLATFORM_CHOICES = ['windows', 'linux', 'macos', 'all'] as const;
+export type PlatformChoice = (typeof PLATFORM_CHOICES)[number];
+export type TargetPlatform = Exclude<PlatformChoice, 'all'>;
+
+/** What a file is: an executable for one OS, or the script bundle that runs anywhere with Node. */
+export type ArtifactType = 'win-x64' | 'linux-x64' | 'zip';
+
+export interface Artifact {
+  kind: PackageKind;
+  type: ArtifactType;
+  fileName: string;
+  /** Relative to the output directory, with forward slashes (as SHA256SUMS lists it). */
+  relativePath: string;
+}
+
+export function kindsFor(choice: KindChoice): PackageKind[] {
+  return choice === 'both' ? ['client', 'root'] : [choice];
+}
+
+export function platformsFor(choice: PlatformChoice): TargetPlatform[] {
+  return choice === 'all' ? ['windows', 'linux', 'macos'] : [choice];
+}
+
+/** "PartyPoolClient" / "PartyPoolRoot": the stem of every file name. */
+export function programName(kind: PackageKind): string {
+  return kind === 'root' ? 'PartyPoolRoot' : 'PartyPoolClient';
+}
+
+/** The script inside a zip bundle. */
+export function scriptName(kind: PackageKind): string {
+  return `${kind}.cjs`;
+}
+
+export function artifactFileName(kind: PackageKind, type: ArtifactType, version: string): string {
+  const stem = `${programName(kind)}-v${version}`;
+  if (type === 'zip') return `${stem}.zip`;
+  return type === 'win-x64' ? `${stem}-win-x64.exe` : `${stem}-linux-x64`;
+}
+
+/** Windows gets the .exe, Linux the Linux executable, macOS the zip; the zip comes with every choice. */
+export function artifactTypesFor(platforms: readonly TargetPlatform[]): ArtifactType[] {
+  const types: ArtifactType[] = [];
+  if (platforms.includes('windows')) types.push('win-x64');
+  if (platforms.includes('linux')) types.push('linux-x64');
+  types.push('zip');
+  return types;
+}
+
+/** Every artifact of a request, in build order. */
+export function planArtifacts(kinds: readonly PackageKind[], platforms: readonly TargetPlatform[], version: string): Artifact[] {
+  return kinds.flatMap((kind) =>
+    artifactTypesFor(platforms).map((type) => {
+      const fileName = artifactFileName(kind, type, version);
+      return { kind, type, fileName, relativePath: `${kind}/${fileName}` };
+    }),
+  );
+}
+
+export function artifactPath(outDir: string, artifact: Artifact): string {
+  return path.join(outDir, artifact.kind, artifact.fileName);
+}
+
+const DNS_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+
+function isHostName(host: string): boolean {
+  return host.length <= 253 && host.split('.').every((label) => DNS_LABEL.test(label));
+}
+
+/**
+ * Check an address a friend's program will connect to and write it as "host:port"
+ * ("[v6]:port" for IPv6). Accepts an IPv4 address, a bracketed IPv6 address or a DNS name.
+ */
+export function normaliseAddress(text: string, defaultPort: number): string {
+  const trimmed = text.trim();
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(trimmed);
+  const plain = /^([^:[\]\s]+)(?::(\d{1,5}))?$/.exec(trimmed);
+  const bareV6 = bracketed === null && plain === null && net.isIPv6(trimmed) ? trimmed : undefined;
+  const host = bareV6 ?? bracketed?.[1] ?? plain?.[1];
+  const portText = bareV6 !== undefined ? undefined : (bracketed?.[2] ?? plain?.[2]);
+  const port = portText === undefined ? defaultPort : Number(portText);
+  const problem = `"${text.slice(0, 80)}" is not an address friends can connect to; use a host name, an IPv4 address or [IPv6], optionally with :PORT.`;
+  if (host === undefined || !Number.isInteger(port) || port < 1 || port > 65535) throw new PartyPoolError('USAGE', problem);
+  // The "any address" forms make sense for listening, never for connecting.
+  if (host === '0.0.0.0' || host === '::') throw new PartyPoolError('USAGE', `${host} is where a server listens, not an address friends can connect to.`);
+  if (net.isIPv6(host)) return `[${host.toLowerCase()}]:${port}`;
+  if (net.isIPv4(host)) return `${host}:${port}`;
+  if (isHostName(host) && !/^[\d.]+$/.test(host)) return `${host.toLowerCase()}:${port}`;
+  throw new PartyPoolError('USAGE', problem);
+}
