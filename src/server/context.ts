@@ -5,6 +5,7 @@ import type { RequestLog } from './request-log.js';
 import type { Store } from './store.js';
 import type { Role, Session } from './session.js';
 import type { CommandSpec } from './commands/types.js';
+import type { Community } from './community.js';
 
 export interface ServerLimits {
   maxTextLength: number;
@@ -16,8 +17,9 @@ export interface ServerContext {
   readonly requests: RequestLog;
   readonly store: Store;
   readonly limits: ServerLimits;
+  readonly community: Community;
   now(): number;
-  commandsFor(role: Role): CommandSpec[];
+  commandsFor(role: Role, protocol?: number): CommandSpec[];
   onlineNames(): string[];
   activeSessions(): Session[];
   reportStorageFailure(what: string, error: unknown): void;

@@ -32,6 +32,8 @@ export class Session {
   state: SessionState = 'hello';
   name = '';
   role: Role = 'user';
+  /** The wire protocol version agreed in hello (1 until then). */
+  protocol = 1;
   nonce: Buffer = newNonce();
   lastSeenAt: number;
   lastActiveAt: number;

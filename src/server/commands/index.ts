@@ -1,7 +1,7 @@
 // The command table and its dispatcher. One file per command; this file only registers them
 // and enforces the table's policy before a handler runs.
-import shellQuote from 'shell-quote';
 import { ErrorCodes } from '../../common/errors.js';
+import { splitWords } from '../../protocol/words.js';
 import type { ServerContext } from '../context.js';
 import type { Session } from '../session.js';
 import { exitCommand } from './exit.js';
@@ -13,16 +13,7 @@ import { CommandError, type CommandSpec } from './types.js';
 
 export const userCommands: readonly CommandSpec[] = [helpCommand, onlineCommand, ipCommand, requestCommand, exitCommand];
 
-/** Split root-console style arguments like a shell: quotes group words, no expansion. */
-export function splitWords(args: string): string[] | undefined {
-  const parsed = shellQuote.parse(args, (key) => `$${key}`);
-  const words: string[] = [];
-  for (const part of parsed) {
-    if (typeof part !== 'string') return undefined;
-    words.push(part);
-  }
-  return words;
-}
+export { splitWords };
 
 export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>();
@@ -31,8 +22,9 @@ export class CommandTable {
     for (const spec of specs) this.byName.set(spec.name, spec);
   }
 
-  list(role: Session['role']): CommandSpec[] {
-    return [...this.byName.values()].filter((spec) => spec.roles.includes(role));
+  /** The commands `role` may use; with `protocol`, only those that protocol version can use. */
+  list(role: Session['role'], protocol?: number): CommandSpec[] {
+    return [...this.byName.values()].filter((spec) => spec.roles.includes(role) && (protocol === undefined || protocol >= (spec.minProtocol ?? 1)));
   }
 
   /** Run one command request; every outcome sends exactly one reply carrying `id`. */
@@ -40,6 +32,10 @@ export class CommandTable {
     const spec = this.byName.get(name.toLowerCase());
     if (!spec || !spec.roles.includes(session.role)) {
       session.sendError('UNKNOWN_COMMAND', `Unknown command "${name.slice(0, 32)}". ${session.role === 'user' ? 'Type /help for the list.' : 'Type help for the list.'}`, { ref: id });
+      return;
+    }
+    if (session.protocol < (spec.minProtocol ?? 1)) {
+      session.sendError('CLIENT_TOO_OLD', undefined, { ref: id });
       return;
     }
     const trimmed = args.trim();
