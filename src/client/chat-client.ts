@@ -226,6 +226,20 @@ export class ChatClient extends EventEmitter<ClientEvents> {
         if (reply.type === 'account') this.password = newPassword;
       };
     }
+    const target = this.protocol >= 2 && name === 'switch' ? splitWords(args) : undefined;
+    if (target?.length === 1 && target[0]?.startsWith('#')) {
+      // Lines typed right after /switch go to the new room, without waiting for the reply
+      // (line mode sends everything at once); a refusal switches back.
+      const [previous, next] = [this.rooms.current, target[0]];
+      this.rooms.current = next;
+      this.emit('status');
+      effect = (reply) => {
+        if (reply.type === 'error' && this.rooms.current === next) {
+          this.rooms.current = previous;
+          this.emit('status');
+        }
+      };
+    }
     return this.request((id) => ({ type: 'command', id, name, args: wireArgs }), effect);
   }
 

@@ -6,7 +6,7 @@ import { randomToken } from '../crypto/tokens.js';
 import { encodeFrame } from '../protocol/frame.js';
 import type { AuthMessage, ServerMessage, ServerMessageOf } from '../protocol/messages.js';
 import { checkName, nameKey } from '../protocol/names.js';
-import { checkRoomName, roomKey } from '../protocol/rooms.js';
+import { checkRoomName, isLobby, roomKey } from '../protocol/rooms.js';
 import { Accounts, type AccountOptions, type LoginCheck } from './accounts.js';
 import type { AuthFailureKind } from './auth-failures.js';
 import { CommandError } from './commands/types.js';
@@ -161,6 +161,8 @@ export class Community {
   post(session: Session, ref: number, text: string, roomName?: string): void {
     let room: Room;
     try {
+      // Protocol-1 clients cannot receive room traffic, so they cannot post into rooms either.
+      if (roomName !== undefined && session.protocol < 2 && !isLobby(roomName)) throw new CommandError('CLIENT_TOO_OLD');
       room = roomName === undefined ? this.rooms.lobby : this.memberRoom(session, roomName);
     } catch (error) {
       if (error instanceof CommandError) return session.sendError(error.code, error.message || undefined, { ref });

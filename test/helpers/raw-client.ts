@@ -81,14 +81,20 @@ export class RawClient {
     });
   }
 
+  /** Protocol versions this client offers in hello (protocol 1 unless a test asks for more). */
+  versions: number[] = [1];
+
   async hello(): Promise<Challenge> {
-    this.send({ type: 'hello', versions: [1], client: 'test' });
+    this.send({ type: 'hello', versions: this.versions, client: 'test' });
     this.challenge = await this.waitFor('challenge');
     return this.challenge;
   }
 
   /** Build an auth message for `name` over the current nonce. */
-  async authMessage(name: string, options: { passkey?: string; role?: 'user' | 'root'; rootPassword?: string; nonce?: string } = {}): Promise<Record<string, unknown>> {
+  async authMessage(
+    name: string,
+    options: { passkey?: string; role?: 'user' | 'root'; rootPassword?: string; nonce?: string; password?: string; register?: boolean; resume?: { room: string; lastId: number }[] } = {},
+  ): Promise<Record<string, unknown>> {
     const challenge = this.challenge ?? (await this.hello());
     const role = options.role ?? 'user';
     const key = await keyFor(options.passkey ?? PASSKEY, challenge.kdf);
@@ -98,6 +104,9 @@ export class RawClient {
       const rootKey = await keyFor(options.rootPassword ?? ROOT_PASSWORD, challenge.rootKdf);
       message.rootProof = computeProof(rootKey, { ...input, purpose: 'root' });
     }
+    if (options.password !== undefined) message.password = options.password;
+    if (options.register) message.register = true;
+    if (options.resume) message.resume = options.resume;
     return message;
   }
 
@@ -148,5 +157,14 @@ export class RawClient {
 export async function loggedIn(port: number, name: string): Promise<RawClient> {
   const client = await RawClient.connect(port);
   await client.login(name);
+  return client;
+}
+
+/** Connect with protocol 2, log in as `name` and wait until the login sync (history, `synced`) is done. */
+export async function loggedInV2(port: number, name: string, options: Parameters<RawClient['authMessage']>[1] = {}): Promise<RawClient> {
+  const client = await RawClient.connect(port);
+  client.versions = [1, 2];
+  await client.login(name, options);
+  await client.waitFor('synced');
   return client;
 }
