@@ -30,6 +30,8 @@ export interface ChatClientOptions {
   account?: AccountSource;
   /** Injected for tests: the random source for backoff jitter. */
   random?: () => number;
+  /** Injected for tests: the first reconnect delay (default from config.ts). */
+  reconnectInitialDelayMs?: number;
 }
 
 interface ClientEvents {
@@ -179,7 +181,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
 
   private async reconnectLoop(reason: string): Promise<void> {
     const random = this.options.random ?? Math.random;
-    let delay: number = config.client.reconnectInitialDelayMs;
+    let delay: number = this.options.reconnectInitialDelayMs ?? config.client.reconnectInitialDelayMs;
     for (let attempt = 1; !this.stopped; attempt++) {
       // Full jitter: a crowd of clients that lost the same server does not return in step.
       const wait = Math.round(delay / 2 + random() * (delay / 2));

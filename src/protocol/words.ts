@@ -4,20 +4,18 @@
 import shellQuote from 'shell-quote';
 
 /**
- * shell-quote reads an unquoted "#" at the start of a word as a comment; in chat "#games" is a
- * room, so such a "#" is escaped before parsing.
+ * shell-quote reads any unquoted "#" as the start of a comment; in chat "#games" is a room, so
+ * every unquoted "#" is escaped before parsing.
  */
-function escapeLeadingHashes(args: string): string {
+function escapeHashes(args: string): string {
   let out = '';
   let quote: '"' | "'" | undefined;
-  let previous = ' ';
   for (let i = 0; i < args.length; i++) {
     const ch = args.charAt(i);
     if (quote) {
       if (ch === '\\' && quote === '"' && i + 1 < args.length) {
         out += ch + args.charAt(i + 1);
         i++;
-        previous = 'x';
         continue;
       }
       if (ch === quote) quote = undefined;
@@ -28,19 +26,18 @@ function escapeLeadingHashes(args: string): string {
     } else if (ch === '"' || ch === "'") {
       quote = ch;
       out += ch;
-    } else if (ch === '#' && /\s/.test(previous)) {
+    } else if (ch === '#') {
       out += '\\#';
     } else {
       out += ch;
     }
-    previous = ch;
   }
   return out;
 }
 
 /** Split arguments like a shell: quotes group words, no expansion; undefined when an operator (| ; & > …) appears. */
 export function splitWords(args: string): string[] | undefined {
-  const parsed = shellQuote.parse(escapeLeadingHashes(args), (key) => `$${key}`);
+  const parsed = shellQuote.parse(escapeHashes(args), (key) => `$${key}`);
   const words: string[] = [];
   for (const part of parsed) {
     if (typeof part === 'string') words.push(part);

@@ -71,6 +71,8 @@ export class RawClient {
     if (seen) return Promise.resolve(seen as Extract<ServerMessage, { type: T }>);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}; got ${JSON.stringify(this.received.map((m) => m.type))}`)), timeoutMs);
+      // A wait on a dead connection must not keep the test process alive by itself.
+      timer.unref();
       this.waiters.push({
         accept: matches,
         resolve: (m) => {
@@ -134,6 +136,7 @@ export class RawClient {
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer to ${ref}; got ${JSON.stringify(this.received)}`)), timeoutMs);
+      timer.unref();
       this.waiters.push({
         accept: (m) => 'ref' in m && m.ref === ref,
         resolve: (m) => {
