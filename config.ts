@@ -80,7 +80,6 @@ export const config = {
   },
 
   rooms: {
-    lobby: '#lobby',
     /** Rooms a user may belong to besides #lobby (created ones included). */
     maxRoomsPerUser: 20,
     /** Rooms on the whole server. */

@@ -63,7 +63,10 @@ export class Community {
 
   /** Start background work (history retention). */
   start(): void {
-    if (!this.history.enabled) return;
+    if (!this.history.enabled) {
+      this.host.logger.info('history is off', { deletedMessages: this.history.clearedAtStart });
+      return;
+    }
     this.history.startRetention(this.options.history.retentionIntervalMs, () => this.host.now(), (error) => this.host.reportStorageFailure('retention', error));
   }
 

@@ -51,6 +51,8 @@ export class HistoryStore {
   /** The next id when history is off (nothing is stored, so SQLite cannot hand them out). */
   private counter: number;
   private timer: NodeJS.Timeout | undefined;
+  /** Messages deleted at start because history is switched off. */
+  readonly clearedAtStart: number = 0;
   private running: Promise<RetentionResult> | undefined;
 
   constructor(
@@ -69,7 +71,7 @@ export class HistoryStore {
     this.markPruned = db.prepare('UPDATE rooms SET pruned_up_to = max(pruned_up_to, ?) WHERE id = ?');
     const sequence: unknown = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'messages'").pluck().get();
     this.counter = typeof sequence === 'number' ? sequence : 0;
-    if (!options.enabled) this.deleteEverything();
+    if (!options.enabled) this.clearedAtStart = this.deleteEverything();
   }
 
   get enabled(): boolean {
@@ -180,9 +182,9 @@ export class HistoryStore {
     await this.running?.catch(() => undefined);
   }
 
-  /** History switched off: nothing stays behind from when it was on. */
-  private deleteEverything(): void {
-    this.db.exec('DELETE FROM messages');
+  /** History switched off: nothing stays behind from when it was on. Returns how many rows went. */
+  private deleteEverything(): number {
+    return this.db.prepare('DELETE FROM messages').run().changes;
   }
 }
 

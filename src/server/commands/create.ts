@@ -1,4 +1,3 @@
-import { config } from '../../../config.js';
 import { wholeNumber } from './arity.js';
 import { CommandError, type CommandSpec } from './types.js';
 
@@ -20,7 +19,7 @@ export const createCommand: CommandSpec = {
       else if (flag === '--max' && max === null) {
         const value = flags[++i];
         if (value === undefined) throw new CommandError('MISSING_ARGUMENT', `Usage: ${this.usage}`);
-        max = wholeNumber(value, 2, config.rooms.maxCapacity, '--max');
+        max = wholeNumber(value, 2, server.community.options.maxCapacity, '--max');
       } else throw new CommandError('INVALID_ARGUMENT', `Unexpected "${(flag ?? '').slice(0, 32)}". Usage: ${this.usage}`);
     }
     server.community.createRoom(session, id, room, { private: isPrivate, max });

@@ -8,6 +8,7 @@ export const usersCommand: CommandSpec = {
   params: 'words',
   minParams: 0,
   roles: ['root'],
+  minProtocol: 2,
   run({ server, session, id, params }) {
     atMost(params, 0, this.usage);
     server.community.listAccounts(session, id);
