@@ -44,11 +44,23 @@ export interface CommunityOptions {
 /** Rows read from the database per step of a resume. */
 const RESUME_BATCH = 500;
 
+/** A chat line accepted and waiting for its commit. */
+interface PendingLine {
+  session: Session;
+  ref: number;
+  from: string;
+  text: string;
+  room: Room;
+  at: number;
+  done: () => void;
+}
+
 export class Community {
   readonly accounts: Accounts;
   readonly rooms: Rooms;
   readonly history: HistoryStore;
   readonly delivery: Delivery;
+  private pending: PendingLine[] = [];
 
   constructor(
     private readonly host: CommunityHost,
@@ -160,8 +172,13 @@ export class Community {
 
   // ---- chat ----------------------------------------------------------------------------
 
-  /** A chat line: stored (when history is on) before it is sent to the room and acknowledged. */
-  post(session: Session, ref: number, text: string, roomName?: string): void {
+  /**
+   * A chat line: stored (when history is on) before it is sent to the room and acknowledged.
+   * Lines that arrive in the same turn of the event loop, from any sessions, are committed
+   * together (one fsync for all); each sender's next message waits for its line's commit,
+   * so every session's replies stay in order.
+   */
+  post(session: Session, ref: number, text: string, roomName?: string): Promise<void> | void {
     let room: Room;
     try {
       // Protocol-1 clients cannot receive room traffic, so they cannot post into rooms either.
@@ -171,18 +188,44 @@ export class Community {
       if (error instanceof CommandError) return session.sendError(error.code, error.message || undefined, { ref });
       throw error;
     }
-    const now = this.host.now();
-    let id: number;
+    return new Promise<void>((resolve) => {
+      this.pending.push({ session, ref, from: session.name, text, room, at: this.host.now(), done: resolve });
+      if (this.pending.length === 1) setImmediate(() => this.commitPending());
+    });
+  }
+
+  /** Store the waiting lines in one transaction, then send each to its room and acknowledge it. */
+  private commitPending(): void {
+    const batch = this.pending;
+    this.pending = [];
+    // A room may have gone, or its sender been removed from it, since the line was accepted.
+    const accepted = batch.filter((line) => {
+      const refusal = this.rooms.find(line.room.name) !== line.room ? 'NO_SUCH_ROOM' : !this.rooms.isMember(line.room, line.from) ? 'NOT_MEMBER' : undefined;
+      if (refusal) {
+        line.session.sendError(refusal, undefined, { ref: line.ref });
+        line.done();
+      }
+      return refusal === undefined;
+    });
+    let ids: number[];
     try {
-      id = this.history.append(room.id, session.name, text, now);
+      ids = this.history.appendMany(accepted.map((line) => ({ roomId: line.room.id, sender: line.from, body: line.text, sentAt: line.at })));
     } catch (error) {
       this.host.reportStorageFailure('history', error);
-      return session.sendError('STORAGE_FAILED', 'Your message could not be stored, so it was not sent; please try again.', { ref });
+      for (const line of accepted) {
+        line.session.sendError('STORAGE_FAILED', 'Your message could not be stored, so it was not sent; please try again.', { ref: line.ref });
+        line.done();
+      }
+      return;
     }
-    room.lastId = id;
-    const time = new Date(now).toISOString();
-    this.fanOut(room, { type: 'message', from: session.name, text, time, room: room.name, id }, { type: 'message', from: session.name, text, time });
-    session.send({ type: 'ack', ref });
+    accepted.forEach((line, index) => {
+      const id = ids[index] ?? 0;
+      line.room.lastId = id;
+      const time = new Date(line.at).toISOString();
+      this.fanOut(line.room, { type: 'message', from: line.from, text: line.text, time, room: line.room.name, id }, { type: 'message', from: line.from, text: line.text, time });
+      line.session.send({ type: 'ack', ref: line.ref });
+      line.done();
+    });
   }
 
   /**

@@ -84,6 +84,17 @@ export class HistoryStore {
     return Number(this.insertRow.run(roomId, sender, body, sentAt).lastInsertRowid);
   }
 
+  /** Store several messages in one transaction (one commit, one fsync); ids in the same order. */
+  appendMany(messages: readonly { roomId: number; sender: string; body: string; sentAt: number }[]): number[] {
+    if (!this.options.enabled) return messages.map(() => ++this.counter);
+    if (messages.length === 0) return [];
+    const ids: number[] = [];
+    this.db.transaction(() => {
+      for (const m of messages) ids.push(Number(this.insertRow.run(m.roomId, m.sender, m.body, m.sentAt).lastInsertRowid));
+    })();
+    return ids;
+  }
+
   /** The newest message id per room (rooms without messages are absent). */
   latestIds(): Map<number, number> {
     const out = new Map<number, number>();

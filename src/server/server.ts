@@ -322,7 +322,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     if (role === 'user') this.broadcast({ type: 'presence', event: 'join', name: sessionName, time: this.isoNow() }, session);
   }
 
-  private onSay(session: Session, id: number, raw: string, room?: string): void {
+  private onSay(session: Session, id: number, raw: string, room?: string): Promise<void> | void {
     if (session.role !== 'user') return session.sendError('NOT_PERMITTED', 'Root sessions send notices with "send", not chat lines.', { ref: id });
     const checked = checkText(raw, this.limits.maxTextLength);
     if ('error' in checked) {
@@ -330,7 +330,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
       return session.sendError(checked.error, message, { ref: id });
     }
     session.lastActiveAt = this.now();
-    this.community.post(session, id, checked.text, room);
+    return this.community.post(session, id, checked.text, room);
   }
 
   /** Encode once, write the same bytes to every logged-in session (except one, if given). */

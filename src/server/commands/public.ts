@@ -9,12 +9,12 @@ export const publicCommand: CommandSpec = {
   minParams: 1,
   roles: ['user'],
   minProtocol: 2,
-  run({ server, session, id, params }) {
+  async run({ server, session, id, params }) {
     const match = /^(\S+)\s+([\s\S]+)$/.exec(params[0] ?? '');
     if (!match?.[1] || match[2] === undefined) throw new CommandError('MISSING_ARGUMENT', `Usage: ${this.usage}`);
     const checked = checkText(match[2], server.limits.maxTextLength);
     if ('error' in checked) throw new CommandError(checked.error, checked.error === 'TEXT_TOO_LONG' ? `A message is at most ${server.limits.maxTextLength} characters.` : undefined);
     session.lastActiveAt = server.now();
-    server.community.post(session, id, checked.text, match[1]);
+    await server.community.post(session, id, checked.text, match[1]);
   },
 };
