@@ -8,7 +8,7 @@ import type { ServerMessage } from '../protocol/messages.js';
 import { nameKey } from '../protocol/names.js';
 import { isLobby } from '../protocol/rooms.js';
 import { quoteWords, splitWords } from '../protocol/words.js';
-import { KeyCache, ServerLink, login, openPinnedConnection, type AccountProof, type Credentials, type PinnedTarget, type ServerRefusal, type Welcome } from './connection.js';
+import { KeyCache, ServerLink, ServerRefusal, login, openPinnedConnection, type AccountProof, type Credentials, type PinnedTarget, type Welcome } from './connection.js';
 import { RoomState } from './room-state.js';
 
 /** Where the account password comes from: given up front, and/or asked when the server wants it. */
@@ -47,6 +47,8 @@ interface ClientEvents {
 
 /** Codes after which reconnecting would only be refused again. */
 const FINAL_CODES = new Set(['AUTH_FAILED', 'ROOT_AUTH_FAILED', 'KICKED', 'BANNED', 'LEFT', 'PROTOCOL_VERSION', 'PACKAGE_REVOKED', 'ACCOUNT_DELETED', 'PASSWORD_WRONG']);
+/** Refusals a person answers with a password rather than another name. */
+const ACCOUNT_REFUSALS: ReadonlySet<string> = new Set(['PASSWORD_REQUIRED', 'REGISTRATION_REQUIRED', 'PASSWORD_INVALID']);
 /** Login refusals that end reconnecting: trying again cannot succeed without a person. */
 const FINAL_LOGIN_CODES = new Set(['AUTH_FAILED', 'ROOT_AUTH_FAILED', 'IDENTITY_MISMATCH', 'PROTOCOL_VERSION', 'PASSWORD_WRONG', 'PASSWORD_REQUIRED', 'REGISTRATION_REQUIRED']);
 
@@ -64,6 +66,10 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   /** The account password, kept in memory so a reconnect can log in again. */
   private password: string | undefined;
   private loggedInOnce = false;
+  /** Register the name with the password at the next first login (--register, or a prompt). */
+  private registerAtLogin: boolean;
+  /** The name the last login attempt used (a password prompt keeps it). */
+  private lastTriedName: string | undefined;
   name = '';
   /** Rooms, the current room, and how far this client has read in each. */
   readonly rooms = new RoomState();
@@ -71,6 +77,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   constructor(private readonly options: ChatClientOptions) {
     super();
     this.password = options.account?.password;
+    this.registerAtLogin = options.account?.register === true;
   }
 
   /** The protocol version of the current connection. */
@@ -80,8 +87,23 @@ export class ChatClient extends EventEmitter<ClientEvents> {
 
   /** Connect and log in; rejects with a PartyPoolError whose exit code the CLI uses. */
   async start(): Promise<Welcome> {
-    const welcome = await this.connect(this.options.chooseName);
-    return welcome;
+    let chooseName = this.options.chooseName;
+    for (;;) {
+      try {
+        return await this.connect(chooseName);
+      } catch (error) {
+        // The server wants a password for this name (or a new one, to register it). Ask with
+        // no connection open, so a person can take their time, then log in again.
+        const ask = this.options.account?.ask;
+        const name = this.lastTriedName;
+        if (!(error instanceof ServerRefusal && ACCOUNT_REFUSALS.has(error.serverCode) && ask && name !== undefined)) throw error;
+        const answer = await ask(name, error);
+        if (!answer) throw error;
+        this.password = answer.password;
+        this.registerAtLogin = answer.register === true;
+        chooseName = (refusal) => (refusal ? this.options.chooseName(refusal) : Promise.resolve(name));
+      }
+    }
   }
 
   private async connect(chooseName: ChatClientOptions['chooseName'], reconnecting = false): Promise<Welcome> {
@@ -101,8 +123,8 @@ export class ChatClient extends EventEmitter<ClientEvents> {
         role: this.options.role,
         credentials: this.options.credentials,
         keyCache: this.keyCache,
-        chooseName,
-        account: (name, refusal) => this.accountFor(name, refusal, reconnecting),
+        chooseName: async (refusal) => (this.lastTriedName = await chooseName(refusal)),
+        account: (_name, refusal) => Promise.resolve(this.accountFor(refusal, reconnecting)),
         // After a drop: exactly what we missed. The first login gets each room's recent messages.
         ...(this.loggedInOnce ? { resume: () => this.rooms.resumePoints() } : {}),
       });
@@ -134,13 +156,11 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     this.backlog = undefined;
   }
 
-  private async accountFor(name: string, refusal: ServerRefusal | undefined, reconnecting: boolean): Promise<AccountProof | undefined> {
-    if (!refusal) return this.password === undefined ? undefined : { password: this.password, ...(this.options.account?.register ? { register: true } : {}) };
-    // A reconnect never stops to ask a person; a first login may.
-    if (reconnecting || !this.options.account?.ask) return undefined;
-    const answer = await this.options.account.ask(name, refusal);
-    if (answer) this.password = answer.password;
-    return answer;
+  /** The password at hand for a login; after a refusal, none (start() asks, reconnects give up). */
+  private accountFor(refusal: ServerRefusal | undefined, reconnecting: boolean): AccountProof | undefined {
+    if (refusal || this.password === undefined) return undefined;
+    const register = !reconnecting && this.registerAtLogin;
+    return { password: this.password, ...(register ? { register: true } : {}) };
   }
 
   private onMessage(message: ServerMessage): void {

@@ -138,4 +138,30 @@ describe('ChatClient', () => {
     carl.stop();
     owner.destroy();
   });
+
+  test('a person slower than the login timeout can still type a password: the client asks offline, then logs in again', async () => {
+    const slow = await startTestServer({ authTimeoutMs: 300, requireRegistration: true });
+    try {
+      const asked: string[] = [];
+      const answer = (password: string, register?: boolean) => (name: string, refusal: { serverCode: string }) => {
+        asked.push(`${name}:${refusal.serverCode}`);
+        // Longer than the server's login timeout.
+        return new Promise<{ password: string; register?: boolean } | undefined>((resolve) => setTimeout(() => resolve({ password, ...(register ? { register } : {}) }), 600));
+      };
+      const first = makeClient(slow, 'slowpoke', { reconnect: false, account: { ask: answer('slowpoke-password', true) } });
+      await first.start();
+      assert.deepEqual(asked, ['slowpoke:REGISTRATION_REQUIRED']);
+      first.stop();
+      await waitUntil(() => slow.server.onlineNames().length === 0);
+      const again = makeClient(slow, 'slowpoke', { reconnect: false, account: { ask: answer('slowpoke-password') } });
+      await again.start();
+      assert.deepEqual(asked, ['slowpoke:REGISTRATION_REQUIRED', 'slowpoke:PASSWORD_REQUIRED']);
+      again.stop();
+      await waitUntil(() => slow.server.onlineNames().length === 0);
+      const wrong = makeClient(slow, 'slowpoke', { reconnect: false, account: { ask: answer('not-the-password') } });
+      await assert.rejects(wrong.start(), (error: unknown) => error instanceof Error && 'code' in error && error.code === 'PASSWORD_WRONG');
+    } finally {
+      await slow.close();
+    }
+  });
 });

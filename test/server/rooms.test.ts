@@ -1,6 +1,8 @@
 // Rooms: every command with its errors, delivery to members only, invite codes, capacity,
 // ownership, root's reach, protocol-1 clients, and persistence across a restart.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ServerMessage } from '../../src/protocol/messages.js';
 import { RawClient, loggedIn, loggedInV2 } from '../helpers/raw-client.js';
@@ -26,8 +28,16 @@ async function rootSession(port: number): Promise<RawClient> {
 
 describe('rooms', () => {
   let t: TestServer;
+  /** Invite codes handed out in these tests: secrets that must never reach the log. */
+  const codes: string[] = [];
   before(async () => (t = await startTestServer({ maxSessionsPerAddress: 100, maxRoomsPerUser: 3 })));
-  after(() => t.close());
+  after(async () => {
+    await t.close();
+    const log = fs.readFileSync(path.join(t.logDir, 'server.log'), 'utf8');
+    assert.match(log, /room created .*room=#games/);
+    for (const secret of ['gg everyone', 'via say.room', 'not for oldie', 'for everyone', ...codes]) assert.ok(!log.includes(secret), secret);
+    assert.ok(codes.length >= 2);
+  });
 
   test('room messages reach members only; #lobby reaches everyone; /public and say.room', async () => {
     const ann = await registered(t.port, 'ann');
@@ -106,6 +116,7 @@ describe('rooms', () => {
     const created = await fay.answer(fay.command('create', '#duo --private --max 2'));
     assert.equal(created.type, 'joined');
     const code = created.type === 'joined' ? (created.invite ?? '') : '';
+    codes.push(code);
     assert.match(code, /^[A-Za-z0-9_-]{22}$/, 'base64url of 16 random bytes');
     assert.equal(created.type === 'joined' && created.max, 2);
     const shown = await fay.answer(fay.command('invite', '#duo'));
@@ -134,6 +145,7 @@ describe('rooms', () => {
     assert.equal(outcome(await gus.answer(gus.command('join', code))), 'INVITE_INVALID');
     const renewed = await fay.answer(fay.command('invite', '#duo'));
     assert.ok(renewed.type === 'invite' && renewed.code !== code);
+    if (renewed.type === 'invite') codes.push(renewed.code);
     for (const c of [fay, gus, hal]) c.destroy();
     await everyoneGone(t);
   });
