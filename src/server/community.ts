@@ -198,34 +198,40 @@ export class Community {
   private commitPending(): void {
     const batch = this.pending;
     this.pending = [];
-    // A room may have gone, or its sender been removed from it, since the line was accepted.
-    const accepted = batch.filter((line) => {
-      const refusal = this.rooms.find(line.room.name) !== line.room ? 'NO_SUCH_ROOM' : !this.rooms.isMember(line.room, line.from) ? 'NOT_MEMBER' : undefined;
-      if (refusal) {
-        line.session.sendError(refusal, undefined, { ref: line.ref });
-        line.done();
-      }
-      return refusal === undefined;
-    });
-    let ids: number[];
+    const answered = new Set<PendingLine>();
+    const answer = (line: PendingLine, send: () => void): void => {
+      answered.add(line);
+      send();
+    };
     try {
-      ids = this.history.appendMany(accepted.map((line) => ({ roomId: line.room.id, sender: line.from, body: line.text, sentAt: line.at })));
-    } catch (error) {
-      this.host.reportStorageFailure('history', error);
-      for (const line of accepted) {
-        line.session.sendError('STORAGE_FAILED', 'Your message could not be stored, so it was not sent; please try again.', { ref: line.ref });
-        line.done();
+      // A room may have gone, or its sender been removed from it, since the line was accepted.
+      const accepted = batch.filter((line) => {
+        const refusal = this.rooms.find(line.room.name) !== line.room ? 'NO_SUCH_ROOM' : !this.rooms.isMember(line.room, line.from) ? 'NOT_MEMBER' : undefined;
+        if (refusal) answer(line, () => line.session.sendError(refusal, undefined, { ref: line.ref }));
+        return refusal === undefined;
+      });
+      let ids: number[];
+      try {
+        ids = this.history.appendMany(accepted.map((line) => ({ roomId: line.room.id, sender: line.from, body: line.text, sentAt: line.at })));
+      } catch (error) {
+        this.host.reportStorageFailure('history', error);
+        for (const line of accepted) answer(line, () => line.session.sendError('STORAGE_FAILED', 'Your message could not be stored, so it was not sent; please try again.', { ref: line.ref }));
+        return;
       }
-      return;
+      accepted.forEach((line, index) => {
+        const id = ids[index] ?? 0;
+        line.room.lastId = id;
+        const time = new Date(line.at).toISOString();
+        this.fanOut(line.room, { type: 'message', from: line.from, text: line.text, time, room: line.room.name, id }, { type: 'message', from: line.from, text: line.text, time });
+        answer(line, () => line.session.send({ type: 'ack', ref: line.ref }));
+      });
+    } catch (error) {
+      // This runs outside any session's error handling: a bug here must not end the server.
+      this.host.logger.error('chat commit failed', { reason: error instanceof Error ? error.message : String(error) });
+      for (const line of batch) if (!answered.has(line)) line.session.fail('INTERNAL', undefined, line.ref);
+    } finally {
+      for (const line of batch) line.done();
     }
-    accepted.forEach((line, index) => {
-      const id = ids[index] ?? 0;
-      line.room.lastId = id;
-      const time = new Date(line.at).toISOString();
-      this.fanOut(line.room, { type: 'message', from: line.from, text: line.text, time, room: line.room.name, id }, { type: 'message', from: line.from, text: line.text, time });
-      line.session.send({ type: 'ack', ref: line.ref });
-      line.done();
-    });
   }
 
   /**

@@ -18,7 +18,7 @@ import { loadAuthKeys, type AuthKeys } from './auth-keys.js';
 import { AuthFailures, type AuthFailureKind } from './auth-failures.js';
 import { CommandTable, userCommands } from './commands/index.js';
 import { accountRootCommands, communityCommands } from './commands/community-commands.js';
-import { Community } from './community.js';
+import { Community, type CommunityOptions } from './community.js';
 import type { CommandSpec } from './commands/types.js';
 import type { ServerContext, ServerLimits } from './context.js';
 import { ensurePrivateDir, writePrivateFile } from './files.js';
@@ -394,7 +394,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
 }
 
 /** Rooms, accounts and history settings, from the server settings and config.ts. */
-function communityOptions(settings: ServerSettings): ConstructorParameters<typeof Community>[2] {
+function communityOptions(settings: ServerSettings): CommunityOptions {
   return {
     accounts: { cost: config.accounts.scrypt, passwordMinLength: config.accounts.passwordMinLength, passwordMaxLength: config.accounts.passwordMaxLength, maxConcurrentHashes: config.accounts.maxConcurrentHashes },
     history: {
