@@ -90,9 +90,13 @@ export const config = {
     inviteBytes: 16,
   },
 
+  /**
+   * false: the server stores no chat messages at all (no history, no resume), and deletes
+   * any stored before. Also PARTY_POOL_HISTORY_ENABLED.
+   */
+  historyEnabled: true,
+
   history: {
-    /** false: the server stores no chat messages at all (no history, no resume). */
-    enabled: true,
     retentionDays: 30,
     maxPerRoom: 10_000,
     /** Messages sent on joining a room (and per room at login). */

@@ -106,6 +106,9 @@ async function runInteractive(options: ClientRunOptions): Promise<ExitCodeValue>
   const notSent = (): void => screen.print(render.chalk.yellow('Not connected right now; nothing changed.'));
   /** `/register` and `/password` typed without arguments ask at hidden prompts instead. */
   const askAndSend = async (name: 'register' | 'password'): Promise<void> => {
+    // Known before asking anything: do not make someone type a password twice for nothing.
+    if (name === 'register' && client.rooms.registered) return screen.print(render.chalk.yellow(`${client.name} is already registered; /password changes the password.`));
+    if (name === 'password' && !client.rooms.registered) return screen.print(render.chalk.yellow('Your name is not registered; /register sets a password.'));
     try {
       await screen.suspendFor(async () => {
         if (name === 'register') {
