@@ -11,7 +11,7 @@ export const config = {
   /** The one source of truth for the version is package.json. */
   version: packageJson.version,
   /** Wire protocol versions this build speaks, newest last. */
-  protocolVersions: [1],
+  protocolVersions: [1, 2],
 
   host: '0.0.0.0',
   port: 12345,
@@ -83,6 +83,53 @@ export const config = {
     /** Where the status panel asks for this machine's public IPv4; empty turns the look-up off. */
     publicIpUrl: 'https://api.ipify.org',
     publicIpTimeoutMs: 2500,
+  },
+
+  accounts: {
+    /** A server setting (PARTY_POOL_REQUIRE_REGISTRATION) can refuse unregistered names. */
+    requireRegistration: false,
+    passwordMinLength: 8,
+    /** Checked before hashing, so nobody can make the server scrypt a megabyte. */
+    passwordMaxLength: 256,
+    /**
+     * scrypt cost for account passwords (RFC 7914): N = 2^15, r = 8, p = 1 needs 128 * N * r = 32 MiB
+     * and about 50-100 ms per hash on a small machine. Each stored hash records its own cost, so
+     * raising these later only affects new and changed passwords.
+     */
+    scrypt: { N: 2 ** 15, r: 8, p: 1, keyLength: 32, saltBytes: 16, maxmem: 64 * MIB },
+    /** At most this many password hashes run at once (each holds 32 MiB). */
+    maxConcurrentHashes: 2,
+  },
+
+  rooms: {
+    /** Rooms a user may belong to besides #lobby (created ones included). */
+    maxRoomsPerUser: 20,
+    /** Rooms on the whole server. */
+    maxRooms: 1000,
+    /** The largest `--max N` a room may have. */
+    maxCapacity: 1000,
+    /** Invite codes: 16 random bytes (128 bits), base64url. */
+    inviteBytes: 16,
+  },
+
+  /**
+   * false: the server stores no chat messages at all (no history, no resume), and deletes
+   * any stored before. Also PARTY_POOL_HISTORY_ENABLED.
+   */
+  historyEnabled: true,
+
+  history: {
+    retentionDays: 30,
+    maxPerRoom: 10_000,
+    /** Messages sent on joining a room (and per room at login). */
+    onJoin: 50,
+    /** The most a single /history request returns. */
+    maxRequest: 200,
+    /** How often the retention job runs, and how many rows it deletes per step. */
+    retentionIntervalMs: 10 * 60_000,
+    deleteBatch: 2000,
+    /** History frames stay below this many bytes (and a quarter of the per-session output limit). */
+    frameBudgetBytes: 256 * KIB,
   },
 
   client: {

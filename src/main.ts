@@ -9,7 +9,7 @@ import { serverInfoFileName } from './common/paths.js';
 import { resolveServerSettings } from './common/settings.js';
 import { isFingerprint } from './crypto/fingerprint.js';
 import { printError, printLine } from './cli/output.js';
-import { resolveSecret } from './cli/secrets.js';
+import { givenSecret, resolveSecret } from './cli/secrets.js';
 import { runMenu, type MenuActions } from './cli/menu.js';
 import { parseTarget, type PinnedTarget } from './client/connection.js';
 import { openPackagedServer, readPackageHeader, type OpenedPackage } from './client/packaged-server.js';
@@ -68,15 +68,17 @@ const subcommands: Record<string, Subcommand> = {
   },
   client: {
     summary: 'Join a server and chat.',
-    usage: 'party-pool client [--server HOST:PORT --fingerprint FP | --data-dir D] [--name NAME] [--json] [--passkey-file F]',
+    usage: 'party-pool client [--server HOST:PORT --fingerprint FP | --data-dir D] [--name NAME] [--json] [--passkey-file F] [--password-file F] [--register]',
     details: [
       'With --data-dir (default: the local server\'s data dir) the address and fingerprint are read',
       'from server.json. The passkey comes from PARTY_POOL_PASSKEY, --passkey-file F, or a prompt.',
       'When stdin is not a terminal it runs in line mode: one message or /command per input line,',
       'one event per output line (--json: one JSON object per line); it exits 0 once the server',
       'has confirmed everything sent. Exit codes: 0 ok, 1 error, 2 usage, 3 refused, 4 cannot connect.',
+      'A registered name needs its password: PARTY_POOL_PASSWORD, --password-file F, or a hidden prompt.',
+      '--register registers the name with that password at login (servers that require registration).',
     ].join('\n'),
-    options: { ...common, ...connectionOptions, name: { type: 'string' } },
+    options: { ...common, ...connectionOptions, name: { type: 'string' }, 'password-file': { type: 'string' }, register: { type: 'boolean' } },
     run: (values, packaged) => startClient(values, packaged),
   },
   root: {
@@ -223,13 +225,18 @@ export function resolvePin(values: Record<string, string | boolean | undefined>)
 
 async function startClient(values: Record<string, string | boolean | undefined>, packaged?: PackagedServer): Promise<ExitCodeValue> {
   const interactive = process.stdin.isTTY === true;
+  // The account password is optional: guests need none, and a terminal asks when the server does.
+  const password = givenSecret({ label: 'password', envName: 'PARTY_POOL_PASSWORD', file: str(values, 'password-file') });
+  const register = values.register === true;
+  if (register && password === undefined) throw new PartyPoolError('USAGE', '--register needs the password: set PARTY_POOL_PASSWORD or use --password-file F.');
+  const account = { password, register };
   if (packaged) {
     const { passkey, opened } = await openPackaged(packaged, str(values, 'passkey-file'), interactive);
-    return runClient({ pin: opened.pin, credentials: { passkey, packageId: opened.content.packageId }, name: str(values, 'name'), json: values.json === true, interactive });
+    return runClient({ pin: opened.pin, credentials: { passkey, packageId: opened.content.packageId }, name: str(values, 'name'), json: values.json === true, interactive, account });
   }
   const pin = resolvePin(values);
   const passkey = await resolveSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: str(values, 'passkey-file'), interactive });
-  return runClient({ pin, credentials: { passkey }, name: str(values, 'name'), json: values.json === true, interactive });
+  return runClient({ pin, credentials: { passkey }, name: str(values, 'name'), json: values.json === true, interactive, account });
 }
 
 async function startRoot(values: Record<string, string | boolean | undefined>, packaged?: PackagedServer): Promise<ExitCodeValue> {

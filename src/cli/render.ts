@@ -1,6 +1,6 @@
 // How server events look to a person (text) or a program (--json). Pure: returns strings.
 import type { ChalkInstance } from 'chalk';
-import type { ServerMessage } from '../protocol/messages.js';
+import type { ServerMessage, StoredMessage } from '../protocol/messages.js';
 import { sanitizeForTerminal } from './sanitize.js';
 import { box, colorForName } from './style.js';
 import { renderTable } from './table.js';
@@ -10,6 +10,8 @@ export interface RenderOptions {
   color: boolean;
   /** Use boxes for lists (interactive screen); line mode prints plain lines. */
   boxes: boolean;
+  /** Where plain lines go: messages from other rooms are labelled with their room. */
+  currentRoom?: string;
 }
 
 function clock(iso: string): string {
@@ -18,13 +20,102 @@ function clock(iso: string): string {
   return date.toTimeString().slice(0, 8);
 }
 
+/** "#games " when `room` is not the room the user is looking at; "" otherwise. */
+function roomLabel(room: string | undefined, options: RenderOptions): string {
+  if (room === undefined || room.toLowerCase() === (options.currentRoom ?? '#lobby').toLowerCase()) return '';
+  return options.chalk.magenta(sanitizeForTerminal(room)) + ' ';
+}
+
+function chatLine(message: { from: string; text: string; time: string }, room: string | undefined, options: RenderOptions): string {
+  const c = options.chalk;
+  return `${c.dim(`[${clock(message.time)}]`)} ${roomLabel(room, options)}${colorForName(c, message.from).bold(sanitizeForTerminal(message.from))}: ${sanitizeForTerminal(message.text)}`;
+}
+
+const HISTORY_HEADINGS = { older: 'older messages in', resume: 'missed while you were away, in', join: 'recent messages in', recent: 'recent messages in' } as const;
+
+function renderHistory(message: Extract<ServerMessage, { type: 'history' }>, options: RenderOptions): string | undefined {
+  const c = options.chalk;
+  const room = sanitizeForTerminal(message.room);
+  const lines: string[] = [];
+  if (message.messages.length > 0) lines.push(c.dim(`── ${HISTORY_HEADINGS[message.reason]} ${room} ──`));
+  if (message.truncated) lines.push(c.yellow(`Some messages in ${room} are no longer stored (older than the server keeps).`));
+  lines.push(...message.messages.map((m: StoredMessage) => chatLine(m, message.room, options)));
+  if (message.reason === 'older' && message.ref !== undefined) {
+    if (message.messages.length === 0) lines.push(c.dim(`No older messages in ${room}.`));
+    else if (message.more === false) lines.push(c.dim(`── start of ${room} ──`));
+  }
+  return lines.length > 0 ? lines.join('\n') : undefined;
+}
+
+function renderMembership(message: Extract<ServerMessage, { type: 'membership' }>, options: RenderOptions): string {
+  const c = options.chalk;
+  const [name, room, by] = [sanitizeForTerminal(message.name), sanitizeForTerminal(message.room), sanitizeForTerminal(message.by ?? '')];
+  const time = `[${clock(message.time)}]`;
+  switch (message.event) {
+    case 'join':
+      return c.dim(`${time} --> ${name} joined ${room}`);
+    case 'leave':
+      return c.dim(`${time} <-- ${name} left ${room}`);
+    case 'kick':
+      return c.yellow(`${time} <-- ${name} was removed from ${room}${by ? ` by ${by}` : ''}`);
+    case 'delete':
+      return c.yellow(`${time} *** ${room} was deleted${by ? ` by ${by}` : ''}`);
+  }
+}
+
+function renderRooms(message: Extract<ServerMessage, { type: 'rooms' }>, options: RenderOptions): string {
+  const c = options.chalk;
+  const width = Math.max(...message.rooms.map((r) => r.name.length), 5);
+  const lines = message.rooms.map((r) => {
+    const kind = r.private ? 'invite-only' : 'public';
+    const cap = r.max === undefined ? '' : ` of ${r.max}`;
+    const owner = r.owner ? `, owner ${sanitizeForTerminal(r.owner)}` : '';
+    return `${r.joined ? c.green('*') : ' '} ${c.bold(sanitizeForTerminal(r.name).padEnd(width))}  ${r.members}${cap} members, ${r.online} online, ${kind}${owner}`;
+  });
+  const body = lines.join('\n') || '(no rooms)';
+  return options.boxes ? box(body + '\n' + c.dim('* = you are in it'), `Rooms (${message.rooms.length})`, options.color) : ['Rooms (* = yours):', ...lines].join('\n');
+}
+
 /** One server event as text for a person; undefined for events that show nothing. */
 export function renderEvent(message: ServerMessage, options: RenderOptions): string | undefined {
   const c = options.chalk;
   const safe = sanitizeForTerminal;
   switch (message.type) {
     case 'message':
-      return `${c.dim(`[${clock(message.time)}]`)} ${colorForName(c, message.from).bold(safe(message.from))}: ${safe(message.text)}`;
+      return chatLine(message, message.room, options);
+    case 'history':
+      return renderHistory(message, options);
+    case 'membership':
+      return renderMembership(message, options);
+    case 'rename':
+      return c.dim(`[${clock(message.time)}] *** ${safe(message.from)} is now known as ${safe(message.to)}`);
+    case 'synced':
+      return message.history ? undefined : c.yellow('This server keeps no history: messages sent while you are away are not kept for you.');
+    case 'joined': {
+      const cap = message.max === undefined ? '' : ` (room for ${message.max})`;
+      const joined = c.green(`You are in ${safe(message.room)}: ${message.members} member${message.members === 1 ? '' : 's'}${cap}. /switch ${safe(message.room)} to talk there.`);
+      if (message.invite === undefined) return joined;
+      return `${joined}\n${c.bold(`Invite code for ${safe(message.room)}: ${safe(message.invite)}`)}\n${c.dim('Give it only to people you want in: anyone with it can join.')}`;
+    }
+    case 'switched':
+      return c.dim(`Plain lines now go to ${safe(message.room)}.`);
+    case 'rooms':
+      return renderRooms(message, options);
+    case 'members': {
+      const names = message.members.map((m) => `${colorForName(c, m.name)(safe(m.name))}${m.owner ? ' (owner)' : ''}${m.online ? '' : c.dim(' (offline)')}`);
+      if (options.boxes) return box(names.join('\n') || '(nobody)', `${safe(message.room)} (${names.length})`, options.color);
+      return `Members of ${safe(message.room)} (${names.length}): ${names.join(', ')}`;
+    }
+    case 'invite':
+      return `${c.bold(`Invite code for ${safe(message.room)}: ${safe(message.code)}`)}\n${c.dim(`Others join with /join ${safe(message.code)}`)}`;
+    case 'account':
+      return message.event === 'registered'
+        ? c.green(`${safe(message.name)} is now registered: logging in with this name needs your password.`)
+        : c.green('Your password was changed.');
+    case 'accounts': {
+      const lines = message.accounts.map((a) => `${safe(a.name)}  ${a.online ? 'online now' : `last seen ${a.lastSeen ?? 'never'}`}`);
+      return ['Registered users:', ...lines].join('\n');
+    }
     case 'presence': {
       const reason = message.reason ? ` (${safe(message.reason)})` : '';
       const verb = message.event === 'join' ? 'joined' : 'left';
@@ -103,7 +194,23 @@ function renderPackages(message: Extract<ServerMessage, { type: 'packages' }>, o
 export function jsonEvent(message: ServerMessage): Record<string, unknown> | undefined {
   switch (message.type) {
     case 'message':
-      return { type: 'message', from: message.from, text: message.text, time: message.time };
+      return { type: 'message', ...(message.room === undefined ? {} : { room: message.room }), ...(message.id === undefined ? {} : { id: message.id }), from: message.from, text: message.text, time: message.time };
+    case 'history':
+    case 'synced':
+    case 'membership':
+    case 'rename':
+    case 'joined':
+    case 'switched':
+    case 'rooms':
+    case 'members':
+    case 'invite':
+    case 'account':
+    case 'accounts': {
+      // Protocol-2 events print as sent, without the request id.
+      const event: Record<string, unknown> = { ...message };
+      delete event.ref;
+      return event;
+    }
     case 'online':
       return { type: 'online', users: message.users };
     case 'error':

@@ -28,6 +28,13 @@ function readSecretFile(file: string, label: string): string {
   return text.replace(/\r?\n$/, '');
 }
 
+/** A secret from its file or environment variable, without prompting; undefined when neither is given. */
+export function givenSecret(source: Pick<SecretSource, 'label' | 'envName' | 'file'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (source.file !== undefined) return readSecretFile(source.file, source.label);
+  const value = env[source.envName];
+  return value === undefined || value === '' ? undefined : value;
+}
+
 /** Resolve a secret from env, file or prompt, in that order. */
 export async function resolveSecret(source: SecretSource, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   let secret: string | undefined;

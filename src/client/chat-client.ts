@@ -5,7 +5,21 @@ import { EventEmitter } from 'node:events';
 import { config } from '../../config.js';
 import { PartyPoolError } from '../common/errors.js';
 import type { ServerMessage } from '../protocol/messages.js';
-import { KeyCache, ServerLink, login, openPinnedConnection, type Credentials, type PinnedTarget, type ServerRefusal, type Welcome } from './connection.js';
+import { nameKey } from '../protocol/names.js';
+import { isLobby } from '../protocol/rooms.js';
+import { quoteWords, splitWords } from '../protocol/words.js';
+import { KeyCache, ServerLink, ServerRefusal, login, openPinnedConnection, type AccountProof, type Credentials, type PinnedTarget, type Welcome } from './connection.js';
+import { RoomState } from './room-state.js';
+
+/** Where the account password comes from: given up front, and/or asked when the server wants it. */
+export interface AccountSource {
+  /** From PARTY_POOL_PASSWORD or --password-file. */
+  password?: string | undefined;
+  /** Register the name with `password` at login if it is not registered yet. */
+  register?: boolean;
+  /** Ask a person (hidden prompt) after PASSWORD_REQUIRED and the like; undefined gives up. */
+  ask?: (name: string, refusal: ServerRefusal) => Promise<AccountProof | undefined>;
+}
 
 export interface ChatClientOptions {
   pin: PinnedTarget;
@@ -13,8 +27,11 @@ export interface ChatClientOptions {
   role: 'user' | 'root';
   chooseName: (refusal?: ServerRefusal) => Promise<string | undefined>;
   reconnect: boolean;
+  account?: AccountSource;
   /** Injected for tests: the random source for backoff jitter. */
   random?: () => number;
+  /** Injected for tests: the first reconnect delay (default from config.ts). */
+  reconnectInitialDelayMs?: number;
 }
 
 interface ClientEvents {
@@ -24,10 +41,16 @@ interface ClientEvents {
   disconnected: [{ reason: string; retryInMs?: number }];
   reconnected: [Welcome];
   closed: [{ code: string; message: string }];
+  /** The name or the current room changed (update the prompt). */
+  status: [];
 }
 
 /** Codes after which reconnecting would only be refused again. */
-const FINAL_CODES = new Set(['AUTH_FAILED', 'ROOT_AUTH_FAILED', 'KICKED', 'BANNED', 'LEFT', 'PROTOCOL_VERSION', 'PACKAGE_REVOKED']);
+const FINAL_CODES = new Set(['AUTH_FAILED', 'ROOT_AUTH_FAILED', 'KICKED', 'BANNED', 'LEFT', 'PROTOCOL_VERSION', 'PACKAGE_REVOKED', 'ACCOUNT_DELETED', 'PASSWORD_WRONG']);
+/** Refusals a person answers with a password rather than another name. */
+const ACCOUNT_REFUSALS: ReadonlySet<string> = new Set(['PASSWORD_REQUIRED', 'REGISTRATION_REQUIRED', 'PASSWORD_INVALID']);
+/** Login refusals that end reconnecting: trying again cannot succeed without a person. */
+const FINAL_LOGIN_CODES = new Set(['AUTH_FAILED', 'ROOT_AUTH_FAILED', 'IDENTITY_MISMATCH', 'PROTOCOL_VERSION', 'PASSWORD_WRONG', 'PASSWORD_REQUIRED', 'REGISTRATION_REQUIRED', 'PACKAGE_REVOKED', 'BANNED', 'PACKAGE_DAMAGED']);
 
 export class ChatClient extends EventEmitter<ClientEvents> {
   private link: ServerLink | undefined;
@@ -36,35 +59,108 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private readonly pending = new Map<number, (answered: boolean) => void>();
   private stopped = false;
   private lastBye: { code: string; message: string } | undefined;
+  /** What happens when a request succeeds (a new password to remember), by request id. */
+  private readonly effects = new Map<number, (reply: ServerMessage) => void>();
+  /** Messages that arrived with or after `welcome`, before the caller could listen. */
+  private backlog: ServerMessage[] | undefined;
+  /** The account password, kept in memory so a reconnect can log in again. */
+  private password: string | undefined;
+  private loggedInOnce = false;
+  /** Register the name with the password at the next first login (--register, or a prompt). */
+  private registerAtLogin: boolean;
+  /** The name the last login attempt used (a password prompt keeps it). */
+  private lastTriedName: string | undefined;
   name = '';
+  /** Rooms, the current room, and how far this client has read in each. */
+  readonly rooms = new RoomState();
 
   constructor(private readonly options: ChatClientOptions) {
     super();
+    this.password = options.account?.password;
+    this.registerAtLogin = options.account?.register === true;
+  }
+
+  /** The protocol version of the current connection. */
+  get protocol(): number {
+    return this.link?.protocol ?? 1;
   }
 
   /** Connect and log in; rejects with a PartyPoolError whose exit code the CLI uses. */
   async start(): Promise<Welcome> {
-    const welcome = await this.connect(this.options.chooseName);
-    return welcome;
+    let chooseName = this.options.chooseName;
+    for (;;) {
+      try {
+        return await this.connect(chooseName);
+      } catch (error) {
+        // The server wants a password for this name (or a new one, to register it). Ask with
+        // no connection open, so a person can take their time, then log in again.
+        const ask = this.options.account?.ask;
+        const name = this.lastTriedName;
+        if (!(error instanceof ServerRefusal && ACCOUNT_REFUSALS.has(error.serverCode) && ask && name !== undefined)) throw error;
+        const answer = await ask(name, error);
+        if (!answer) throw error;
+        this.password = answer.password;
+        this.registerAtLogin = answer.register === true;
+        chooseName = (refusal) => (refusal ? this.options.chooseName(refusal) : Promise.resolve(name));
+      }
+    }
   }
 
-  private async connect(chooseName: ChatClientOptions['chooseName']): Promise<Welcome> {
+  private async connect(chooseName: ChatClientOptions['chooseName'], reconnecting = false): Promise<Welcome> {
     const socket = await openPinnedConnection(this.options.pin);
     const link = new ServerLink(socket);
+    // History and `synced` follow `welcome` closely, often in the same read: keep them.
+    let welcomed = false;
+    const early: ServerMessage[] = [];
+    const collect = (message: ServerMessage): void => {
+      if (welcomed) early.push(message);
+      else if (message.type === 'welcome') welcomed = true;
+    };
+    link.on('message', collect);
     let welcome: Welcome;
     try {
-      welcome = await login(link, { role: this.options.role, credentials: this.options.credentials, keyCache: this.keyCache, chooseName });
+      welcome = await login(link, {
+        role: this.options.role,
+        credentials: this.options.credentials,
+        keyCache: this.keyCache,
+        chooseName: async (refusal) => (this.lastTriedName = await chooseName(refusal)),
+        account: (_name, refusal) => Promise.resolve(this.accountFor(refusal, reconnecting)),
+        // After a drop: exactly what we missed. The first login gets each room's recent messages.
+        ...(this.loggedInOnce ? { resume: () => this.rooms.resumePoints() } : {}),
+      });
     } catch (error) {
       link.socket.destroy();
       throw error;
+    } finally {
+      link.off('message', collect);
     }
     this.name = welcome.name;
     this.lastBye = undefined;
     this.link = link;
-    link.on('message', (message) => this.onMessage(message));
+    this.loggedInOnce = true;
+    // Pass the early messages on once the caller has had a chance to listen (after start() or
+    // 'reconnected'); anything newer queues behind them so the order holds.
+    this.backlog = early;
+    link.on('message', (message) => (this.backlog ? this.backlog.push(message) : this.onMessage(message)));
     link.on('invalid', (detail) => this.emit('invalid', detail));
     link.on('close', () => this.onClose(link));
+    setImmediate(() => this.releaseBacklog());
     return welcome;
+  }
+
+  private releaseBacklog(): void {
+    while (this.backlog && this.backlog.length > 0) {
+      const message = this.backlog.shift();
+      if (message) this.onMessage(message);
+    }
+    this.backlog = undefined;
+  }
+
+  /** The password at hand for a login; after a refusal, none (start() asks, reconnects give up). */
+  private accountFor(refusal: ServerRefusal | undefined, reconnecting: boolean): AccountProof | undefined {
+    if (refusal || this.password === undefined) return undefined;
+    const register = !reconnecting && this.registerAtLogin;
+    return { password: this.password, ...(register ? { register: true } : {}) };
   }
 
   private onMessage(message: ServerMessage): void {
@@ -73,8 +169,15 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       return;
     }
     if (message.type === 'bye') this.lastBye = { code: message.code, message: message.message };
-    this.emit('message', message);
+    const renamed = message.type === 'rename' && nameKey(message.from) === nameKey(this.name);
+    if (renamed) this.name = message.to;
+    const change = this.rooms.apply(message, this.name);
+    if (change.message) this.emit('message', change.message);
+    if (renamed || change.currentChanged) this.emit('status');
     if ('ref' in message && message.ref !== undefined) {
+      const effect = this.effects.get(message.ref);
+      this.effects.delete(message.ref);
+      effect?.(message);
       const settle = this.pending.get(message.ref);
       this.pending.delete(message.ref);
       settle?.(true);
@@ -83,6 +186,8 @@ export class ChatClient extends EventEmitter<ClientEvents> {
 
   private onClose(link: ServerLink): void {
     if (link !== this.link) return;
+    // A goodbye still queued behind the login decides how this ends.
+    this.releaseBacklog();
     this.link = undefined;
     this.settleAll();
     const bye = this.lastBye;
@@ -96,7 +201,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
 
   private async reconnectLoop(reason: string): Promise<void> {
     const random = this.options.random ?? Math.random;
-    let delay: number = config.client.reconnectInitialDelayMs;
+    let delay: number = this.options.reconnectInitialDelayMs ?? config.client.reconnectInitialDelayMs;
     for (let attempt = 1; !this.stopped; attempt++) {
       // Full jitter: a crowd of clients that lost the same server does not return in step.
       const wait = Math.round(delay / 2 + random() * (delay / 2));
@@ -104,11 +209,11 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       await new Promise((resolve) => setTimeout(resolve, wait));
       if (this.stopped) return;
       try {
-        const welcome = await this.connect((refusal) => Promise.resolve(refusal ? undefined : this.name));
+        const welcome = await this.connect((refusal) => Promise.resolve(refusal ? undefined : this.name), true);
         this.emit('reconnected', welcome);
         return;
       } catch (error) {
-        if (error instanceof PartyPoolError && ['AUTH_FAILED', 'ROOT_AUTH_FAILED', 'IDENTITY_MISMATCH', 'PROTOCOL_VERSION', 'PACKAGE_REVOKED'].includes(error.code)) {
+        if (error instanceof PartyPoolError && FINAL_LOGIN_CODES.has(error.code)) {
           this.stopped = true;
           this.emit('closed', { code: error.code, message: error.message });
           return;
@@ -122,20 +227,58 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     return this.link !== undefined && !this.link.closed;
   }
 
-  /** Send a chat line; resolves true once the server answered it (ack or error), false if the connection dropped first. */
+  /** Send a chat line (to the current room); resolves true once the server answered it (ack or error), false if the connection dropped first. */
   say(text: string): Promise<boolean> {
-    return this.request((id) => ({ type: 'say', id, text }));
+    const room = this.protocol >= 2 && !isLobby(this.rooms.current) ? this.rooms.current : undefined;
+    return this.request((id) => ({ type: 'say', id, text, ...(room === undefined ? {} : { room }) }));
   }
 
-  /** Send a command; resolves like `say`. */
+  /**
+   * Send a command; resolves like `say`. `/history` gets the current room and where this
+   * client's scrollback starts; `/register` and `/password` remember the new password for reconnects.
+   */
   command(name: string, args: string): Promise<boolean> {
-    return this.request((id) => ({ type: 'command', id, name, args }));
+    let effect: ((reply: ServerMessage) => void) | undefined;
+    let wireArgs = args;
+    if (this.protocol >= 2 && name === 'history') wireArgs = this.rooms.historyArgs(args);
+    const words = name === 'register' || name === 'password' ? splitWords(args) : undefined;
+    const newPassword = name === 'register' && words?.length === 1 ? words[0] : name === 'password' && words?.length === 2 ? words[1] : undefined;
+    if (newPassword !== undefined) {
+      effect = (reply) => {
+        if (reply.type === 'account') this.password = newPassword;
+      };
+    }
+    const target = this.protocol >= 2 && name === 'switch' ? splitWords(args) : undefined;
+    if (target?.length === 1 && target[0]?.startsWith('#')) {
+      // Lines typed right after /switch go to the new room, without waiting for the reply
+      // (line mode sends everything at once); a refusal switches back.
+      const [previous, next] = [this.rooms.current, target[0]];
+      this.rooms.current = next;
+      this.emit('status');
+      effect = (reply) => {
+        if (reply.type === 'error' && this.rooms.current === next) {
+          this.rooms.current = previous;
+          this.emit('status');
+        }
+      };
+    }
+    return this.request((id) => ({ type: 'command', id, name, args: wireArgs }), effect);
   }
 
-  private request(build: (id: number) => Parameters<ServerLink['send']>[0]): Promise<boolean> {
+  /** Register the current name (the password is quoted, so any characters work). */
+  register(password: string): Promise<boolean> {
+    return this.command('register', quoteWords([password]));
+  }
+
+  changePassword(oldPassword: string, newPassword: string): Promise<boolean> {
+    return this.command('password', quoteWords([oldPassword, newPassword]));
+  }
+
+  private request(build: (id: number) => Parameters<ServerLink['send']>[0], effect?: (reply: ServerMessage) => void): Promise<boolean> {
     const link = this.link;
     if (!link) return Promise.reject(new PartyPoolError('CONNECTION_LOST', 'Not connected; the message was not sent.'));
     const id = this.nextId++;
+    if (effect) this.effects.set(id, effect);
     return new Promise<boolean>((resolve) => {
       this.pending.set(id, resolve);
       link.send(build(id));
@@ -150,6 +293,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private settleAll(): void {
     for (const settle of this.pending.values()) settle(false);
     this.pending.clear();
+    this.effects.clear();
   }
 
   /** Leave: stop reconnecting and close the connection. */

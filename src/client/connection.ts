@@ -8,7 +8,7 @@ import { channelBinding, computeProof } from '../crypto/auth-proof.js';
 import { fingerprintOfPeer, fingerprintsMatch } from '../crypto/fingerprint.js';
 import { deriveKey } from '../crypto/kdf.js';
 import { FrameDecoder, decodePayload, encodeFrame } from '../protocol/frame.js';
-import { parseServerMessage, type ChallengeMessage, type ClientMessage, type ServerMessage } from '../protocol/messages.js';
+import { parseServerMessage, type AuthMessage, type ChallengeMessage, type ClientMessage, type ServerMessage } from '../protocol/messages.js';
 
 export interface ServerTarget {
   host: string;
@@ -98,6 +98,8 @@ interface LinkEvents {
 export class ServerLink extends EventEmitter<LinkEvents> {
   private readonly decoder = new FrameDecoder(config.limits.maxFrameBytes * 16);
   closed = false;
+  /** The protocol version the server chose in its challenge (1 until then). */
+  protocol = 1;
 
   constructor(readonly socket: tls.TLSSocket) {
     super();
@@ -205,12 +207,28 @@ export class KeyCache {
 
 export type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
 
+/** The account side of a login (protocol 2): the name's password, and whether to register it. */
+export interface AccountProof {
+  password: string;
+  register?: boolean;
+}
+
+/** Refusals answered with a password (not another name). */
+const ACCOUNT_REFUSALS: ReadonlySet<string> = new Set(['PASSWORD_REQUIRED', 'REGISTRATION_REQUIRED', 'PASSWORD_INVALID']);
+
 export interface LoginRequest {
   role: 'user' | 'root';
   credentials: Credentials;
   keyCache: KeyCache;
   /** Called for the first name and again after a name is refused; undefined gives up. */
   chooseName: (refusal?: ServerRefusal) => Promise<string | undefined>;
+  /**
+   * The account password for `name`: called first without a refusal (a password already at
+   * hand), then after PASSWORD_REQUIRED / REGISTRATION_REQUIRED / PASSWORD_INVALID; undefined gives up.
+   */
+  account?: (name: string, refusal?: ServerRefusal) => Promise<AccountProof | undefined>;
+  /** The last message id seen per room, for a reconnect to receive exactly what it missed. */
+  resume?: () => AuthMessage['resume'];
 }
 
 const isChallenge = (m: ServerMessage): m is ChallengeMessage => m.type === 'challenge';
@@ -220,15 +238,27 @@ const isWelcome = (m: ServerMessage): m is Welcome => m.type === 'welcome';
 export async function login(link: ServerLink, request: LoginRequest): Promise<Welcome> {
   link.send({ type: 'hello', versions: [...config.protocolVersions], client: `party-pool/${config.version}` });
   const challenge = await link.next(isChallenge, config.client.connectTimeoutMs);
+  link.protocol = challenge.protocol;
   const passkeyKey = await request.keyCache.derive(request.credentials.passkey, challenge.kdf);
   const rootKey = request.role === 'root' && request.credentials.rootPassword !== undefined ? await request.keyCache.derive(request.credentials.rootPassword, challenge.rootKdf) : undefined;
   const binding = channelBinding(link.socket);
   let nonce = Buffer.from(challenge.nonce, 'base64');
   let refusal: ServerRefusal | undefined;
+  let name: string | undefined;
+  let account: AccountProof | undefined;
+  const accounts = challenge.protocol >= 2 && request.role === 'user' ? request.account : undefined;
   for (;;) {
-    const name = await request.chooseName(refusal);
-    if (name === undefined) throw refusal ?? new PartyPoolError('CANCELLED');
+    if (refusal && name !== undefined && ACCOUNT_REFUSALS.has(refusal.serverCode)) {
+      // The name is fine; the server wants its password (or a valid one to register it with).
+      account = accounts ? await accounts(name, refusal) : undefined;
+      if (account === undefined) throw refusal;
+    } else {
+      name = await request.chooseName(refusal);
+      if (name === undefined) throw refusal ?? new PartyPoolError('CANCELLED');
+      account = accounts ? await accounts(name) : undefined;
+    }
     const input = { role: request.role, name, nonce, channelBinding: binding };
+    const resume = challenge.protocol >= 2 ? request.resume?.() : undefined;
     link.send({
       type: 'auth',
       name,
@@ -236,6 +266,8 @@ export async function login(link: ServerLink, request: LoginRequest): Promise<We
       proof: computeProof(passkeyKey, { ...input, purpose: 'passkey' }),
       ...(rootKey ? { rootProof: computeProof(rootKey, { ...input, purpose: 'root' }) } : {}),
       ...(request.credentials.packageId !== undefined ? { packageId: request.credentials.packageId } : {}),
+      ...(account ? { password: account.password, ...(account.register ? { register: true } : {}) } : {}),
+      ...(resume ? { resume } : {}),
     });
     try {
       return await link.next(isWelcome, config.client.connectTimeoutMs);

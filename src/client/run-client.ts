@@ -7,13 +7,14 @@ import { checkName } from '../protocol/names.js';
 import type { ServerMessage } from '../protocol/messages.js';
 import { ChatScreen } from '../cli/chat-screen.js';
 import { printError, printJson, printLine } from '../cli/output.js';
-import { askText } from '../cli/prompts.js';
+import { askSecret, askText } from '../cli/prompts.js';
 import { jsonEvent, renderEvent, type RenderOptions } from '../cli/render.js';
 import { colorEnabled, makeChalk } from '../cli/style.js';
 import { ErrorCodes } from '../common/errors.js';
 import { config } from '../../config.js';
+import { checkPassword } from '../protocol/passwords.js';
 import { ChatClient } from './chat-client.js';
-import type { Credentials, PinnedTarget, ServerRefusal } from './connection.js';
+import type { AccountProof, Credentials, PinnedTarget, ServerRefusal } from './connection.js';
 
 export interface ClientRunOptions {
   pin: PinnedTarget;
@@ -21,12 +22,14 @@ export interface ClientRunOptions {
   name: string | undefined;
   json: boolean;
   interactive: boolean;
+  /** The account password from PARTY_POOL_PASSWORD or --password-file, and whether to register the name with it. */
+  account?: { password: string | undefined; register: boolean };
 }
 
 /** Exit status for the way a session ended. */
 export function exitCodeForClose(code: string): ExitCodeValue {
   if (code === 'LEFT' || code === 'SHUTDOWN') return ExitCode.ok;
-  if (['AUTH_FAILED', 'ROOT_AUTH_FAILED', 'KICKED', 'BANNED', 'PACKAGE_REVOKED', 'SERVER_FULL', 'TOO_MANY_FROM_ADDRESS'].includes(code)) return ExitCode.authRefused;
+  if (['AUTH_FAILED', 'ROOT_AUTH_FAILED', 'KICKED', 'BANNED', 'PACKAGE_REVOKED', 'SERVER_FULL', 'TOO_MANY_FROM_ADDRESS', 'ACCOUNT_DELETED', 'PASSWORD_WRONG'].includes(code)) return ExitCode.authRefused;
   return ExitCode.cannotConnect;
 }
 
@@ -39,6 +42,32 @@ export async function runClient(options: ClientRunOptions): Promise<ExitCodeValu
   return options.interactive ? runInteractive(options) : runLineMode(options);
 }
 
+function validatePassword(value: string): true | string {
+  return checkPassword(value, config.accounts.passwordMinLength, config.accounts.passwordMaxLength) ? ErrorCodes.PASSWORD_INVALID.message : true;
+}
+
+/** Ask for a new password twice (hidden); undefined when the two differ. */
+async function askNewPassword(label: string): Promise<string | undefined> {
+  const first = await askSecret(label, validatePassword);
+  const again = await askSecret('Type it again:');
+  return first === again ? first : undefined;
+}
+
+/** The hidden prompts behind a login that needs a password (or a new one, to register). */
+async function askLoginPassword(name: string, refusal: ServerRefusal, say: (text: string) => void): Promise<AccountProof | undefined> {
+  if (refusal.serverCode === 'PASSWORD_REQUIRED') return { password: await askSecret(`Password for ${name}:`) };
+  say(refusal.message);
+  for (;;) {
+    const password = await askNewPassword(`Choose a password for ${name} (at least ${config.accounts.passwordMinLength} characters):`);
+    if (password !== undefined) return { password, register: true };
+    say('The two passwords differ; try again.');
+  }
+}
+
+function promptFor(client: ChatClient): string {
+  return `[${client.rooms.current}] ${client.name}> `;
+}
+
 async function runInteractive(options: ClientRunOptions): Promise<ExitCodeValue> {
   const color = colorEnabled();
   const render: RenderOptions = { chalk: makeChalk(color), color, boxes: true };
@@ -47,15 +76,55 @@ async function runInteractive(options: ClientRunOptions): Promise<ExitCodeValue>
     if (options.name !== undefined && !refusal) return options.name;
     return (await askText('Your name:', { validate: validateName })).trim();
   };
-  const client = new ChatClient({ pin: options.pin, credentials: options.credentials, role: 'user', chooseName, reconnect: true });
+  const client = new ChatClient({
+    pin: options.pin,
+    credentials: options.credentials,
+    role: 'user',
+    chooseName,
+    reconnect: true,
+    account: {
+      password: options.account?.password,
+      register: options.account?.register ?? false,
+      ask: (name, refusal) => askLoginPassword(name, refusal, (text) => printLine(render.chalk.yellow(text))),
+    },
+  });
   printLine(render.chalk.dim('Connecting…'));
   const welcome = await client.start();
-  const screen = new ChatScreen({ input: process.stdin, output: process.stdout, prompt: `${welcome.name}> ` });
+  const screen = new ChatScreen({ input: process.stdin, output: process.stdout, prompt: promptFor(client) });
   let byeShown = false;
+  let synced = false;
   const show = (message: ServerMessage): void => {
+    render.currentRoom = client.rooms.current;
     const text = renderEvent(message, render);
     if (text !== undefined) screen.print(text);
     if (message.type === 'bye' && text !== undefined) byeShown = true;
+    if (message.type === 'synced' && !synced) {
+      synced = true;
+      if (!message.registered) screen.print(render.chalk.dim('Your name is not registered: /register protects it with a password.'));
+    }
+  };
+  const notSent = (): void => screen.print(render.chalk.yellow('Not connected right now; nothing changed.'));
+  /** `/register` and `/password` typed without arguments ask at hidden prompts instead. */
+  const askAndSend = async (name: 'register' | 'password'): Promise<void> => {
+    // Known before asking anything: do not make someone type a password twice for nothing.
+    if (name === 'register' && client.rooms.registered) return screen.print(render.chalk.yellow(`${client.name} is already registered; /password changes the password.`));
+    if (name === 'password' && !client.rooms.registered) return screen.print(render.chalk.yellow('Your name is not registered; /register sets a password.'));
+    try {
+      await screen.suspendFor(async () => {
+        if (name === 'register') {
+          const password = await askNewPassword(`New password for ${client.name}:`);
+          if (password === undefined) printLine(render.chalk.red('The two passwords differ; nothing changed.'));
+          else client.register(password).catch(notSent);
+        } else {
+          const old = await askSecret('Current password:');
+          const password = await askNewPassword('New password:');
+          if (password === undefined) printLine(render.chalk.red('The two passwords differ; nothing changed.'));
+          else client.changePassword(old, password).catch(notSent);
+        }
+      });
+    } catch (error) {
+      screen.print(error instanceof PartyPoolError && error.code === 'CANCELLED' ? render.chalk.dim('Cancelled.') : render.chalk.red(error instanceof Error ? error.message : String(error)));
+    }
   };
   show(welcome);
   return new Promise<ExitCodeValue>((resolve) => {
@@ -72,9 +141,10 @@ async function runInteractive(options: ClientRunOptions): Promise<ExitCodeValue>
       screen.print(render.chalk.yellow(`${reason} Reconnecting in ${((retryInMs ?? 0) / 1000).toFixed(1)} s…`));
     });
     client.on('reconnected', (again) => {
-      screen.setPrompt(`${again.name}> `);
+      screen.setPrompt(promptFor(client));
       screen.print(render.chalk.green(`Reconnected as ${again.name}.`));
     });
+    client.on('status', () => screen.setPrompt(promptFor(client)));
     client.on('closed', ({ code, message }) => {
       finish(exitCodeForClose(code));
       if (code !== 'LEFT' && !byeShown) printError(message);
@@ -88,6 +158,7 @@ async function runInteractive(options: ClientRunOptions): Promise<ExitCodeValue>
           return;
         }
         if (input.kind === 'say') void client.say(input.text);
+        else if ((input.name === 'register' || input.name === 'password') && input.args.trim() === '' && client.protocol >= 2) void askAndSend(input.name);
         else void client.command(input.name, input.args);
       },
       () => {
@@ -101,7 +172,19 @@ async function runInteractive(options: ClientRunOptions): Promise<ExitCodeValue>
 async function runLineMode(options: ClientRunOptions): Promise<ExitCodeValue> {
   const color = colorEnabled();
   const render: RenderOptions = { chalk: makeChalk(color), color, boxes: false };
+  if (options.name === undefined) throw new PartyPoolError('USAGE', 'Line mode needs --name NAME (stdin is not a terminal).');
+  const name = options.name;
+  const chooseName = (refusal?: ServerRefusal): Promise<string | undefined> => Promise.resolve(refusal ? undefined : name);
+  const client = new ChatClient({
+    pin: options.pin,
+    credentials: options.credentials,
+    role: 'user',
+    chooseName,
+    reconnect: false,
+    account: { password: options.account?.password, register: options.account?.register ?? false },
+  });
   const show = (message: ServerMessage): void => {
+    render.currentRoom = client.rooms.current;
     if (options.json) {
       const event = jsonEvent(message);
       if (event) printJson(event);
@@ -110,10 +193,6 @@ async function runLineMode(options: ClientRunOptions): Promise<ExitCodeValue> {
       if (text !== undefined) printLine(text);
     }
   };
-  if (options.name === undefined) throw new PartyPoolError('USAGE', 'Line mode needs --name NAME (stdin is not a terminal).');
-  const name = options.name;
-  const chooseName = (refusal?: ServerRefusal): Promise<string | undefined> => Promise.resolve(refusal ? undefined : name);
-  const client = new ChatClient({ pin: options.pin, credentials: options.credentials, role: 'user', chooseName, reconnect: false });
   const welcome = await client.start();
   show(welcome);
   let closedWith: { code: string; message: string } | undefined;

@@ -89,6 +89,31 @@ export const ErrorCodes = {
   BUILD_FAILED: spec('Building the packages failed.', false),
   SERVER_NOT_SET_UP: spec('This data directory has no server yet; start the server once first.', false),
   SERVER_RUNNING: spec('The server is running; stop it first.', false),
+  // Accounts (issue 5).
+  PASSWORD_REQUIRED: spec('That name is registered: log in with its password.', false, ExitCode.authRefused),
+  PASSWORD_WRONG: spec('Wrong password for that name.', true, ExitCode.authRefused),
+  PASSWORD_INVALID: spec('Passwords are 8-256 characters without control characters.', false, ExitCode.authRefused),
+  REGISTRATION_REQUIRED: spec('This server admits registered names only: register the name with a password.', false, ExitCode.authRefused),
+  NAME_REGISTERED: spec('That name is registered to someone else.', false, ExitCode.authRefused),
+  ALREADY_REGISTERED: spec('Your name is already registered.', false),
+  NOT_REGISTERED: spec('Register your name first (/register).', false),
+  OLD_PASSWORD_WRONG: spec('The current password is wrong.', false),
+  NO_SUCH_USER: spec('No registered user has that name.', false),
+  ACCOUNT_DELETED: spec('Your account was deleted by the admin.', true, ExitCode.authRefused),
+
+  // Rooms and history (issue 5).
+  CLIENT_TOO_OLD: spec('Rooms, accounts and history need a newer client (protocol 2).', false),
+  ROOM_NAME_INVALID: spec('Room names are "#" and 1-32 letters, digits, "-" or "_".', false),
+  NO_SUCH_ROOM: spec('There is no such room.', false),
+  ROOM_EXISTS: spec('A room with that name already exists.', false),
+  ROOM_FIXED: spec('#lobby is everyone\'s room: it cannot be left, deleted or kicked from.', false),
+  ROOM_PRIVATE: spec('That room is invite-only: join it with its invite code.', false),
+  ROOM_FULL: spec('That room is full.', false),
+  TOO_MANY_ROOMS: spec('You are in as many rooms as the server allows.', false),
+  NOT_MEMBER: spec('Not a member of that room.', false),
+  ALREADY_MEMBER: spec('Already a member of that room.', false),
+  INVITE_INVALID: spec('That invite code is not valid.', false),
+  HISTORY_OFF: spec('This server keeps no history.', false),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -19,9 +19,15 @@ export interface ServerSettings {
   heartbeatTimeoutMs: number;
   kdfIterations: number;
   publicIpUrl: string;
+  historyEnabled: boolean;
+  historyRetentionDays: number;
+  historyMaxPerRoom: number;
+  historyOnJoin: number;
+  requireRegistration: boolean;
+  maxRoomsPerUser: number;
 }
 
-type Kind = 'string' | 'int';
+type Kind = 'string' | 'int' | 'bool';
 
 interface SettingSpec {
   readonly key: keyof ServerSettings;
@@ -29,7 +35,7 @@ interface SettingSpec {
   readonly kind: Kind;
   readonly min?: number;
   readonly max?: number;
-  readonly fallback: () => string | number;
+  readonly fallback: () => string | number | boolean;
 }
 
 /** The table of server settings; the README's configuration section mirrors it. */
@@ -48,6 +54,12 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   { key: 'heartbeatTimeoutMs', kind: 'int', min: 200, max: 7_200_000, fallback: () => config.limits.heartbeatTimeoutMs },
   { key: 'kdfIterations', kind: 'int', min: config.kdf.minIterations, max: config.kdf.maxIterations, fallback: () => config.kdf.iterations },
   { key: 'publicIpUrl', kind: 'string', fallback: () => config.network.publicIpUrl },
+  { key: 'historyEnabled', kind: 'bool', fallback: () => config.historyEnabled },
+  { key: 'historyRetentionDays', kind: 'int', min: 1, max: 36_500, fallback: () => config.history.retentionDays },
+  { key: 'historyMaxPerRoom', kind: 'int', min: 1, max: 10_000_000, fallback: () => config.history.maxPerRoom },
+  { key: 'historyOnJoin', kind: 'int', min: 0, max: config.history.maxRequest, fallback: () => config.history.onJoin },
+  { key: 'requireRegistration', kind: 'bool', fallback: () => config.accounts.requireRegistration },
+  { key: 'maxRoomsPerUser', kind: 'int', min: 1, max: 1000, fallback: () => config.rooms.maxRoomsPerUser },
 ];
 
 /** `maxClients` -> `PARTY_POOL_MAX_CLIENTS`. */
@@ -55,8 +67,17 @@ export function envNameFor(key: string): string {
   return 'PARTY_POOL_' + key.replace(/[A-Z]/g, (letter) => '_' + letter).toUpperCase();
 }
 
-function parseValue(spec: SettingSpec, raw: string, source: string): string | number {
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
+
+function parseValue(spec: SettingSpec, raw: string, source: string): string | number | boolean {
   if (spec.kind === 'string') return raw;
+  if (spec.kind === 'bool') {
+    const word = raw.trim().toLowerCase();
+    if (TRUE_WORDS.has(word)) return true;
+    if (FALSE_WORDS.has(word)) return false;
+    throw new PartyPoolError('CONFIG_INVALID', `${source} must be true or false, not "${raw}".`);
+  }
   if (!/^\d+$/.test(raw.trim())) {
     throw new PartyPoolError('CONFIG_INVALID', `${source} must be a whole number, not "${raw}".`);
   }
@@ -69,7 +90,7 @@ function parseValue(spec: SettingSpec, raw: string, source: string): string | nu
 
 /** Resolve every server setting from flags, then environment, then defaults. */
 export function resolveServerSettings(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): ServerSettings {
-  const out: Record<string, string | number> = {};
+  const out: Record<string, string | number | boolean> = {};
   for (const spec of serverSettingSpecs) {
     const envName = envNameFor(spec.key);
     const fromFlag = spec.flag ? flags[spec.flag] : undefined;

@@ -6,6 +6,8 @@ const requestId = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 const shortText = z.string().max(256);
 const base64 = z.string().max(256).regex(/^[A-Za-z0-9+/=_-]*$/);
 const time = z.string().max(40);
+const roomName = z.string().max(64);
+const messageId = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 // Client -> server.
 export const helloSchema = z.object({ type: z.literal('hello'), versions: z.array(z.int().min(1).max(1000)).min(1).max(16), client: shortText });
@@ -17,8 +19,13 @@ export const authSchema = z.object({
   rootProof: base64.optional(),
   /** Set by issued packages: which package this is, so the server can refuse a revoked one. */
   packageId: z.string().max(64).optional(),
+  // Protocol 2: the account password (inside TLS; never logged), registering the name at
+  // login, and the last message id seen per room (reconnect resume).
+  password: z.string().max(1024).optional(),
+  register: z.boolean().optional(),
+  resume: z.array(z.object({ room: roomName, lastId: messageId })).max(1100).optional(),
 });
-export const saySchema = z.object({ type: z.literal('say'), id: requestId, text: z.string().max(20_000) });
+export const saySchema = z.object({ type: z.literal('say'), id: requestId, text: z.string().max(20_000), room: roomName.optional() });
 export const commandSchema = z.object({ type: z.literal('command'), id: requestId, name: z.string().min(1).max(32), args: z.string().max(20_000) });
 const pingSchema = z.object({ type: z.literal('ping') });
 const pongSchema = z.object({ type: z.literal('pong') });
@@ -40,7 +47,7 @@ export const challengeSchema = z.object({
 });
 const welcomeSchema = z.object({ type: z.literal('welcome'), name: shortText, role: z.enum(['user', 'root']), address: shortText, online: z.int().min(0), time });
 const errorSchema = z.object({ type: z.literal('error'), code: z.string().max(64), message: z.string().max(1000), ref: requestId.optional(), nonce: base64.optional() });
-const messageSchema = z.object({ type: z.literal('message'), from: shortText, text: z.string().max(20_000), time });
+const messageSchema = z.object({ type: z.literal('message'), from: shortText, text: z.string().max(20_000), time, room: roomName.optional(), id: messageId.optional() });
 const presenceSchema = z.object({ type: z.literal('presence'), event: z.enum(['join', 'leave']), name: shortText, time, reason: z.string().max(1000).optional() });
 const noticeSchema = z.object({ type: z.literal('notice'), from: z.enum(['server', 'root']), text: z.string().max(20_000), time });
 const onlineSchema = z.object({ type: z.literal('online'), ref: requestId.optional(), users: z.array(shortText).max(1_000_000) });
@@ -70,6 +77,56 @@ const packageRecordSchema = z.object({
 const packagesSchema = z.object({ type: z.literal('packages'), ref: requestId.optional(), packages: z.array(packageRecordSchema).max(10_000), total: z.int().min(0) });
 export type PackageRecord = z.infer<typeof packageRecordSchema>;
 
+// Protocol 2: rooms, accounts and history.
+const storedMessageSchema = z.object({ id: messageId, from: shortText, text: z.string().max(20_000), time });
+const historySchema = z.object({
+  type: z.literal('history'),
+  ref: requestId.optional(),
+  room: roomName,
+  reason: z.enum(['recent', 'resume', 'join', 'older']),
+  messages: z.array(storedMessageSchema).max(1000),
+  /** On the last frame of a transfer: older messages exist before the first one sent. */
+  more: z.boolean().optional(),
+  /** On a resume: some missed messages were already removed by retention. */
+  truncated: z.boolean().optional(),
+});
+const roomSummarySchema = z.object({ name: roomName, private: z.boolean(), owner: shortText.optional(), lastId: messageId });
+const syncedSchema = z.object({ type: z.literal('synced'), rooms: z.array(roomSummarySchema).max(2000), history: z.boolean(), registered: z.boolean() });
+const membershipSchema = z.object({
+  type: z.literal('membership'),
+  room: roomName,
+  event: z.enum(['join', 'leave', 'kick', 'delete']),
+  name: shortText,
+  by: shortText.optional(),
+  time,
+});
+const renameSchema = z.object({ type: z.literal('rename'), from: shortText, to: shortText, time });
+const joinedSchema = z.object({
+  type: z.literal('joined'),
+  ref: requestId.optional(),
+  room: roomName,
+  private: z.boolean(),
+  members: z.int().min(0),
+  lastId: messageId,
+  owner: shortText.optional(),
+  max: z.int().min(1).optional(),
+  invite: shortText.optional(),
+});
+const switchedSchema = z.object({ type: z.literal('switched'), ref: requestId.optional(), room: roomName });
+const roomsSchema = z.object({
+  type: z.literal('rooms'),
+  ref: requestId.optional(),
+  rooms: z.array(z.object({ name: roomName, private: z.boolean(), members: z.int().min(0), online: z.int().min(0), joined: z.boolean(), owner: shortText.optional(), max: z.int().min(1).optional() })).max(100_000),
+});
+const membersSchema = z.object({ type: z.literal('members'), ref: requestId.optional(), room: roomName, members: z.array(z.object({ name: shortText, online: z.boolean(), owner: z.boolean() })).max(1_000_000) });
+const inviteSchema = z.object({ type: z.literal('invite'), ref: requestId.optional(), room: roomName, code: shortText });
+const accountSchema = z.object({ type: z.literal('account'), ref: requestId.optional(), event: z.enum(['registered', 'password-changed']), name: shortText });
+const accountsSchema = z.object({
+  type: z.literal('accounts'),
+  ref: requestId.optional(),
+  accounts: z.array(z.object({ name: shortText, created: time, lastSeen: time.optional(), online: z.boolean() })).max(1_000_000),
+});
+
 export const serverMessageSchema = z.discriminatedUnion('type', [
   challengeSchema,
   welcomeSchema,
@@ -86,10 +143,26 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   pongSchema,
   serverByeSchema,
   packagesSchema,
+  historySchema,
+  syncedSchema,
+  membershipSchema,
+  renameSchema,
+  joinedSchema,
+  switchedSchema,
+  roomsSchema,
+  membersSchema,
+  inviteSchema,
+  accountSchema,
+  accountsSchema,
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ChallengeMessage = z.infer<typeof challengeSchema>;
 export type ResultMessage = z.infer<typeof resultSchema>;
+export type StoredMessage = z.infer<typeof storedMessageSchema>;
+export type HistoryMessage = z.infer<typeof historySchema>;
+export type SyncedMessage = z.infer<typeof syncedSchema>;
+/** Server messages of one type, e.g. ServerMessageOf<'joined'>. */
+export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
 
 export type ParseResult<T> = { ok: true; message: T } | { ok: false; detail: string };
 

@@ -6,6 +6,7 @@ import type { Store } from './store.js';
 import type { Role, Session } from './session.js';
 import type { CommandSpec } from './commands/types.js';
 import type { Moderation } from './moderation.js';
+import type { Community } from './community.js';
 
 export interface ServerLimits {
   maxTextLength: number;
@@ -19,8 +20,9 @@ export interface ServerContext {
   readonly limits: ServerLimits;
   /** Bans, kicks, notices, timed shutdown, statistics and the audit trail (root commands). */
   readonly moderation: Moderation;
+  readonly community: Community;
   now(): number;
-  commandsFor(role: Role): CommandSpec[];
+  commandsFor(role: Role, protocol?: number): CommandSpec[];
   onlineNames(): string[];
   activeSessions(): Session[];
   reportStorageFailure(what: string, error: unknown): void;

@@ -50,4 +50,57 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX packages_created ON packages (created_at);
     `,
   },
+  {
+    id: '200-accounts',
+    sql: `
+      CREATE TABLE accounts (
+        name_key      TEXT PRIMARY KEY,      -- lower-cased name: names are unique case-insensitively
+        name          TEXT NOT NULL,         -- as the user spells it
+        password_hash TEXT NOT NULL,         -- scrypt$N$r$p$salt$hash, never the password
+        created_at    INTEGER NOT NULL,      -- ms since the epoch
+        last_seen_at  INTEGER
+      ) STRICT;
+    `,
+  },
+  {
+    id: '201-rooms',
+    sql: `
+      CREATE TABLE rooms (
+        id            INTEGER PRIMARY KEY,
+        name_key      TEXT NOT NULL UNIQUE,
+        name          TEXT NOT NULL,
+        owner_key     TEXT,                  -- NULL: #lobby, or a room whose owner is gone
+        private       INTEGER NOT NULL CHECK (private IN (0, 1)),
+        max_members   INTEGER,
+        invite_code   TEXT UNIQUE,
+        pruned_up_to  INTEGER NOT NULL DEFAULT 0,  -- highest message id retention removed
+        created_at    INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE memberships (
+        room_id     INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+        member_key  TEXT NOT NULL,
+        member_name TEXT NOT NULL,
+        joined_at   INTEGER NOT NULL,
+        PRIMARY KEY (room_id, member_key)
+      ) STRICT;
+      CREATE INDEX memberships_member ON memberships(member_key);
+      INSERT INTO rooms (name_key, name, owner_key, private, created_at) VALUES ('#lobby', '#lobby', NULL, 0, 0);
+    `,
+  },
+  {
+    id: '202-messages',
+    sql: `
+      -- AUTOINCREMENT: ids are never reused, even after retention or a room deletion removed
+      -- the newest rows, so "the last id I saw" stays meaningful for resume.
+      CREATE TABLE messages (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        room_id  INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+        sender   TEXT NOT NULL,
+        body     TEXT NOT NULL,
+        sent_at  INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX messages_room ON messages(room_id, id);
+      CREATE INDEX messages_sent_at ON messages(sent_at);
+    `,
+  },
 ];

@@ -15,8 +15,11 @@ import type { AuthMessage, ClientMessage, ServerMessage } from '../protocol/mess
 import { checkName, nameKey } from '../protocol/names.js';
 import { checkText } from '../protocol/text.js';
 import { loadAuthKeys, type AuthKeys } from './auth-keys.js';
+import { AuthFailures, type AuthFailureKind } from './auth-failures.js';
 import { CommandTable, rootCommands, userCommands } from './commands/index.js';
+import { accountRootCommands, communityCommands } from './commands/community-commands.js';
 import { packageCommands } from './commands/package-commands.js';
+import { Community, type CommunityOptions } from './community.js';
 import type { CommandSpec } from './commands/types.js';
 import type { ServerContext, ServerLimits } from './context.js';
 import { ensurePrivateDir, writePrivateFile } from './files.js';
@@ -71,8 +74,10 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   private readonly settings: ServerSettings;
   private readonly keys: AuthKeys;
   private readonly listener: tls.Server;
-  private readonly commands = new CommandTable([...userCommands, ...rootCommands, ...packageCommands]);
+  private readonly commands = new CommandTable([...userCommands, ...communityCommands, ...rootCommands, ...accountRootCommands, ...packageCommands]);
   private readonly packages: PackageRegistry;
+  readonly community: Community;
+  readonly authFailures = new AuthFailures();
   private readonly sessions = new Set<Session>();
   /** Logged-in users by lower-cased name. */
   private readonly users = new Map<string, Session>();
@@ -97,6 +102,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     this.requests = new RequestLog({ dir: options.settings.dataDir, ...config.requests });
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
     this.moderation = new Moderation(this, store, { dataDir: options.settings.dataDir, logDir: options.settings.logDir, ...(options.timers ? { timers: options.timers } : {}) });
+    this.community = new Community(this, store.db, communityOptions(options.settings));
     this.listener = tls.createServer({
       key: identity.privateKeyPem,
       cert: identity.certificatePem,
@@ -125,13 +131,15 @@ export class PartyPoolServer implements SessionHost, ServerContext {
       }),
     ]);
     const store = Store.open(options.settings.dataDir);
-    const server = new PartyPoolServer(options, identity, keys, store);
+    let server: PartyPoolServer;
     try {
+      server = new PartyPoolServer(options, identity, keys, store);
       await server.listen();
     } catch (error) {
       store.close();
       throw error;
     }
+    server.community.start();
     return server;
   }
 
@@ -171,8 +179,27 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     return this.clock();
   }
 
-  commandsFor(role: Role): CommandSpec[] {
-    return this.commands.list(role);
+  commandsFor(role: Role, protocol?: number): CommandSpec[] {
+    return this.commands.list(role, protocol);
+  }
+
+  /** The logged-in session called `name` (case-insensitive), if any. */
+  sessionFor(name: string): Session | undefined {
+    return this.users.get(nameKey(name));
+  }
+
+  /** Move a logged-in session to a new name (after /nick). */
+  renameSession(session: Session, newName: string): void {
+    if (this.users.get(nameKey(session.name)) === session) this.users.delete(nameKey(session.name));
+    session.name = newName;
+    this.users.set(nameKey(newName), session);
+  }
+
+  /** Count a failed login (wrong passkey, root password or account password) against its address. */
+  /** Every failed login (passkey, root password, account password) passes through here. */
+  recordAuthFailure(address: string, kind: AuthFailureKind): void {
+    this.authFailures.record(address, kind);
+    this.moderation.authFailed(address);
   }
 
   onlineNames(): string[] {
@@ -235,7 +262,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
         return this.onAuth(session, message);
       case 'say':
         if (!session.isActive) return session.rejectInput('UNEXPECTED_MESSAGE', 'Log in first.', message.id);
-        return this.onSay(session, message.id, message.text);
+        return this.onSay(session, message.id, message.text, message.room);
       case 'command':
         if (!session.isActive) return session.rejectInput('UNEXPECTED_MESSAGE', 'Log in first.', message.id);
         session.lastActiveAt = this.now();
@@ -249,6 +276,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     const version = Math.max(...shared);
     if (shared.length === 0) return session.fail('PROTOCOL_VERSION', `This server speaks protocol version ${config.protocolVersions.join(', ')}; update your client.`);
     session.state = 'auth';
+    session.protocol = version;
     session.send({
       type: 'challenge',
       protocol: version,
@@ -259,7 +287,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     });
   }
 
-  private onAuth(session: Session, message: AuthMessage): void {
+  private async onAuth(session: Session, message: AuthMessage): Promise<void> {
     if (session.state !== 'auth') return session.rejectInput('UNEXPECTED_MESSAGE', 'Send hello first, and log in only once.');
     if (this.closing) return session.fail('SERVER_SHUTTING_DOWN');
     const binding = session.channelBinding();
@@ -267,13 +295,13 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     // The nonce is single-use: whatever happens next, a proof over it is never accepted again.
     session.nonce = Buffer.alloc(0);
     if (!verifyProof(this.keys.passkey.key, { ...proofInput, purpose: 'passkey' }, message.proof)) {
+      this.recordAuthFailure(session.address, 'passkey');
       this.logger.warn('login failed', { conn: session.id, address: session.address, reason: 'AUTH_FAILED' });
-      this.moderation.authFailed(session.address);
       return session.fail('AUTH_FAILED');
     }
     if (message.role === 'root' && !(message.rootProof && verifyProof(this.keys.root.key, { ...proofInput, purpose: 'root' }, message.rootProof))) {
+      this.recordAuthFailure(session.address, 'root');
       this.logger.warn('login failed', { conn: session.id, address: session.address, reason: 'ROOT_AUTH_FAILED' });
-      this.moderation.authFailed(session.address);
       return session.fail('ROOT_AUTH_FAILED');
     }
     const barred = this.moderation.loginRefusal(message.name, message.role, session.address);
@@ -289,16 +317,29 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     session.packageId = pkg.id;
     session.packageLogLabel = pkg.logLabel;
     const refusal = this.admissionRefusal(session, message.name, message.role);
-    if (refusal) {
-      if (ErrorCodes[refusal].fatal) {
-        this.logger.info('login refused', { conn: session.id, address: session.address, reason: refusal });
-        return session.fail(refusal);
-      }
-      // Name problems get another try on the same connection, with a fresh nonce.
-      session.nonce = newNonce();
-      return session.sendError(refusal, undefined, { nonce: session.nonce.toString('base64') });
+    if (refusal) return this.refuseLogin(session, refusal);
+    if (message.role === 'user') {
+      // Registered names need their password (scrypt, off the event loop).
+      const account = await this.community.checkLogin(session, message);
+      if (!account.ok) return this.refuseLogin(session, account.code);
+      // The check took time: the session, the name or the server may have changed meanwhile.
+      if (session.state !== 'auth') return;
+      if (this.closing) return session.fail('SERVER_SHUTTING_DOWN');
+      const late = this.admissionRefusal(session, message.name, message.role);
+      if (late) return this.refuseLogin(session, late);
     }
     this.admit(session, message.name, message.role);
+    await this.community.onLogin(session, message.resume);
+  }
+
+  private refuseLogin(session: Session, refusal: ErrorCode): void {
+    if (ErrorCodes[refusal].fatal) {
+      this.logger.info('login refused', { conn: session.id, address: session.address, reason: refusal });
+      return session.fail(refusal);
+    }
+    // Name and password problems get another try on the same connection, with a fresh nonce.
+    session.nonce = newNonce();
+    return session.sendError(refusal, undefined, { nonce: session.nonce.toString('base64') });
   }
 
   private admissionRefusal(session: Session, name: string, role: Role): ErrorCode | undefined {
@@ -323,7 +364,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     if (role === 'user' && this.announcesPresence()) this.broadcast({ type: 'presence', event: 'join', name: sessionName, time: this.isoNow() }, session);
   }
 
-  private onSay(session: Session, id: number, raw: string): void {
+  private onSay(session: Session, id: number, raw: string, room?: string): Promise<void> | void {
     if (session.role !== 'user') return session.sendError('NOT_PERMITTED', 'Root sessions send notices with "send", not chat lines.', { ref: id });
     const checked = checkText(raw, this.limits.maxTextLength);
     if ('error' in checked) {
@@ -331,9 +372,8 @@ export class PartyPoolServer implements SessionHost, ServerContext {
       return session.sendError(checked.error, message, { ref: id });
     }
     session.lastActiveAt = this.now();
-    this.broadcast({ type: 'message', from: session.name, text: checked.text, time: this.isoNow() });
     this.moderation.messageRelayed();
-    session.send({ type: 'ack', ref: id });
+    return this.community.post(session, id, checked.text, room);
   }
 
   /**
@@ -355,6 +395,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   sessionClosed(session: Session, reason: CloseReason, wasActive: boolean): void {
     this.sessions.delete(session);
     this.moderation.sessionEnded(session, reason, wasActive);
+    if (wasActive) this.community.onLogout(session);
     if (wasActive && this.users.get(nameKey(session.name)) === session) {
       this.users.delete(nameKey(session.name));
       if (session.role === 'user') {
@@ -404,10 +445,33 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     await closed;
     this.moderation.close();
     if (this.infoFile) fs.rmSync(this.infoFile, { force: true });
+    await this.community.stop();
     this.store.close();
     this.logger.info('stopped');
     this.markStopped();
   }
+}
+
+/** Rooms, accounts and history settings, from the server settings and config.ts. */
+function communityOptions(settings: ServerSettings): CommunityOptions {
+  return {
+    accounts: { cost: config.accounts.scrypt, passwordMinLength: config.accounts.passwordMinLength, passwordMaxLength: config.accounts.passwordMaxLength, maxConcurrentHashes: config.accounts.maxConcurrentHashes },
+    history: {
+      enabled: settings.historyEnabled,
+      retentionDays: settings.historyRetentionDays,
+      maxPerRoom: settings.historyMaxPerRoom,
+      deleteBatch: config.history.deleteBatch,
+      onJoin: settings.historyOnJoin,
+      maxRequest: config.history.maxRequest,
+      retentionIntervalMs: config.history.retentionIntervalMs,
+      frameBudgetBytes: config.history.frameBudgetBytes,
+    },
+    requireRegistration: settings.requireRegistration,
+    maxRoomsPerUser: settings.maxRoomsPerUser,
+    maxRooms: config.rooms.maxRooms,
+    maxCapacity: config.rooms.maxCapacity,
+    inviteBytes: config.rooms.inviteBytes,
+  };
 }
 
 function leaveReason(reason: CloseReason): string {

@@ -50,6 +50,8 @@ export class Session {
   state: SessionState = 'hello';
   name = '';
   role: Role = 'user';
+  /** The wire protocol version agreed in hello (1 until then). */
+  protocol = 1;
   nonce: Buffer = newNonce();
   lastSeenAt: number;
   lastActiveAt: number;
@@ -133,6 +135,11 @@ export class Session {
     if (this.outboxBytes === 0) scheduleFlush(this);
     this.outbox.push(frame);
     this.outboxBytes += frame.length;
+  }
+
+  /** Output not yet handed to the kernel: the socket's buffer plus what this tick queued. */
+  get unsentBytes(): number {
+    return this.socket.writableLength + this.outboxBytes;
   }
 
   /** Write whatever this tick queued (called once per tick by the flush scheduler). */

@@ -9,6 +9,7 @@ import { migrations, type Migration } from './migrations.js';
 export const DATABASE_FILE = 'party-pool.db';
 
 export type Db = Database.Database;
+export type Statement = Database.Statement;
 
 export class Store {
   private constructor(readonly db: Db) {}

@@ -140,7 +140,9 @@ describe('cli: client line mode', () => {
     assert.equal(result.code, 0, result.stderr);
     const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     const message = events.find((e) => e.type === 'message');
-    assert.deepEqual(Object.keys(message ?? {}).sort(), ['from', 'text', 'time', 'type']);
+    // Protocol 2 adds the room and the message id; the fields from protocol 1 stay.
+    assert.deepEqual(Object.keys(message ?? {}).sort(), ['from', 'id', 'room', 'text', 'time', 'type']);
+    assert.equal(message?.room, '#lobby');
     assert.equal(message?.from, 'jsoner');
     assert.equal(message?.text, 'hello json');
     assert.deepEqual(events.find((e) => e.type === 'online'), { type: 'online', users: ['jsoner'] });

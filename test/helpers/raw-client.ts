@@ -72,6 +72,8 @@ export class RawClient {
     if (seen) return Promise.resolve(seen as Extract<ServerMessage, { type: T }>);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}; got ${JSON.stringify(this.received.map((m) => m.type))}`)), timeoutMs);
+      // A wait on a dead connection must not keep the test process alive by itself.
+      timer.unref();
       this.waiters.push({
         accept: matches,
         resolve: (m) => {
@@ -82,14 +84,20 @@ export class RawClient {
     });
   }
 
+  /** Protocol versions this client offers in hello (protocol 1 unless a test asks for more). */
+  versions: number[] = [1];
+
   async hello(): Promise<Challenge> {
-    this.send({ type: 'hello', versions: [1], client: 'test' });
+    this.send({ type: 'hello', versions: this.versions, client: 'test' });
     this.challenge = await this.waitFor('challenge');
     return this.challenge;
   }
 
   /** Build an auth message for `name` over the current nonce. */
-  async authMessage(name: string, options: { passkey?: string; role?: 'user' | 'root'; rootPassword?: string; nonce?: string } = {}): Promise<Record<string, unknown>> {
+  async authMessage(
+    name: string,
+    options: { passkey?: string; role?: 'user' | 'root'; rootPassword?: string; nonce?: string; password?: string; register?: boolean; resume?: { room: string; lastId: number }[] } = {},
+  ): Promise<Record<string, unknown>> {
     const challenge = this.challenge ?? (await this.hello());
     const role = options.role ?? 'user';
     const key = await keyFor(options.passkey ?? PASSKEY, challenge.kdf);
@@ -99,6 +107,9 @@ export class RawClient {
       const rootKey = await keyFor(options.rootPassword ?? ROOT_PASSWORD, challenge.rootKdf);
       message.rootProof = computeProof(rootKey, { ...input, purpose: 'root' });
     }
+    if (options.password !== undefined) message.password = options.password;
+    if (options.register) message.register = true;
+    if (options.resume) message.resume = options.resume;
     return message;
   }
 
@@ -126,6 +137,7 @@ export class RawClient {
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer to ${ref}; got ${JSON.stringify(this.received)}`)), timeoutMs);
+      timer.unref();
       this.waiters.push({
         accept: (m) => 'ref' in m && m.ref === ref,
         resolve: (m) => {
@@ -149,5 +161,14 @@ export class RawClient {
 export async function loggedIn(port: number, name: string, localAddress?: string): Promise<RawClient> {
   const client = await RawClient.connect(port, '127.0.0.1', localAddress);
   await client.login(name);
+  return client;
+}
+
+/** Connect with protocol 2, log in as `name` and wait until the login sync (history, `synced`) is done. */
+export async function loggedInV2(port: number, name: string, options: Parameters<RawClient['authMessage']>[1] = {}): Promise<RawClient> {
+  const client = await RawClient.connect(port);
+  client.versions = [1, 2];
+  await client.login(name, options);
+  await client.waitFor('synced');
   return client;
 }

@@ -8,6 +8,6 @@ export const helpCommand: CommandSpec = {
   minParams: 0,
   roles: ['user'],
   run({ server, session, id }) {
-    session.send({ type: 'help', ref: id, commands: server.commandsFor(session.role).map((c) => ({ usage: c.usage, help: c.help })) });
+    session.send({ type: 'help', ref: id, commands: server.commandsFor(session.role, session.protocol).map((c) => ({ usage: c.usage, help: c.help })) });
   },
 };

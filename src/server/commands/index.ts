@@ -1,7 +1,7 @@
 // The command table and its dispatcher. One file per command; this file only registers them
 // and enforces the table's policy before a handler runs.
-import shellQuote from 'shell-quote';
 import { ErrorCodes } from '../../common/errors.js';
+import { splitWords } from '../../protocol/words.js';
 import type { ServerContext } from '../context.js';
 import type { Session } from '../session.js';
 import { exitCommand } from './exit.js';
@@ -15,16 +15,7 @@ import { CommandError, type CommandSpec } from './types.js';
 export const userCommands: readonly CommandSpec[] = [helpCommand, onlineCommand, ipCommand, requestCommand, exitCommand];
 export { rootCommands };
 
-/** Split root-console style arguments like a shell: quotes group words, no expansion. */
-export function splitWords(args: string): string[] | undefined {
-  const parsed = shellQuote.parse(args, (key) => `$${key}`);
-  const words: string[] = [];
-  for (const part of parsed) {
-    if (typeof part !== 'string') return undefined;
-    words.push(part);
-  }
-  return words;
-}
+export { splitWords };
 
 export class CommandTable {
   /** Per role, so a user's `help` and a root's `help` can be different commands. */
@@ -42,8 +33,9 @@ export class CommandTable {
     }
   }
 
-  list(role: Session['role']): CommandSpec[] {
-    return [...(this.byRole.get(role)?.values() ?? [])];
+  /** The commands `role` may use; with `protocol`, only those that protocol version can use. */
+  list(role: Session['role'], protocol?: number): CommandSpec[] {
+    return [...(this.byRole.get(role)?.values() ?? [])].filter((spec) => protocol === undefined || protocol >= (spec.minProtocol ?? 1));
   }
 
   /** Run one command request; every outcome sends exactly one reply carrying `id`. */
@@ -51,6 +43,10 @@ export class CommandTable {
     const spec = this.byRole.get(session.role)?.get(name.toLowerCase());
     if (!spec) {
       session.sendError('UNKNOWN_COMMAND', `Unknown command "${name.slice(0, 32)}". ${session.role === 'user' ? 'Type /help for the list.' : 'Type help for the list.'}`, { ref: id });
+      return;
+    }
+    if (session.protocol < (spec.minProtocol ?? 1)) {
+      session.sendError('CLIENT_TOO_OLD', undefined, { ref: id });
       return;
     }
     const trimmed = args.trim();
