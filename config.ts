@@ -34,6 +34,12 @@ export const config = {
     heartbeatTimeoutMs: 45_000,
   },
 
+  storage: {
+    /** 'normal': an acknowledged message is in the database file when a crash or SIGKILL hits
+     *  the server; 'full': also fsynced, so it survives power loss, at a large throughput cost. */
+    dbSync: 'normal',
+  },
+
   passkey: {
     minLength: 8,
     rootMinLength: 10,

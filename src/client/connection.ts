@@ -241,6 +241,8 @@ export async function login(link: ServerLink, request: LoginRequest): Promise<We
   link.protocol = challenge.protocol;
   const passkeyKey = await request.keyCache.derive(request.credentials.passkey, challenge.kdf);
   const rootKey = request.role === 'root' && request.credentials.rootPassword !== undefined ? await request.keyCache.derive(request.credentials.rootPassword, challenge.rootKdf) : undefined;
+  // The server may have given up on us while the key was being derived.
+  if (link.closed || link.socket.destroyed) throw new PartyPoolError('CONNECTION_LOST', 'The server closed the connection during login.');
   const binding = channelBinding(link.socket);
   let nonce = Buffer.from(challenge.nonce, 'base64');
   let refusal: ServerRefusal | undefined;

@@ -12,6 +12,8 @@ export interface ServerSettings {
   maxClients: number;
   maxSessionsPerAddress: number;
   maxPresenceAnnounced: number;
+  /** SQLite durability: 'normal' (survives a server crash) or 'full' (also power loss). */
+  dbSync: string;
   maxFrameBytes: number;
   maxUnsentBytes: number;
   authTimeoutMs: number;
@@ -46,6 +48,7 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   { key: 'logDir', flag: 'log-dir', kind: 'string', fallback: defaultLogDir },
   { key: 'maxClients', flag: 'max-clients', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.limits.maxClients },
   { key: 'maxSessionsPerAddress', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.limits.maxSessionsPerAddress },
+  { key: 'dbSync', kind: 'string', fallback: () => config.storage.dbSync },
   { key: 'maxPresenceAnnounced', kind: 'int', min: 0, max: 1_000_000, fallback: () => config.limits.maxPresenceAnnounced },
   { key: 'maxFrameBytes', kind: 'int', min: 1024, max: 16 * 1024 * 1024, fallback: () => config.limits.maxFrameBytes },
   { key: 'maxUnsentBytes', kind: 'int', min: 64 * 1024, max: 1024 * 1024 * 1024, fallback: () => config.limits.maxUnsentBytes },
@@ -102,6 +105,10 @@ export function resolveServerSettings(flags: Record<string, string | undefined>,
   const settings = out as unknown as ServerSettings;
   if (settings.heartbeatTimeoutMs <= settings.heartbeatIntervalMs) {
     throw new PartyPoolError('CONFIG_INVALID', 'The heartbeat timeout must be longer than the heartbeat interval.');
+  }
+  settings.dbSync = settings.dbSync.trim().toLowerCase();
+  if (settings.dbSync !== 'normal' && settings.dbSync !== 'full') {
+    throw new PartyPoolError('CONFIG_INVALID', `PARTY_POOL_DB_SYNC must be "normal" or "full", not "${settings.dbSync}".`);
   }
   return settings;
 }

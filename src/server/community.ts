@@ -23,6 +23,7 @@ export interface CommunityHost {
   now(): number;
   /** Every logged-in session (users and root). */
   activeSessions(): Session[];
+  liveSessions(): IterableIterator<Session>;
   /** The logged-in session with this name, if any. */
   sessionFor(name: string): Session | undefined;
   /** Move a logged-in session to a new name (the server's name index follows). */
@@ -242,7 +243,9 @@ export class Community {
     const frame = encodeFrame(message);
     if (room === this.rooms.lobby) {
       let legacyFrame: Buffer | undefined;
-      for (const session of this.host.activeSessions()) {
+      for (const session of this.host.liveSessions()) {
+        // Root consoles do not chat; they see notices and presence, not the lobby's lines.
+        if (session.role !== 'user') continue;
         if (session.protocol >= 2) this.delivery.deliver(session, frame);
         else if (legacy) session.sendFrame((legacyFrame ??= encodeFrame(legacy)));
       }

@@ -130,7 +130,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
         replaceSecrets: options.replaceSecrets ?? false,
       }),
     ]);
-    const store = Store.open(options.settings.dataDir);
+    const store = Store.open(options.settings.dataDir, undefined, options.settings.dbSync === 'full' ? 'full' : 'normal');
     let server: PartyPoolServer;
     try {
       server = new PartyPoolServer(options, identity, keys, store);
@@ -208,6 +208,11 @@ export class PartyPoolServer implements SessionHost, ServerContext {
 
   activeSessions(): Session[] {
     return [...this.users.values()];
+  }
+
+  /** Logged-in sessions, iterated in place (the fan-out path allocates nothing per message). */
+  liveSessions(): IterableIterator<Session> {
+    return this.users.values();
   }
 
   get userCount(): number {

@@ -8,6 +8,8 @@ import { parseClientMessage, type ClientMessage, type ServerMessage } from '../p
 
 /** Frames buffered before the socket is paused (each is at most maxFrameBytes). */
 const MAX_INBOX_FRAMES = 64;
+/** Chat lines from one session that may await storage together. */
+const MAX_LINES_IN_FLIGHT = 256;
 
 let needsFlush: Session[] = [];
 
@@ -70,6 +72,10 @@ export class Session {
   /** Frames waiting to be handled: one at a time, in order, even when a handler awaits. */
   private readonly inbox: Buffer[] = [];
   private handling = false;
+  /** A parsed message waiting for earlier chat lines to be stored. */
+  private deferred: ClientMessage | undefined;
+  /** Chat lines handed on but not yet answered (stored and acknowledged). */
+  private linesInFlight: Promise<void>[] = [];
   /** Output collected during this tick, written as one chunk when the tick ends. */
   private outbox: Buffer[] = [];
   private outboxBytes = 0;
@@ -196,42 +202,75 @@ export class Session {
 
   /** Handle queued frames in order; synchronous handlers run without a promise per frame. */
   private drainInbox(): void {
-    while (this.inbox.length > 0) {
+    while (this.inbox.length > 0 || this.deferred) {
       if (this.state === 'closed' || this.closeReason) {
         this.inbox.length = 0;
+        this.deferred = undefined;
         return;
       }
-      const payload = this.inbox.shift();
-      if (payload === undefined) break;
-      const pending = this.onPayload(payload);
-      if (pending) {
-        this.handling = true;
-        void pending.then(() => {
-          this.handling = false;
-          this.drainInbox();
-        });
+      let message = this.deferred;
+      this.deferred = undefined;
+      if (!message) {
+        const payload = this.inbox.shift();
+        if (payload === undefined) break;
+        message = this.parsePayload(payload);
+        if (!message) continue;
+      }
+      // Consecutive chat lines are pipelined: they share one group commit and are answered in
+      // order. Anything else first waits for the lines before it, so it sees them stored.
+      if (message.type !== 'say' && this.linesInFlight.length > 0) {
+        this.deferred = message;
+        this.waitFor(Promise.all(this.linesInFlight));
+        this.linesInFlight = [];
+        return;
+      }
+      const pending = this.dispatch(message);
+      if (!pending) continue;
+      if (message.type !== 'say') {
+        this.waitFor(pending);
+        return;
+      }
+      this.linesInFlight.push(pending);
+      if (this.linesInFlight.length >= MAX_LINES_IN_FLIGHT) {
+        // Storage is behind this sender: stop taking its lines until these are answered.
+        const lines = this.linesInFlight;
+        this.linesInFlight = [];
+        this.waitFor(Promise.all(lines));
         return;
       }
     }
     if (this.socket.isPaused() && this.state !== 'closed') this.socket.resume();
   }
 
+  private waitFor(work: Promise<unknown>): void {
+    this.handling = true;
+    void work.then(() => {
+      this.handling = false;
+      this.drainInbox();
+    });
+  }
+
   /** Decode, validate and dispatch one frame; returns a promise only when the handler awaits. */
-  private onPayload(payload: Buffer): Promise<void> | undefined {
+  private parsePayload(payload: Buffer): ClientMessage | undefined {
     let value: unknown;
     try {
       value = decodePayload(payload);
     } catch (error) {
       this.rejectInput(error instanceof PartyPoolError ? error.code : 'BAD_JSON');
-      return;
+      return undefined;
     }
     const parsed = parseClientMessage(value);
     if (!parsed.ok) {
       this.rejectInput('BAD_MESSAGE', `${ErrorCodes.BAD_MESSAGE.message} (${parsed.detail})`, refOf(value));
-      return;
+      return undefined;
     }
+    return parsed.message;
+  }
+
+  /** Hand one validated message to the server; returns a promise only when the handler awaits. */
+  private dispatch(message: ClientMessage): Promise<void> | undefined {
     try {
-      const result = this.host.handleMessage(this, parsed.message);
+      const result = this.host.handleMessage(this, message);
       if (result) return result.catch((error: unknown) => this.crashed(error));
     } catch (error) {
       this.crashed(error);

@@ -9,13 +9,20 @@ import { migrations, type Migration } from './migrations.js';
 export const DATABASE_FILE = 'party-pool.db';
 
 export type Db = Database.Database;
+
+export const DB_SYNC_LEVELS = ['normal', 'full'] as const;
+export type DbSync = (typeof DB_SYNC_LEVELS)[number];
 export type Statement = Database.Statement;
 
 export class Store {
   private constructor(readonly db: Db) {}
 
-  /** Open (creating if needed) the database in `dataDir` and bring its schema up to date. */
-  static open(dataDir: string, list: readonly Migration[] = migrations): Store {
+  /**
+   * Open (creating if needed) the database in `dataDir` and bring its schema up to date.
+   * `sync`: 'normal' (WAL's default) makes every commit a write to the WAL file — it survives a
+   * crash or kill of the server; 'full' also fsyncs each commit, surviving power loss too.
+   */
+  static open(dataDir: string, list: readonly Migration[] = migrations, sync: DbSync = 'normal'): Store {
     const file = path.join(dataDir, DATABASE_FILE);
     let db: Db;
     try {
@@ -24,7 +31,7 @@ export class Store {
       fs.chmodSync(file, 0o600);
       db = new Database(file);
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
+      db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
     } catch (error) {

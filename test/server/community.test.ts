@@ -17,6 +17,7 @@ function makeCommunity(store: Store, maxRooms: number): { community: Community; 
     maxUnsentBytes: 1024 * 1024,
     now: () => Date.UTC(2026, 0, 1),
     activeSessions: () => [],
+    liveSessions: () => [][Symbol.iterator](),
     sessionFor: () => undefined,
     renameSession: () => undefined,
     recordAuthFailure: () => undefined,
