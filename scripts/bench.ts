@@ -30,8 +30,8 @@ const RAISED_LIMITS: Record<string, string> = {
   PARTY_POOL_AUTH_TIMEOUT_MS: '60000',
 };
 
-function startServer(maxClients: number): Promise<ServerProcess> {
-  return startServerProcess({ maxClients, env: RAISED_LIMITS, cpuProfileDir: options['cpu-prof'] ? path.join(repoRoot, 'bench-profiles') : undefined });
+function startServer(maxClients: number, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
+  return startServerProcess({ maxClients, env: { ...RAISED_LIMITS, ...extraEnv }, cpuProfileDir: options['cpu-prof'] ? path.join(repoRoot, 'bench-profiles') : undefined });
 }
 
 const { values: options } = parseArgs({
@@ -100,8 +100,8 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-async function connectAll(server: ServerProcess, total: number, concurrency: number, prefix: string): Promise<{ workers: LoadWorker[]; ok: number; failed: number; loginMs: number[]; errors: string[]; perWorker: number[] }> {
-  const workers = Array.from({ length: workerCount }, (_, i) => new LoadWorker({ port: server.port, passkey: PASSKEY, prefix: `${prefix}${i}_` }));
+async function connectAll(server: ServerProcess, total: number, concurrency: number, prefix: string, versions?: number[]): Promise<{ workers: LoadWorker[]; ok: number; failed: number; loginMs: number[]; errors: string[]; perWorker: number[] }> {
+  const workers = Array.from({ length: workerCount }, (_, i) => new LoadWorker({ port: server.port, passkey: PASSKEY, prefix: `${prefix}${i}_`, ...(versions ? { versions } : {}) }));
   const perWorker = workers.map((_, i) => Math.floor(total / workerCount) + (i < total % workerCount ? 1 : 0));
   const replies = await Promise.all(workers.map((w, i) => w.request({ type: 'connect', count: perWorker[i] ?? 0, concurrency: Math.max(1, Math.ceil(concurrency / workerCount)) }, 'connected')));
   return {
@@ -112,6 +112,11 @@ async function connectAll(server: ServerProcess, total: number, concurrency: num
     errors: replies.flatMap((r) => r.errors).slice(0, 5),
     perWorker,
   };
+}
+
+/** Zero every worker's counters, and wait until each has: only then may sending start. */
+async function resetAll(workers: LoadWorker[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.request({ type: 'reset' }, 'reset-done')));
 }
 
 function table(title: string, rows: Record<string, string | number>[]): void {
@@ -185,17 +190,15 @@ async function fanout(): Promise<void> {
     const cpuBefore = cpuSeconds(server.pid);
 
     // 1. Burst: the sender pipelines every message as fast as it can.
-    run.workers.forEach((w) => w.post({ type: 'reset' }));
+    await resetAll(run.workers);
     const sent = await senderWorker.request({ type: 'send', session: 0, count: messages, mode: 'burst', startSeq: 0 }, 'sent');
     const burst = await waitForAll(60_000);
     const burstSeconds = Number(burst.lastNs - BigInt(sent.firstSendNs)) / 1e9;
     rows.push({ members: n, mode: 'burst', messages, deliveries: burst.deliveries, 'delivered/s': burst.deliveries / burstSeconds, 'p50 ms': percentile(burst.latencies, 50) / 1000, 'p99 ms': percentile(burst.latencies, 99) / 1000, 'max ms': (burst.latencies.at(-1) ?? NaN) / 1000 });
 
     // 2. One in flight: the next message goes only once every member has the previous one.
-    run.workers.forEach((w, i) => {
-      w.post({ type: 'reset' });
-      w.post({ type: 'expect', perMessage: run.perWorker[i] ?? 0 });
-    });
+    await resetAll(run.workers);
+    run.workers.forEach((w, i) => w.post({ type: 'expect', perMessage: run.perWorker[i] ?? 0 }));
     const started = performance.now();
     for (let seq = 0; seq < messages; seq++) {
       let pending = run.workers.filter((_, i) => (run.perWorker[i] ?? 0) > 0).length;
@@ -218,7 +221,7 @@ async function fanout(): Promise<void> {
     rows.push({ members: n, mode: 'one in flight', messages, deliveries: sequential.deliveries, 'delivered/s': sequential.deliveries / sequentialSeconds, 'p50 ms': percentile(sequential.latencies, 50) / 1000, 'p99 ms': percentile(sequential.latencies, 99) / 1000, 'max ms': (sequential.latencies.at(-1) ?? NaN) / 1000 });
 
     // 3. Fixed offered rate: 200 messages per second.
-    run.workers.forEach((w) => w.post({ type: 'reset' }));
+    await resetAll(run.workers);
     const rate = 200;
     const rateSent = await senderWorker.request({ type: 'send', session: 0, count: Math.min(messages, quick ? 200 : 1000), mode: 'rate', ratePerSecond: rate, startSeq: 0 }, 'sent');
     const expectedRate = run.ok * rateSent.count;
@@ -254,10 +257,66 @@ async function storm(): Promise<void> {
 }
 
 async function rooms(): Promise<void> {
-  // Filled in once the server has rooms (issue 5).
-  console.log('\nMany rooms: skipped (this build has no rooms yet).');
-  results.rooms = [{ skipped: 'rooms not available' }];
-  return Promise.resolve();
+  const total = sizesOverride?.[0] ?? (quick ? 200 : 1000);
+  const roomCount = Math.max(1, Math.round(total / 10));
+  const perUserRate = 1;
+  const seconds = quick ? 5 : 20;
+  const server = await startServer(total + 20, { PARTY_POOL_MAX_ROOMS_PER_USER: String(roomCount + 10) });
+  const roomNames = Array.from({ length: roomCount }, (_, i) => `#bench${i}`);
+  // A registered organiser creates the rooms (guests may join public rooms, not create them),
+  // then leaves them so it does not receive every room's traffic.
+  const organiser = new LoadWorker({ port: server.port, passkey: PASSKEY, prefix: 'organiser', versions: [1, 2] });
+  await organiser.request({ type: 'connect', count: 1, concurrency: 1 }, 'connected');
+  const must = async (name: string, args: string): Promise<void> => {
+    const done = await organiser.request({ type: 'run-command', session: 0, name, args }, 'command-done');
+    if (done.error) throw new Error(`/${name} ${args}: ${done.error}`);
+  };
+  await must('register', 'bench-organiser-password');
+  for (const room of roomNames) await must('create', room);
+  const run = await connectAll(server, total, 200, 'room', [1, 2]);
+  let offset = 0;
+  await Promise.all(
+    run.workers.map((w, i) => {
+      const mine = offset;
+      offset += run.perWorker[i] ?? 0;
+      return w.request({ type: 'join-rooms', rooms: roomNames, offset: mine }, 'joined');
+    }),
+  );
+  for (const room of roomNames) await must('leave', room);
+  await resetAll(run.workers);
+  const cpuBefore = cpuSeconds(server.pid);
+  const started = performance.now();
+  const chatted = await Promise.all(run.workers.map((w) => w.request({ type: 'chat', ratePerSecond: perUserRate, seconds }, 'chatted')));
+  const sent = chatted.reduce((sum, c) => sum + c.sent, 0);
+  const expected = sent * (total / roomCount);
+  let stats = await Promise.all(run.workers.map((w) => w.request({ type: 'stats' }, 'stats')));
+  const deadline = Date.now() + 30_000;
+  while (stats.reduce((sum, s) => sum + s.deliveries, 0) < expected && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    stats = await Promise.all(run.workers.map((w) => w.request({ type: 'stats' }, 'stats')));
+  }
+  const wall = (performance.now() - started) / 1000;
+  const cpu = cpuSeconds(server.pid) - cpuBefore;
+  const latencies = stats.flatMap((s) => s.latenciesUs).sort((a, b) => a - b);
+  const deliveries = stats.reduce((sum, s) => sum + s.deliveries, 0);
+  const row = {
+    sessions: run.ok,
+    rooms: roomCount,
+    'msg/s per user': perUserRate,
+    sent,
+    deliveries,
+    'delivered/s': deliveries / wall,
+    'p50 ms': percentile(latencies, 50) / 1000,
+    'p99 ms': percentile(latencies, 99) / 1000,
+    'max ms': (latencies.at(-1) ?? NaN) / 1000,
+    'server CPU %': (100 * cpu) / wall,
+    errors: chatted.reduce((sum, c) => sum + c.errors, 0),
+  };
+  await organiser.close();
+  await Promise.all(run.workers.map((w) => w.close()));
+  await server.stop();
+  table(`Many rooms: ${run.ok} sessions in ${roomCount} rooms, each chatting ${perUserRate}/s for ${seconds} s (history on)`, [row]);
+  results.rooms = [row];
 }
 
 function packageBuild(): Promise<void> {

@@ -12,6 +12,10 @@ export class LoadSession {
   private nextId = 1;
   private readonly pendingAcks = new Map<number, () => void>();
   welcomed = false;
+  /** The room this session chats in (rooms scenario). */
+  room: string | undefined;
+  /** The last error code the server answered a request with. */
+  lastError: string | undefined;
   /** Server error codes seen after login (rate limits, refusals). */
   readonly errors: string[] = [];
 
@@ -61,6 +65,8 @@ export interface OpenOptions {
   key: (kdf: { salt: string; iterations: number }) => Promise<Buffer>;
   onMessageFrame: (payload: Buffer) => void;
   onClose?: (session: LoadSession) => void;
+  /** Protocol versions offered in hello: [1] by default, [1, 2] for rooms. */
+  versions?: number[];
 }
 
 /** Build a `key` function that derives once per salt and shares the result. */
@@ -90,7 +96,7 @@ export function openSession(options: OpenOptions): Promise<{ session: LoadSessio
       if (settled) options.onClose?.(session);
       fail('closed');
     });
-    socket.once('secureConnect', () => session.send({ type: 'hello', versions: [1], client: 'bench' }));
+    socket.once('secureConnect', () => session.send({ type: 'hello', versions: options.versions ?? [1], client: 'bench' }));
     socket.on('data', (chunk: Buffer) => {
       let payloads: Buffer[];
       try {
@@ -125,7 +131,8 @@ export function openSession(options: OpenOptions): Promise<{ session: LoadSessio
             break;
           case 'error':
             if (typeof message.ref === 'number') {
-              session.errors.push(String(message.code));
+              session.lastError = String(message.code);
+              if (session.errors.length < 100) session.errors.push(String(message.code));
               session.settle(message.ref);
             } else fail(`${String(message.code)}: ${String(message.message)}`);
             break;

@@ -8,11 +8,14 @@ export interface WorkerInit {
   port: number;
   passkey: string;
   prefix: string;
+  versions?: number[];
 }
 
 export type WorkerCommand =
   | { type: 'connect'; count: number; concurrency: number }
-  | { type: 'join-rooms'; rooms: string[] }
+  | { type: 'join-rooms'; rooms: string[]; offset: number }
+  | { type: 'run-command'; session: number; name: string; args: string }
+  | { type: 'chat'; ratePerSecond: number; seconds: number }
   | { type: 'send'; session: number; count: number; mode: 'burst' | 'rate'; ratePerSecond?: number; room?: string; startSeq: number }
   | { type: 'send-one'; session: number; seq: number; room?: string }
   | { type: 'expect'; perMessage: number }
@@ -26,6 +29,9 @@ export type WorkerReply =
   | { type: 'got'; seq: number }
   | { type: 'stats'; deliveries: number; latenciesUs: number[]; lastDeliveryNs: string }
   | { type: 'closed' }
+  | { type: 'reset-done' }
+  | { type: 'command-done'; error?: string }
+  | { type: 'chatted'; sent: number; errors: number }
   | { type: 'joined' };
 
 const init = workerData as WorkerInit;
@@ -75,7 +81,7 @@ async function connectMany(count: number, concurrency: number): Promise<WorkerRe
     while (next < count) {
       const index = sessions.length + next++;
       try {
-        const { session, loginMs: ms } = await open({ port: init.port, name: `${init.prefix}${index}`, index, key, onMessageFrame });
+        const { session, loginMs: ms } = await open({ port: init.port, name: `${init.prefix}${index}`, index, key, onMessageFrame, ...(init.versions ? { versions: init.versions } : {}) });
         sessions.push(session);
         loginMs.push(ms);
       } catch (error) {
@@ -106,6 +112,28 @@ async function send(command: Extract<WorkerCommand, { type: 'send' }>): Promise<
   return { type: 'sent', count: command.count, firstSendNs: String(first), lastSendNs: String(last) };
 }
 
+/** Every session says a line in its room at a steady rate (random phase), for a fixed time. */
+async function chat(ratePerSecond: number, seconds: number): Promise<WorkerReply> {
+  const interval = 1000 / ratePerSecond;
+  const end = performance.now() + seconds * 1000;
+  let sent = 0;
+  let seq = 0;
+  await Promise.all(
+    sessions.map(async (session) => {
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * interval));
+      const acks: Promise<void>[] = [];
+      while (performance.now() < end) {
+        acks.push(session.say(`${seq++}:${process.hrtime.bigint()}`, session.room));
+        sent++;
+        await new Promise((resolve) => setTimeout(resolve, interval));
+      }
+      await Promise.all(acks);
+    }),
+  );
+  const errors = sessions.reduce((sum, s) => sum + s.errors.length, 0);
+  return { type: 'chatted', sent, errors };
+}
+
 port.on('message', (command: WorkerCommand) => {
   const reply = (value: WorkerReply): void => port.postMessage(value);
   switch (command.type) {
@@ -113,7 +141,22 @@ port.on('message', (command: WorkerCommand) => {
       void connectMany(command.count, command.concurrency).then(reply);
       break;
     case 'join-rooms':
-      void Promise.all(sessions.map((s, i) => s.command('join', command.rooms[i % command.rooms.length] ?? '#lobby'))).then(() => reply({ type: 'joined' }));
+      void Promise.all(
+        sessions.map((s, i) => {
+          s.room = command.rooms[(command.offset + i) % command.rooms.length] ?? '#lobby';
+          return s.command('join', s.room);
+        }),
+      ).then(() => reply({ type: 'joined' }));
+      break;
+    case 'run-command': {
+      const session = sessions[command.session];
+      if (!session) break;
+      session.lastError = undefined;
+      void session.command(command.name, command.args).then(() => reply({ type: 'command-done', ...(session.lastError ? { error: session.lastError } : {}) }));
+      break;
+    }
+    case 'chat':
+      void chat(command.ratePerSecond, command.seconds).then(reply);
       break;
     case 'send':
       void send(command).then(reply);
@@ -131,6 +174,7 @@ port.on('message', (command: WorkerCommand) => {
       deliveries = 0;
       latenciesUs = [];
       lastDeliveryNs = 0n;
+      reply({ type: 'reset-done' });
       break;
     case 'stats':
       reply({ type: 'stats', deliveries, latenciesUs, lastDeliveryNs: String(lastDeliveryNs) });
