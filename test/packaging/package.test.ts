@@ -150,6 +150,26 @@ describe('packaging: build, run, revoke', { timeout: 600_000 }, () => {
     await chatsBothWays(linuxExe(), [], 'exefriend');
   });
 
+  test('the root bundle and the root executable open the root console with the root password', async () => {
+    const victim = await loggedIn(t.port, 'rootpkgvictim');
+    try {
+      const rootExe = file('root', '-linux-x64');
+      const programs: [string, string[]][] = [[process.execPath, [path.join(rootZipDir, 'root.cjs')]], [rootExe, []]];
+      for (const [command, args] of programs) {
+        const listed = await runProgram(command, [...args, '--json'], { env: { ...env, PARTY_POOL_ROOT_PASSWORD: ROOT_PASSWORD }, input: 'list-conn -u\n' });
+        assert.equal(listed.code, 0, listed.stderr);
+        assert.match(listed.stdout, /rootpkgvictim/);
+        const wrong = await runProgram(command, args, { env: { ...env, PARTY_POOL_ROOT_PASSWORD: 'not-the-root-password' }, input: 'list-conn\n' });
+        assert.equal(wrong.code, 3);
+      }
+      const kicked = await runProgram(process.execPath, [path.join(rootZipDir, 'root.cjs')], { env: { ...env, PARTY_POOL_ROOT_PASSWORD: ROOT_PASSWORD }, input: 'remove -u rootpkgvictim\n' });
+      assert.equal(kicked.code, 0, kicked.stderr);
+      assert.equal((await victim.waitFor('bye')).code, 'KICKED');
+    } finally {
+      victim.destroy();
+    }
+  });
+
   test('a wrong passkey is refused with exit 3, from the executable and the bundle', async () => {
     for (const [command, args] of [
       [linuxExe(), []],
