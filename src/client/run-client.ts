@@ -71,9 +71,11 @@ function promptFor(client: ChatClient): string {
 async function runInteractive(options: ClientRunOptions): Promise<ExitCodeValue> {
   const color = colorEnabled();
   const render: RenderOptions = { chalk: makeChalk(color), color, boxes: true };
+  // Ask before connecting: the server gives each login attempt a limited window.
+  const firstName = options.name ?? (await askText('Your name:', { validate: validateName })).trim();
   const chooseName = async (refusal?: ServerRefusal): Promise<string | undefined> => {
-    if (refusal) printLine(render.chalk.red(`${refusal.message} Try another name.`));
-    if (options.name !== undefined && !refusal) return options.name;
+    if (!refusal) return firstName;
+    printLine(render.chalk.red(`${refusal.message} Try another name.`));
     return (await askText('Your name:', { validate: validateName })).trim();
   };
   const client = new ChatClient({

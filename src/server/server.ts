@@ -31,6 +31,9 @@ import { RequestLog } from './request-log.js';
 import { Session, type CloseReason, type Role, type SessionHost } from './session.js';
 import { Store } from './store.js';
 
+/** Name or password retries allowed on one connection before it is closed. */
+const MAX_LOGIN_RETRIES = 5;
+
 export interface ServerOptions {
   settings: ServerSettings;
   passkey: string;
@@ -342,8 +345,12 @@ export class PartyPoolServer implements SessionHost, ServerContext {
       this.logger.info('login refused', { conn: session.id, address: session.address, reason: refusal });
       return session.fail(refusal);
     }
-    // Name and password problems get another try on the same connection, with a fresh nonce.
+    // Name and password problems get another try on the same connection, with a fresh nonce
+    // and a fresh login window (a person is typing); a handful of tries, then the door closes.
+    session.loginRetries += 1;
+    if (session.loginRetries > MAX_LOGIN_RETRIES) return session.fail('AUTH_TIMEOUT', 'Too many login attempts on one connection; connect again.');
     session.nonce = newNonce();
+    session.restartAuthClock();
     return session.sendError(refusal, undefined, { nonce: session.nonce.toString('base64') });
   }
 

@@ -65,6 +65,9 @@ export class Session {
   private invalidFrames = 0;
   private readonly decoder: FrameDecoder;
   private authTimer: NodeJS.Timeout | undefined;
+  private readonly authTimeoutMs: number;
+  /** Logins refused with "try another name/password" on this connection so far. */
+  loginRetries = 0;
   private closeReason: CloseReason | undefined;
   /** Resolves once the session has fully ended and the server has been told. */
   readonly ended: Promise<void>;
@@ -94,6 +97,7 @@ export class Session {
     this.lastSeenAt = this.connectedAt;
     this.lastActiveAt = this.connectedAt;
     this.decoder = new FrameDecoder(host.maxFrameBytes);
+    this.authTimeoutMs = authTimeoutMs;
     this.authTimer = setTimeout(() => this.fail('AUTH_TIMEOUT'), authTimeoutMs);
     this.authTimer.unref();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -108,6 +112,14 @@ export class Session {
   /** TLS exporter material for this connection (auth proofs are bound to it). */
   channelBinding(): Buffer {
     return channelBinding(this.socket);
+  }
+
+  /** A person is choosing another name: give them a fresh authentication window. */
+  restartAuthClock(): void {
+    if (!this.authTimer || this.state !== 'auth') return;
+    clearTimeout(this.authTimer);
+    this.authTimer = setTimeout(() => this.fail('AUTH_TIMEOUT'), this.authTimeoutMs);
+    this.authTimer.unref();
   }
 
   /** Mark the session logged in; stops the authentication clock. */

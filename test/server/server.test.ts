@@ -97,6 +97,22 @@ describe('server: login', () => {
     client.destroy();
   });
 
+  test('a connection gets five more name tries, then it is closed', async () => {
+    const client = await RawClient.connect(t.port);
+    await client.hello();
+    let nonce = client.challenge?.nonce;
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      client.received.length = 0;
+      client.send(await client.authMessage('bad name', nonce === undefined ? {} : { nonce }));
+      const error = await client.waitFor('error');
+      if (attempt <= 5) {
+        assert.equal(error.code, 'NAME_INVALID');
+        nonce = error.nonce;
+      } else assert.equal(error.code, 'AUTH_TIMEOUT');
+    }
+    await client.closedPromise;
+  });
+
   test('a root login needs the root password too', async () => {
     const wrong = await RawClient.connect(t.port);
     wrong.send(await wrong.authMessage('boss', { role: 'root', rootPassword: 'not-the-root-pw' }));
