@@ -85,6 +85,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   /** Logged-in users by lower-cased name. */
   private readonly users = new Map<string, Session>();
   private readonly sessionsPerAddress = new Map<string, number>();
+  private onlineUsers = 0;
   private readonly clock: () => number;
   private heartbeat: NodeJS.Timeout | undefined;
   private nextSessionId = 1;
@@ -218,8 +219,9 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     return this.users.values();
   }
 
+  /** Users online (roots excluded); kept as a count because every login checks it. */
   get userCount(): number {
-    return this.onlineNames().length;
+    return this.onlineUsers;
   }
 
   reportStorageFailure(what: string, error: unknown): void {
@@ -369,7 +371,10 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     const sessionName = role === 'root' ? `root#${session.id}` : name;
     session.activate(sessionName, role);
     this.users.set(nameKey(sessionName), session);
-    if (role === 'user') this.sessionsPerAddress.set(session.address, (this.sessionsPerAddress.get(session.address) ?? 0) + 1);
+    if (role === 'user') {
+      this.onlineUsers += 1;
+      this.sessionsPerAddress.set(session.address, (this.sessionsPerAddress.get(session.address) ?? 0) + 1);
+    }
     this.logger.info('login', { conn: session.id, user: sessionName, role, address: session.address, ...(session.packageLogLabel ? { package: session.packageLogLabel } : {}) });
     this.moderation.sessionStarted(session);
     session.send({ type: 'welcome', name: sessionName, role, address: session.address, online: this.userCount, time: this.isoNow() });
@@ -411,6 +416,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     if (wasActive && this.users.get(nameKey(session.name)) === session) {
       this.users.delete(nameKey(session.name));
       if (session.role === 'user') {
+        this.onlineUsers -= 1;
         const count = (this.sessionsPerAddress.get(session.address) ?? 1) - 1;
         if (count <= 0) this.sessionsPerAddress.delete(session.address);
         else this.sessionsPerAddress.set(session.address, count);
