@@ -40,7 +40,7 @@ const { values: options } = parseArgs({
     scenario: { type: 'string', default: 'all' },
     sizes: { type: 'string' },
     messages: { type: 'string' },
-    workers: { type: 'string', default: '2' },
+    workers: { type: 'string' },
     json: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -53,7 +53,13 @@ if (options.help) {
 }
 
 const quick = options.quick === true;
-const workerCount = Math.max(1, Number(options.workers));
+/**
+ * Load threads: connection-heavy scenarios use two (TLS handshakes are costly on the client side
+ * too); fan-out uses one, since every extra thread adds a cross-thread hop to each measured
+ * round trip and competes with the server for the machine's two cores. --workers overrides.
+ */
+let workerCount = 2;
+const workersFor = (scenario: string): number => (options.workers ? Math.max(1, Number(options.workers)) : scenario === 'fanout' || scenario === 'rooms' ? 1 : 2);
 const sizesOverride = options.sizes?.split(',').map(Number).filter((n) => n > 0);
 const results: Record<string, unknown[]> = {};
 
@@ -336,12 +342,14 @@ const scenarios: Record<string, () => Promise<void>> = { capacity, fanout, rooms
 
 async function main(): Promise<void> {
   const chosen = options.scenario === 'all' ? Object.keys(scenarios) : String(options.scenario).split(',');
-  console.log(`Party Pool benchmark — ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${workerCount} load threads${quick ? ', quick sizes' : ''}`);
+  console.log(`Party Pool benchmark — ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${quick ? ', quick sizes' : ''}`);
   console.log(`Raised for this run (not the defaults): ${Object.entries(RAISED_LIMITS).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   const startedAt = new Date().toISOString();
   for (const name of chosen) {
     const scenario = scenarios[name];
     if (!scenario) throw new Error(`unknown scenario "${name}"; choose from ${Object.keys(scenarios).join(', ')}`);
+    workerCount = workersFor(name);
+    console.log(`\n[${name}] ${workerCount} load thread${workerCount === 1 ? '' : 's'}`);
     await scenario();
   }
   if (options.json) {
