@@ -155,6 +155,7 @@ export function renderEvent(message: ServerMessage, options: RenderOptions): str
     case 'packages':
       return renderPackages(message, options);
     case 'ack':
+      return message.text === undefined ? undefined : c.green(safe(message.text));
     case 'ping':
     case 'pong':
     case 'challenge':
@@ -232,6 +233,7 @@ export function jsonEvent(message: ServerMessage): Record<string, unknown> | und
     case 'packages':
       return { type: 'packages', packages: message.packages, total: message.total };
     case 'ack':
+      return message.text === undefined ? undefined : { type: 'confirmation', text: message.text };
     case 'ping':
     case 'pong':
     case 'challenge':

@@ -53,7 +53,8 @@ const noticeSchema = z.object({ type: z.literal('notice'), from: z.enum(['server
 const onlineSchema = z.object({ type: z.literal('online'), ref: requestId.optional(), users: z.array(shortText).max(1_000_000) });
 const ipSchema = z.object({ type: z.literal('ip'), ref: requestId.optional(), address: shortText });
 const helpSchema = z.object({ type: z.literal('help'), ref: requestId.optional(), commands: z.array(z.object({ usage: shortText, help: z.string().max(1000) })).max(500) });
-const ackSchema = z.object({ type: z.literal('ack'), ref: requestId });
+/** `text`, when present, is a confirmation worth showing ("Your request was stored."). */
+const ackSchema = z.object({ type: z.literal('ack'), ref: requestId, text: z.string().max(1000).optional() });
 // A root command's answer: a title, then free lines and/or a table (cells are plain text).
 const resultSchema = z.object({
   type: z.literal('result'),

@@ -1,5 +1,6 @@
 // The server's one database: SQLite via better-sqlite3, in the data dir, WAL mode with
-// synchronous=FULL (a write that returned is on disk), foreign keys on, file mode 0600.
+// synchronous=NORMAL by default (a commit that returned survives a crash or kill of the server;
+// 'full' fsyncs every commit to survive power loss too), foreign keys on, file mode 0600.
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';

@@ -136,7 +136,7 @@ describe('cli: client line mode', () => {
   test('--json prints one JSON object per event', async () => {
     const passkeyFile = path.join(tempDir(), 'passkey');
     fs.writeFileSync(passkeyFile, PASSKEY + '\n', { mode: 0o600 });
-    const result = await runCli(['client', ...target, '--name', 'jsoner', '--json', '--passkey-file', passkeyFile], { input: 'hello json\n/online\n/nope\n' });
+    const result = await runCli(['client', ...target, '--name', 'jsoner', '--json', '--passkey-file', passkeyFile], { input: 'hello json\n/online\n/nope\n/request more chairs\n' });
     assert.equal(result.code, 0, result.stderr);
     const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     const message = events.find((e) => e.type === 'message');
@@ -146,6 +146,7 @@ describe('cli: client line mode', () => {
     assert.equal(message?.from, 'jsoner');
     assert.equal(message?.text, 'hello json');
     assert.deepEqual(events.find((e) => e.type === 'online'), { type: 'online', users: ['jsoner'] });
+    assert.deepEqual(events.find((e) => e.type === 'confirmation'), { type: 'confirmation', text: 'Your request was stored for the admin.' });
     assert.deepEqual(events.find((e) => e.type === 'error'), { type: 'error', code: 'UNKNOWN_COMMAND', message: 'Unknown command "nope". Type /help for the list.' });
   });
 

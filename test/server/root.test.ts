@@ -455,6 +455,9 @@ describe('root: requests, stats, exit and the audit trail', () => {
     await runOk(root, 'bans');
     await runOk(root, 'requests', '5');
     await runOk(root, 'stats');
+    // Root commands shared with users or added by other features are audited too.
+    await run(root, 'packages');
+    await run(root, 'revoke', 'nosuchpackage');
     await run(root, 'exit');
     await root.closedPromise;
     const who = root.received.find((m) => m.type === 'welcome');
@@ -467,8 +470,9 @@ describe('root: requests, stats, exit and the audit trail', () => {
     const mine = entries.filter((e) => e.who === rootName);
     assert.deepEqual(
       mine.map((e) => e.action),
-      ['login', 'list-conn', 'send', 'send', 'remove', 'ban', 'unban', 'close-server', 'cancel-shutdown', 'bans', 'requests', 'stats', 'exit', 'logout'],
+      ['login', 'list-conn', 'send', 'send', 'remove', 'ban', 'unban', 'close-server', 'cancel-shutdown', 'bans', 'requests', 'stats', 'packages', 'revoke', 'exit', 'logout'],
     );
+    assert.deepEqual([mine.find((e) => e.action === 'revoke')?.targets, mine.find((e) => e.action === 'revoke')?.result], [['nosuchpackage'], 'PACKAGE_NOT_FOUND']);
     for (const entry of mine) {
       assert.equal(entry.from, '127.0.0.1');
       assert.ok(!Number.isNaN(Date.parse(String(entry.time))));

@@ -69,13 +69,18 @@ export class CommandTable {
       session.sendError('MISSING_ARGUMENT', `Usage: ${spec.usage}`, { ref: id });
       return;
     }
+    // Every root action reaches audit.log: commands shared with users (rooms, accounts,
+    // packages) are recorded here, with their parameters (none of them carries a message body).
+    const audit = session.role === 'root' && !spec.audited ? (result: string): void => server.moderation.record({ who: session.name, from: session.address, action: spec.name, targets: params, result }) : undefined;
     const refuse = (error: unknown): void => {
+      audit?.(error instanceof CommandError ? error.code : 'INTERNAL');
       if (!(error instanceof CommandError)) throw error;
       session.sendError(error.code, error.message || ErrorCodes[error.code].message, { ref: id });
     };
     try {
       const result = spec.run({ server, session, id, params });
-      if (result) return result.catch(refuse);
+      if (result) return result.then(() => audit?.('ok'), refuse);
+      audit?.('ok');
     } catch (error) {
       refuse(error);
     }

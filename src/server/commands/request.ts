@@ -21,6 +21,6 @@ export const requestCommand: CommandSpec = {
       throw new CommandError('STORAGE_FAILED', 'Your request could not be stored; please try again later.');
     }
     server.logger.info('request stored', { conn: session.id, user: session.name });
-    session.send({ type: 'ack', ref: id });
+    session.send({ type: 'ack', ref: id, text: 'Your request was stored for the admin.' });
   },
 };

@@ -16,9 +16,12 @@ export const revokeCommand: CommandSpec = {
     }
     server.logger.info('package revoked', { conn: session.id, user: session.name, package: packageId });
     // Revocation takes effect at once: sessions that logged in with the package are ended too.
+    let ended = 0;
     for (const other of server.activeSessions()) {
-      if (other.packageId === packageId) other.fail('PACKAGE_REVOKED');
+      if (other.packageId !== packageId) continue;
+      other.fail('PACKAGE_REVOKED');
+      ended += 1;
     }
-    session.send({ type: 'ack', ref: id });
+    session.send({ type: 'ack', ref: id, text: `Package ${packageId} revoked; ${ended === 1 ? '1 session' : `${ended} sessions`} using it ended.` });
   },
 };

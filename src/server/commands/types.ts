@@ -22,6 +22,8 @@ export interface CommandSpec {
   readonly params: ParamStyle;
   readonly minParams: number;
   readonly roles: readonly Role[];
+  /** Set by root-command builders that write the audit trail themselves; the dispatcher audits every other root call. */
+  readonly audited?: boolean;
   /** The lowest wire protocol version whose clients can use it (default 1). */
   readonly minProtocol?: number;
   readonly run: (call: CommandInvocation) => void | Promise<void>;

@@ -34,6 +34,7 @@ export function rootCommand(definition: RootCommandDefinition): CommandSpec {
     params: 'words',
     minParams: definition.minParams,
     roles: ['root'],
+    audited: true,
     async run(call) {
       const { server, session, id, params } = call;
       const targets = definition.auditTargets ? definition.auditTargets(params) : [...params];
