@@ -8,7 +8,7 @@ import { ExitCode, PartyPoolError, type ExitCodeValue } from './common/errors.js
 import { serverInfoFileName } from './common/paths.js';
 import { resolveServerSettings } from './common/settings.js';
 import { isFingerprint } from './crypto/fingerprint.js';
-import { printError, printLine } from './cli/output.js';
+import { guardOutputStreams, printError, printLine } from './cli/output.js';
 import { givenSecret, resolveSecret } from './cli/secrets.js';
 import { runMenu, type MenuActions } from './cli/menu.js';
 import { parseTarget, type PinnedTarget } from './client/connection.js';
@@ -304,6 +304,7 @@ async function dispatch(args: string[]): Promise<ExitCodeValue> {
 
 /** Run the CLI and exit with its status; failures print one sentence (a stack with --debug). */
 export function main(args: string[]): void {
+  guardOutputStreams();
   finish(dispatch(args), { debug: args.includes('--debug') });
 }
 
@@ -394,5 +395,6 @@ async function dispatchPackaged(readSealed: () => string, args: string[], progra
  * even without it).
  */
 export function packagedMain(readSealed: () => string, args: string[], program: string, options: { pauseOnError: boolean }): void {
+  guardOutputStreams();
   finish(dispatchPackaged(readSealed, args, program), { debug: args.includes('--debug'), pauseOnError: options.pauseOnError });
 }

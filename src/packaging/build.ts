@@ -4,6 +4,7 @@
 // Nothing half-built ever appears under the output directory.
 import fs from 'node:fs';
 import path from 'node:path';
+import { processAlive } from '../common/processes.js';
 import { PartyPoolError } from '../common/errors.js';
 import { newPackageId, sealWithPasskey } from '../crypto/seal.js';
 import { SEALED_FILE_NAME, type PackageKind, type SealedContent } from '../protocol/sealed-file.js';
@@ -110,13 +111,7 @@ function removeAbandonedScratch(outDir: string): void {
   for (const name of fs.readdirSync(outDir)) {
     const pid = Number(/^\.building-(\d+)-/.exec(name)?.[1]);
     if (!Number.isSafeInteger(pid) || pid <= 0) continue;
-    let alive = true;
-    try {
-      process.kill(pid, 0);
-    } catch (error) {
-      alive = (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
-    if (!alive) fs.rmSync(path.join(outDir, name), { recursive: true, force: true });
+    if (!processAlive(pid)) fs.rmSync(path.join(outDir, name), { recursive: true, force: true });
   }
 }
 

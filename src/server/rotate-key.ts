@@ -3,6 +3,7 @@
 // runs, because the running server keeps serving the old key until it restarts.
 import path from 'node:path';
 import { PartyPoolError } from '../common/errors.js';
+import { processAlive } from '../common/processes.js';
 import { serverInfoFileName } from '../common/paths.js';
 import { generateKeyPair, keyPairFromPrivateKey, selfSignedCertificate } from '../crypto/certificate.js';
 import { fingerprintOfCertificate } from '../crypto/fingerprint.js';
@@ -15,18 +16,9 @@ export interface RotationResult {
   next: string;
 }
 
-/** True when a process with this pid exists (EPERM: it exists but belongs to someone else). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The pid in server.json when that process is still alive. */
+export { processAlive };
+
 export function runningServerPid(dataDir: string, alive: (pid: number) => boolean = processAlive): number | undefined {
   const text = readTextIfExists(path.join(dataDir, serverInfoFileName));
   if (text === undefined) return undefined;

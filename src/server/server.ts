@@ -28,6 +28,7 @@ import type { Timers } from './countdown.js';
 import { Moderation } from './moderation.js';
 import { PackageRegistry, packageLoginVerdict } from './packages.js';
 import { RequestLog } from './request-log.js';
+import { runningServerPid } from './rotate-key.js';
 import { Session, type CloseReason, type Role, type SessionHost } from './session.js';
 import { Store } from './store.js';
 
@@ -124,6 +125,11 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   /** Prepare the data dir, identity and keys, then listen. Resolves once accepting. */
   static async start(options: ServerOptions): Promise<PartyPoolServer> {
     ensurePrivateDir(options.settings.dataDir);
+    // Two servers on one data dir would share the database and fight over server.json.
+    const running = runningServerPid(options.settings.dataDir);
+    if (running !== undefined && running !== process.pid) {
+      throw new PartyPoolError('SERVER_RUNNING', `A server is already running from ${options.settings.dataDir} (pid ${running}); stop it first, or use another --data-dir.`);
+    }
     const [identity, keys] = await Promise.all([
       loadOrCreateIdentity(options.settings.dataDir, config.serverName),
       loadAuthKeys({

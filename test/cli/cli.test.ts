@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { binPath, cleanEnv, runCli } from '../helpers/cli.js';
-import { PASSKEY, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { PASSKEY, startTestServer, tempDir, waitUntil, type TestServer } from '../helpers/server.js';
 
 const packageVersion = (JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -209,6 +209,44 @@ describe('cli: server errors', () => {
     } finally {
       await t.close();
     }
+  });
+
+  test('a second server on the same data directory is refused', async () => {
+    const t = await startTestServer();
+    try {
+      const result = await runCli(['server', '--host', '127.0.0.1', '--port', '0', '--data-dir', t.dataDir, '--log-dir', t.logDir], {
+        env: { PARTY_POOL_PASSKEY: PASSKEY, PARTY_POOL_ROOT_PASSWORD: 'root-password-staple' },
+      });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /already running from/);
+      const info = JSON.parse(fs.readFileSync(path.join(t.dataDir, 'server.json'), 'utf8')) as { port: number };
+      assert.equal(info.port, t.port, 'the running server keeps its server.json');
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('a server whose output pipe closes keeps running and still shuts down cleanly', async () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, 'data');
+    const child = spawn(process.execPath, [binPath, 'server', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-dir', path.join(dir, 'logs')], {
+      env: cleanEnv({ PARTY_POOL_PASSKEY: PASSKEY, PARTY_POOL_ROOT_PASSWORD: 'root-password-1234' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const infoFile = path.join(dataDir, 'server.json');
+    await waitUntil(() => fs.existsSync(infoFile), 20_000, 'server.json');
+    // Logging a login writes to the closed pipe; the server must shrug that off.
+    const chat = await runCli(['client', '--data-dir', dataDir, '--name', 'pipetest'], { env: { PARTY_POOL_PASSKEY: PASSKEY }, input: 'still alive\n' });
+    assert.equal(chat.code, 0, chat.stderr);
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+    assert.equal(fs.existsSync(infoFile), false);
+    assert.doesNotMatch(stderr, /EPIPE/);
   });
 
   test('an unusable data directory is a clear error', async () => {
