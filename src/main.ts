@@ -151,7 +151,8 @@ function parse(sub: Subcommand, args: string[], helpHint = `${sub.usage.split(' 
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const secretHint = /--(passkey|root-password|password)\b/.test(args.join(' ')) ? ' Secrets are never taken as arguments: use the environment variable or a --*-file option.' : '';
-    throw new PartyPoolError('USAGE', `${message.split('\n')[0] ?? message}${secretHint} See "${helpHint}".`);
+    const first = (message.split('\n')[0] ?? message).trim();
+    throw new PartyPoolError('USAGE', `${/[.!?]$/.test(first) ? first : first + '.'}${secretHint} See "${helpHint}".`);
   }
 }
 

@@ -70,7 +70,7 @@ function renderRooms(message: Extract<ServerMessage, { type: 'rooms' }>, options
     const kind = r.private ? 'invite-only' : 'public';
     const cap = r.max === undefined ? '' : ` of ${r.max}`;
     const owner = r.owner ? `, owner ${sanitizeForTerminal(r.owner)}` : '';
-    return `${r.joined ? c.green('*') : ' '} ${c.bold(sanitizeForTerminal(r.name).padEnd(width))}  ${r.members}${cap} members, ${r.online} online, ${kind}${owner}`;
+    return `${r.joined ? c.green('*') : ' '} ${c.bold(sanitizeForTerminal(r.name).padEnd(width))}  ${r.members}${cap} ${r.members === 1 && r.max === undefined ? 'member' : 'members'}, ${r.online} online, ${kind}${owner}`;
   });
   const body = lines.join('\n') || '(no rooms)';
   return options.boxes ? box(body + '\n' + c.dim('* = you are in it'), `Rooms (${message.rooms.length})`, options.color) : ['Rooms (* = yours):', ...lines].join('\n');
@@ -114,10 +114,10 @@ export function renderEvent(message: ServerMessage, options: RenderOptions): str
         : c.green('Your password was changed.');
     case 'accounts': {
       const lines = message.accounts.map((a) => `${safe(a.name)}  ${a.online ? 'online now' : `last seen ${a.lastSeen ?? 'never'}`}`);
-      return ['Registered users:', ...lines].join('\n');
+      return ['Registered users:', ...(lines.length ? lines : ['  (none)'])].join('\n');
     }
     case 'presence': {
-      const reason = message.reason ? ` (${safe(message.reason)})` : '';
+      const reason = message.reason && message.reason !== 'left' ? ` (${safe(message.reason)})` : '';
       const verb = message.event === 'join' ? 'joined' : 'left';
       return c.dim(`[${clock(message.time)}] ${message.event === 'join' ? '-->' : '<--'} ${safe(message.name)} ${verb}${reason}`);
     }

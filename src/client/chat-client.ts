@@ -191,7 +191,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     this.link = undefined;
     this.settleAll();
     const bye = this.lastBye;
-    if (this.stopped || (bye && (FINAL_CODES.has(bye.code) || bye.code === 'SHUTDOWN')) || !this.options.reconnect) {
+    if (this.stopped || (bye && FINAL_CODES.has(bye.code)) || !this.options.reconnect) {
       this.stopped = true;
       this.emit('closed', bye ?? { code: 'CONNECTION_LOST', message: 'The connection to the server was lost.' });
       return;

@@ -59,7 +59,7 @@ function connectOnce(target: ServerTarget, fingerprints: string[], timeoutMs: nu
           new PartyPoolError(
             'IDENTITY_MISMATCH',
             `The server at ${target.host}:${target.port} presented key ${actual || '(none)'}, not the pinned ${fingerprints[0] ?? '(none)'}. ` +
-              'Someone may be intercepting the connection, or the server was reinstalled; ask the admin for a new package.',
+              'Someone may be intercepting the connection, or the server got a new key; check the fingerprint with the admin (or ask for a new package).',
           ),
         );
         return;

@@ -155,12 +155,21 @@ async function runInteractive(options: ClientRunOptions): Promise<ExitCodeValue>
       (line) => {
         const input = parseInputLine(line);
         if (input.kind === 'empty') return;
+        // Leaving works even while the connection is down (and the client is waiting to retry).
+        if (input.kind === 'command' && (input.name === 'exit' || input.name === 'quit') && !client.connected) {
+          client.stop();
+          finish(ExitCode.ok);
+          return;
+        }
         if (!client.connected) {
           screen.print(render.chalk.yellow('Not connected right now; that was not sent.'));
           return;
         }
         if (input.kind === 'say') void client.say(input.text);
-        else if ((input.name === 'register' || input.name === 'password') && input.args.trim() === '' && client.protocol >= 2) void askAndSend(input.name);
+        else if ((input.name === 'register' || input.name === 'password') && input.args.trim() !== '') {
+          // On a screen the password would be shown and kept in the line history: ask hidden instead.
+          screen.print(render.chalk.yellow(`Type /${input.name} alone: the password is then asked without showing it. Nothing was sent.`));
+        } else if ((input.name === 'register' || input.name === 'password') && client.protocol >= 2) void askAndSend(input.name);
         else void client.command(input.name, input.args);
       },
       () => {
@@ -176,6 +185,8 @@ async function runLineMode(options: ClientRunOptions): Promise<ExitCodeValue> {
   const render: RenderOptions = { chalk: makeChalk(color), color, boxes: false };
   if (options.name === undefined) throw new PartyPoolError('USAGE', 'Line mode needs --name NAME (stdin is not a terminal).');
   const name = options.name;
+  const nameProblem = checkName(name);
+  if (nameProblem) throw new PartyPoolError('USAGE', `--name "${name.slice(0, 40)}": ${ErrorCodes[nameProblem].message}`);
   const chooseName = (refusal?: ServerRefusal): Promise<string | undefined> => Promise.resolve(refusal ? undefined : name);
   const client = new ChatClient({
     pin: options.pin,
@@ -195,7 +206,16 @@ async function runLineMode(options: ClientRunOptions): Promise<ExitCodeValue> {
       if (text !== undefined) printLine(text);
     }
   };
-  const welcome = await client.start();
+  let welcome: Awaited<ReturnType<ChatClient['start']>>;
+  try {
+    welcome = await client.start();
+  } catch (error) {
+    // Line mode cannot ask: say where the password comes from.
+    if (error instanceof PartyPoolError && (error.code === 'PASSWORD_REQUIRED' || error.code === 'REGISTRATION_REQUIRED')) {
+      throw new PartyPoolError(error.code, `${error.message} Give the password with PARTY_POOL_PASSWORD or --password-file F${error.code === 'REGISTRATION_REQUIRED' ? ', and add --register' : ''}.`);
+    }
+    throw error;
+  }
   show(welcome);
   let closedWith: { code: string; message: string } | undefined;
   const closed = new Promise<void>((resolve) => client.on('closed', (info) => ((closedWith = info), resolve())));

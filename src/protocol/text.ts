@@ -4,7 +4,7 @@ import type { ErrorCode } from '../common/errors.js';
 
 // C0 and C1 controls, DEL, and Unicode bidi overrides/isolates (used to disguise text).
 // eslint-disable-next-line no-control-regex
-const FORBIDDEN = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+const FORBIDDEN = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 
 /** Normalise chat text, or return the error code that refuses it. */
 export function checkText(raw: string, maxLength: number): { text: string } | { error: ErrorCode } {

@@ -107,6 +107,6 @@ export async function verifyStoredPasskey(dataDir: string, passkey: string): Pro
   const stored = parsed.data.passkey;
   const key = await deriveKey(passkey, { salt: Buffer.from(stored.salt, 'base64'), iterations: stored.iterations });
   if (!safeEqualText(keyVerifier(key), stored.verifier)) {
-    throw new PartyPoolError('SECRET_MISMATCH', "That is not this server's passkey; packages sealed with it could not be opened by anyone.");
+    throw new PartyPoolError('AUTH_FAILED', "Wrong passkey: that is not this server's passkey, and packages sealed with it could not be opened by anyone.");
   }
 }

@@ -429,7 +429,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
         if (!this.closing && this.announcesPresence()) this.broadcast({ type: 'presence', event: 'leave', name: session.name, time: this.isoNow(), reason: leaveReason(reason) });
       }
     }
-    this.logger.info('disconnect', { conn: session.id, user: session.name || undefined, reason: reason.code });
+    this.logger.info('disconnect', { conn: session.id, ...(session.name ? { user: session.name } : {}), reason: reason.code });
   }
 
   private checkHeartbeats(): void {

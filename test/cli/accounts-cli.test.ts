@@ -24,7 +24,7 @@ describe('cli: accounts and rooms', () => {
 
     const missing = await runCli(['client', ...target, '--name', 'clio'], { env: { PARTY_POOL_PASSKEY: PASSKEY }, input: 'hi\n' });
     assert.equal(missing.code, 3);
-    assert.equal(missing.stderr.trim(), 'That name is registered: log in with its password.');
+    assert.equal(missing.stderr.trim(), 'That name is registered: log in with its password. Give the password with PARTY_POOL_PASSWORD or --password-file F.');
 
     const wrong = await runCli(['client', ...target, '--name', 'CLIO'], { env: { PARTY_POOL_PASSKEY: PASSKEY, PARTY_POOL_PASSWORD: 'not-the-password' }, input: 'hi\n' });
     assert.equal(wrong.code, 3);
@@ -67,7 +67,7 @@ describe('cli: accounts and rooms', () => {
     assert.match(setup.stdout, /Plain lines now go to #games\./);
     assert.match(setup.stdout, /\] rhea: gg in games\n/, 'the current room needs no label');
     assert.match(setup.stdout, /\] #lobby rhea: hello lobby\n/, 'other rooms are labelled');
-    assert.match(setup.stdout, /\* #games\s+1 members, 1 online, public, owner rhea/);
+    assert.match(setup.stdout, /\* #games\s+1 member, 1 online, public, owner rhea/);
     assert.match(setup.stdout, /Members of #games \(1\): rhea \(owner\)/);
     assert.match(setup.stdout, /! There is no room #nope\. \[NO_SUCH_ROOM\]/);
 

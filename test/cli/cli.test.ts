@@ -260,3 +260,11 @@ describe('cli: server errors', () => {
     assert.match(result.stderr, /Cannot use the directory/);
   });
 });
+
+describe('cli: client input checks', () => {
+  test('an invalid --name in line mode is a usage error before any connection', async () => {
+    const result = await runCli(['client', '--server', '127.0.0.1:1', '--fingerprint', 'SHA256:' + 'A'.repeat(43), '--name', 'bad name'], { env: { PARTY_POOL_PASSKEY: PASSKEY } });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--name "bad name": Names are 1-24 characters/);
+  });
+});

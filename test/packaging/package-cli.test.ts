@@ -53,7 +53,7 @@ describe('party-pool package: inputs', () => {
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /No passkey given: set PARTY_POOL_PASSKEY/);
     const wrong = await runCli(args, { env: { PARTY_POOL_PASSKEY: 'some-other-passkey' } });
-    assert.equal(wrong.code, 2);
+    assert.equal(wrong.code, 3);
     assert.match(wrong.stderr, /not this server's passkey/);
     assert.deepEqual(fs.readdirSync(out), []);
     assert.equal(records(), 0);

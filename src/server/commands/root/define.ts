@@ -60,7 +60,8 @@ export function result(title: string, body: { lines?: string[]; columns?: string
 
 /** What the audit trail records instead of a message someone will read. */
 export function messageLength(text: string): string {
-  return `(message: ${[...text].length} characters)`;
+  const length = [...text].length;
+  return `(message: ${length} ${length === 1 ? 'character' : 'characters'})`;
 }
 
 /** Refuse with INVALID_ARGUMENT and the usage line. */

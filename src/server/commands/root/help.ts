@@ -9,7 +9,7 @@ function listing(name: 'help' | 'list'): CommandSpec {
     minParams: 0,
     run({ server, session, params }) {
       noMoreThan(params, 0, name);
-      return { reply: { type: 'help', commands: server.commandsFor(session.role).map((c) => ({ usage: c.usage, help: c.help })) } };
+      return { reply: { type: 'help', commands: server.commandsFor(session.role).map((c) => ({ usage: c.usage.replace(/^\//, ''), help: c.help })) } };
     },
   });
 }

@@ -21,7 +21,7 @@ export const statsCommand = rootCommand({
     const pending = moderation.pendingShutdown;
     const lines = [
       `Uptime: ${formatDuration(s.uptimeSeconds * 1000)} (started ${formatTime(Date.parse(s.startedAt))})`,
-      `Sessions now: ${s.sessionsNow} users, ${s.rootSessionsNow} root`,
+      `Sessions now: ${s.sessionsNow} ${s.sessionsNow === 1 ? 'user' : 'users'}, ${s.rootSessionsNow} root`,
       `Peak sessions: ${s.peakSessions}${s.peakAt ? ` (at ${formatTime(Date.parse(s.peakAt))})` : ''}`,
       `Total visits: ${s.totalVisits}`,
       `Messages relayed: ${s.messagesRelayed}`,
