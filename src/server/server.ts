@@ -206,7 +206,6 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   }
 
   /** Count a failed login (wrong passkey, root password or account password) against its address. */
-  /** Every failed login (passkey, root password, account password) passes through here. */
   recordAuthFailure(address: string, kind: AuthFailureKind): void {
     this.authFailures.record(address, kind);
     this.moderation.authFailed(address);
