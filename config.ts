@@ -38,6 +38,8 @@ export const config = {
     /** 'normal': an acknowledged message is in the database file when a crash or SIGKILL hits
      *  the server; 'full': also fsynced, so it survives power loss, at a large throughput cost. */
     dbSync: 'normal',
+    /** How often a background thread folds the write-ahead log into the database file. */
+    checkpointIntervalMs: 1000,
   },
 
   passkey: {

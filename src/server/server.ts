@@ -30,7 +30,8 @@ import { PackageRegistry, packageLoginVerdict } from './packages.js';
 import { RequestLog } from './request-log.js';
 import { runningServerPid } from './rotate-key.js';
 import { Session, type CloseReason, type Role, type SessionHost } from './session.js';
-import { Store } from './store.js';
+import { Checkpointer } from './checkpointer.js';
+import { DATABASE_FILE, Store } from './store.js';
 
 /** Name or password retries allowed on one connection before it is closed. */
 const MAX_LOGIN_RETRIES = 5;
@@ -70,6 +71,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   readonly maxInvalidFrames = config.limits.maxInvalidFrames;
   readonly identity: ServerIdentity;
   readonly store: Store;
+  private readonly checkpointer: Checkpointer;
   readonly moderation: Moderation;
   /** Resolves once the server has shut down, whoever asked (a signal or a root). */
   readonly stopped: Promise<void>;
@@ -96,6 +98,9 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   private constructor(options: ServerOptions, identity: ServerIdentity, keys: AuthKeys, store: Store) {
     this.settings = options.settings;
     this.store = store;
+    this.checkpointer = new Checkpointer(store.db, path.join(options.settings.dataDir, DATABASE_FILE), config.storage.checkpointIntervalMs, (reason) =>
+      this.logger.warn('database checkpoint', { reason: reason.slice(0, 200) }),
+    );
     this.packages = new PackageRegistry(store);
     this.logger = options.logger;
     this.clock = options.now ?? Date.now;
@@ -150,6 +155,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
       throw error;
     }
     server.community.start();
+    server.checkpointer.start();
     return server;
   }
 
@@ -469,6 +475,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     this.moderation.close();
     if (this.infoFile) fs.rmSync(this.infoFile, { force: true });
     await this.community.stop();
+    await this.checkpointer.stop();
     this.store.close();
     this.logger.info('stopped');
     this.markStopped();
