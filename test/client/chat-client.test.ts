@@ -140,13 +140,14 @@ describe('ChatClient', () => {
   });
 
   test('a person slower than the login timeout can still type a password: the client asks offline, then logs in again', async () => {
-    const slow = await startTestServer({ authTimeoutMs: 300, requireRegistration: true });
+    // The login window must outlast a key derivation (~0.3 s, more on a loaded machine) but not the slow typist.
+    const slow = await startTestServer({ authTimeoutMs: 1500, requireRegistration: true });
     try {
       const asked: string[] = [];
       const answer = (password: string, register?: boolean) => (name: string, refusal: { serverCode: string }) => {
         asked.push(`${name}:${refusal.serverCode}`);
         // Longer than the server's login timeout.
-        return new Promise<{ password: string; register?: boolean } | undefined>((resolve) => setTimeout(() => resolve({ password, ...(register ? { register } : {}) }), 600));
+        return new Promise<{ password: string; register?: boolean } | undefined>((resolve) => setTimeout(() => resolve({ password, ...(register ? { register } : {}) }), 2500));
       };
       const first = makeClient(slow, 'slowpoke', { reconnect: false, account: { ask: answer('slowpoke-password', true) } });
       await first.start();
