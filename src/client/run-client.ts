@@ -1,6 +1,5 @@
 // `party-pool client`: log in and chat, either on the interactive screen (stdin is a TTY) or
 // in line mode (one input line per message, one output line per event, optionally JSON).
-import readline from 'node:readline';
 import { ExitCode, PartyPoolError, type ExitCodeValue } from '../common/errors.js';
 import { parseInputLine } from '../protocol/commands.js';
 import { checkName } from '../protocol/names.js';
@@ -14,6 +13,8 @@ import { ErrorCodes } from '../common/errors.js';
 import { config } from '../../config.js';
 import { checkPassword } from '../protocol/passwords.js';
 import { ChatClient } from './chat-client.js';
+import { exitCodeForClose } from './exit-codes.js';
+import { runInputLines } from './line-mode.js';
 import type { AccountProof, Credentials, PinnedTarget, ServerRefusal } from './connection.js';
 
 export interface ClientRunOptions {
@@ -26,12 +27,6 @@ export interface ClientRunOptions {
   account?: { password: string | undefined; register: boolean };
 }
 
-/** Exit status for the way a session ended. */
-export function exitCodeForClose(code: string): ExitCodeValue {
-  if (code === 'LEFT' || code === 'SHUTDOWN') return ExitCode.ok;
-  if (['AUTH_FAILED', 'ROOT_AUTH_FAILED', 'KICKED', 'BANNED', 'PACKAGE_REVOKED', 'SERVER_FULL', 'TOO_MANY_FROM_ADDRESS', 'ACCOUNT_DELETED', 'PASSWORD_WRONG'].includes(code)) return ExitCode.authRefused;
-  return ExitCode.cannotConnect;
-}
 
 function validateName(value: string): true | string {
   const problem = checkName(value.trim());
@@ -217,40 +212,16 @@ async function runLineMode(options: ClientRunOptions): Promise<ExitCodeValue> {
     throw error;
   }
   show(welcome);
-  let closedWith: { code: string; message: string } | undefined;
-  const closed = new Promise<void>((resolve) => client.on('closed', (info) => ((closedWith = info), resolve())));
   client.on('message', show);
   client.on('invalid', (detail) => printError(detail));
-
-  const answers: Promise<boolean>[] = [];
-  const lines = readline.createInterface({ input: process.stdin, terminal: false });
-  const inputDone = new Promise<void>((resolve) => lines.once('close', () => resolve()));
-  lines.on('line', (line) => {
-    if (closedWith) return;
-    const input = parseInputLine(line);
-    if (input.kind === 'empty') return;
-    if (input.kind === 'say') answers.push(client.say(input.text));
-    else {
-      answers.push(client.command(input.name, input.args));
-      if (input.name === 'exit') lines.close();
-    }
-  });
-  await Promise.race([inputDone, closed]);
-  if (!closedWith) {
-    // End of input: wait until the server has answered everything we sent, then leave.
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.client.drainTimeoutMs).unref());
-    const result = await Promise.race([Promise.all(answers), timeout]);
-    const allAnswered = result !== 'timeout' && result.every(Boolean);
-    if (!closedWith) client.stop();
-    await closed;
-    if (!allAnswered) {
-      printError('The connection ended before the server confirmed every message.');
-      return ExitCode.cannotConnect;
-    }
-    return ExitCode.ok;
-  }
-  lines.close();
-  const info = closedWith;
-  if (info.code !== 'LEFT') printError(info.message);
-  return exitCodeForClose(info.code);
+  return runInputLines(
+    client,
+    (line) => {
+      const input = parseInputLine(line);
+      if (input.kind === 'empty') return undefined;
+      if (input.kind === 'say') return { answer: client.say(input.text), last: false };
+      return { answer: client.command(input.name, input.args), last: input.name === 'exit' };
+    },
+    'confirmed every message',
+  );
 }

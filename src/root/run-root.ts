@@ -1,8 +1,6 @@
 // `party-pool root` and the menu's Login as Administrator: a root session on the chat screen
 // (stdin is a TTY) or in line mode (one command per input line, one event per output line,
 // optionally JSON). Commands run on the server; this is only their console.
-import readline from 'node:readline';
-import { config } from '../../config.js';
 import { ExitCode, type ExitCodeValue } from '../common/errors.js';
 import type { ServerMessage } from '../protocol/messages.js';
 import { ChatScreen } from '../cli/chat-screen.js';
@@ -12,7 +10,8 @@ import { sanitizeForTerminal } from '../cli/sanitize.js';
 import { colorEnabled, makeChalk } from '../cli/style.js';
 import { ChatClient } from '../client/chat-client.js';
 import type { Credentials, PinnedTarget, Welcome } from '../client/connection.js';
-import { exitCodeForClose } from '../client/run-client.js';
+import { exitCodeForClose } from '../client/exit-codes.js';
+import { runInputLines } from '../client/line-mode.js';
 
 export interface RootRunOptions {
   pin: PinnedTarget;
@@ -117,37 +116,14 @@ async function runLineMode(options: RootRunOptions): Promise<ExitCodeValue> {
   const client = newClient(options, false);
   const welcome = await client.start();
   show(welcome);
-  let closedWith: { code: string; message: string } | undefined;
-  const closed = new Promise<void>((resolve) => client.on('closed', (info) => ((closedWith = info), resolve())));
   client.on('message', show);
   client.on('invalid', (detail) => printError(detail));
-
-  const answers: Promise<boolean>[] = [];
-  const lines = readline.createInterface({ input: process.stdin, terminal: false });
-  const inputDone = new Promise<void>((resolve) => lines.once('close', () => resolve()));
-  lines.on('line', (line) => {
-    if (closedWith) return;
-    const command = parseRootLine(line);
-    if (!command) return;
-    answers.push(client.command(command.name, command.args));
-    if (command.name === 'exit') lines.close();
-  });
-  await Promise.race([inputDone, closed]);
-  if (!closedWith) {
-    // End of input: wait until the server has answered every command, then leave.
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.client.drainTimeoutMs).unref());
-    const result = await Promise.race([Promise.all(answers), timeout]);
-    const allAnswered = result !== 'timeout' && result.every(Boolean);
-    if (!closedWith) client.stop();
-    await closed;
-    if (!allAnswered) {
-      printError('The connection ended before the server answered every command.');
-      return ExitCode.cannotConnect;
-    }
-    return ExitCode.ok;
-  }
-  lines.close();
-  const info = closedWith;
-  if (info.code !== 'LEFT') printError(info.message);
-  return exitCodeForClose(info.code);
+  return runInputLines(
+    client,
+    (line) => {
+      const command = parseRootLine(line);
+      return command ? { answer: client.command(command.name, command.args), last: command.name === 'exit' } : undefined;
+    },
+    'answered every command',
+  );
 }

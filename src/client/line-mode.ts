@@ -1,0 +1,51 @@
+// Line mode's contract, shared by `party-pool client` and `party-pool root` when stdin is not a
+// terminal: every input line becomes one request; at the end of input wait until the server has
+// answered every request, then leave; exit 0 only when everything was answered.
+import readline from 'node:readline';
+import { config } from '../../config.js';
+import { ExitCode, type ExitCodeValue } from '../common/errors.js';
+import { printError } from '../cli/output.js';
+import type { ChatClient } from './chat-client.js';
+import { exitCodeForClose } from './exit-codes.js';
+
+/** What one input line turned into: the pending answer, and whether it ends the session. */
+export interface LineRequest {
+  answer: Promise<boolean>;
+  last: boolean;
+}
+
+/**
+ * Read stdin to the end, sending what `toRequest` makes of each line. `unanswered` finishes the
+ * sentence printed when the connection ends before every request was answered.
+ */
+export async function runInputLines(client: ChatClient, toRequest: (line: string) => LineRequest | undefined, unanswered: string): Promise<ExitCodeValue> {
+  let closedWith: { code: string; message: string } | undefined;
+  const closed = new Promise<void>((resolve) => client.on('closed', (info) => ((closedWith = info), resolve())));
+  const answers: Promise<boolean>[] = [];
+  const lines = readline.createInterface({ input: process.stdin, terminal: false });
+  const inputDone = new Promise<void>((resolve) => lines.once('close', () => resolve()));
+  lines.on('line', (line) => {
+    if (closedWith) return;
+    const request = toRequest(line);
+    if (!request) return;
+    answers.push(request.answer);
+    if (request.last) lines.close();
+  });
+  await Promise.race([inputDone, closed]);
+  if (!closedWith) {
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.client.drainTimeoutMs).unref());
+    const result = await Promise.race([Promise.all(answers), timeout]);
+    const allAnswered = result !== 'timeout' && result.every(Boolean);
+    if (!closedWith) client.stop();
+    await closed;
+    if (!allAnswered) {
+      printError(`The connection ended before the server ${unanswered}.`);
+      return ExitCode.cannotConnect;
+    }
+    return ExitCode.ok;
+  }
+  lines.close();
+  const info: { code: string; message: string } = closedWith;
+  if (info.code !== 'LEFT') printError(info.message);
+  return exitCodeForClose(info.code);
+}
