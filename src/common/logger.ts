@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import winston from 'winston';
 import { config } from '../../config.js';
+import { LogFileTransport } from './log-file.js';
 
 export type Logger = winston.Logger;
 
@@ -31,13 +32,13 @@ function consoleColor(): boolean {
 /** Create the log directory (owner-only) and a logger writing to it. */
 export function createLogger(options: LoggerOptions): Logger {
   fs.mkdirSync(options.logDir, { recursive: true, mode: 0o700 });
+  const fileName = options.fileName ?? 'server.log';
   const transports: winston.transport[] = [
-    new winston.transports.File({
-      filename: path.join(options.logDir, options.fileName ?? 'server.log'),
-      maxsize: config.log.maxFileBytes,
+    new LogFileTransport({
+      file: path.join(options.logDir, fileName),
+      maxFileBytes: config.log.maxFileBytes,
       maxFiles: config.log.maxFiles,
-      tailable: true,
-      options: { mode: 0o600 },
+      maxQueuedBytes: config.log.maxQueuedBytes,
       format: winston.format.combine(winston.format.timestamp(), lineFormat),
     }),
   ];
@@ -52,7 +53,20 @@ export function createLogger(options: LoggerOptions): Logger {
       }),
     );
   }
-  return winston.createLogger({ level: 'info', transports });
+  const logger = winston.createLogger({ level: 'info', transports });
+  // Without a listener, an error from a transport or a line logged after close() would be an
+  // uncaught 'error' and end the process.
+  logger.on('error', () => undefined);
+  return logger;
+}
+
+/** Call `listener` whenever the log file cannot be written (a full disk); returns how to stop. */
+export function onLogFileFailure(logger: Logger, listener: (error: unknown) => void): () => void {
+  const files = logger.transports.filter((transport) => transport instanceof LogFileTransport);
+  for (const file of files) file.on('failure', listener);
+  return () => {
+    for (const file of files) file.off('failure', listener);
+  };
 }
 
 /** A logger that drops everything, for components run without a server (tests, tools). */
@@ -62,9 +76,11 @@ export function createSilentLogger(): Logger {
 
 /** Flush file transports before the process exits so the last lines are on disk. */
 export async function closeLogger(logger: Logger): Promise<void> {
+  const files = logger.transports.filter((transport) => transport instanceof LogFileTransport);
   await new Promise<void>((resolve) => {
     logger.on('finish', () => resolve());
     logger.end();
     setTimeout(resolve, 1000).unref();
   });
+  await Promise.race([Promise.all(files.map((file) => file.flushed())), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
 }
