@@ -29,6 +29,7 @@ export const config = {
     maxInvalidFrames: 5,
     maxUnsentBytes: 1 * MIB,
     authTimeoutMs: 10_000,
+    /** A TCP connection that has not finished its TLS handshake by then is dropped. */
     tlsHandshakeTimeoutMs: 10_000,
     heartbeatIntervalMs: 15_000,
     heartbeatTimeoutMs: 45_000,
@@ -40,6 +41,31 @@ export const config = {
     dbSync: 'normal',
     /** How often a background thread folds the write-ahead log into the database file. */
     checkpointIntervalMs: 1000,
+  },
+
+  /** Abuse resistance: each is a server setting (PARTY_POOL_*; see the README). */
+  abuse: {
+    /** Chat lines per session: a token bucket of `messageBurst`, refilled at this rate. Root is exempt. */
+    messageRatePerSecond: 2,
+    messageBurst: 5,
+    /** Commands per session get their own, more generous bucket (/online, /who, /history paging). */
+    commandRatePerSecond: 5,
+    commandBurst: 20,
+    /** More than this many rate-limited requests within the window disconnects (FLOODING). */
+    floodMaxRejections: 10,
+    floodWindowMs: 10_000,
+    /** New TCP connections per address (IPv6: per /64) per minute, cut before the TLS handshake. */
+    connectionsPerMinute: 20,
+    /** Connections not logged in yet (TLS handshake included), server-wide. */
+    maxUnauthenticated: 64,
+    /** Failed logins from one address within the window before it is blocked. */
+    authFailureLimit: 3,
+    authFailureWindowMs: 10 * 60_000,
+    /** The first block; each further block doubles, up to the maximum. */
+    authBlockMs: 5 * 60_000,
+    authBlockMaxMs: 24 * 60 * 60_000,
+    /** Storage failures are reported to the log and to root at most once per this, per kind. */
+    storageReportIntervalMs: 60_000,
   },
 
   passkey: {
@@ -84,7 +110,10 @@ export const config = {
 
   log: {
     maxFileBytes: 5 * MIB,
+    /** server.log and two rotated files (server.log.1, server.log.2). */
     maxFiles: 3,
+    /** Log lines waiting for a slow or failing disk are capped; beyond this they are dropped (and counted). */
+    maxQueuedBytes: 1 * MIB,
   },
 
   network: {

@@ -114,6 +114,11 @@ export const ErrorCodes = {
   ALREADY_MEMBER: spec('Already a member of that room.', false),
   INVITE_INVALID: spec('That invite code is not valid.', false),
   HISTORY_OFF: spec('This server keeps no history.', false),
+
+  // Abuse resistance (issue 6).
+  RATE_LIMITED: spec('You are sending too fast; slow down. That was not delivered.', false),
+  FLOODING: spec('You were disconnected for sending too fast for too long.', true),
+  LOCKDOWN: spec('The server is in lockdown: only registered users and issued packages may log in right now.', true, ExitCode.authRefused),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

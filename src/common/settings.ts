@@ -27,6 +27,19 @@ export interface ServerSettings {
   historyOnJoin: number;
   requireRegistration: boolean;
   maxRoomsPerUser: number;
+  tlsHandshakeTimeoutMs: number;
+  messageRatePerSecond: number;
+  messageBurst: number;
+  commandRatePerSecond: number;
+  commandBurst: number;
+  floodMaxRejections: number;
+  floodWindowMs: number;
+  connectionsPerMinute: number;
+  maxUnauthenticated: number;
+  authFailureLimit: number;
+  authFailureWindowMs: number;
+  authBlockMs: number;
+  authBlockMaxMs: number;
 }
 
 type Kind = 'string' | 'int' | 'bool';
@@ -63,6 +76,20 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   { key: 'historyOnJoin', kind: 'int', min: 0, max: config.history.maxRequest, fallback: () => config.history.onJoin },
   { key: 'requireRegistration', kind: 'bool', fallback: () => config.accounts.requireRegistration },
   { key: 'maxRoomsPerUser', kind: 'int', min: 1, max: 1000, fallback: () => config.rooms.maxRoomsPerUser },
+  // Abuse resistance (issue 6).
+  { key: 'tlsHandshakeTimeoutMs', kind: 'int', min: 100, max: 600_000, fallback: () => config.limits.tlsHandshakeTimeoutMs },
+  { key: 'messageRatePerSecond', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.abuse.messageRatePerSecond },
+  { key: 'messageBurst', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.abuse.messageBurst },
+  { key: 'commandRatePerSecond', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.abuse.commandRatePerSecond },
+  { key: 'commandBurst', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.abuse.commandBurst },
+  { key: 'floodMaxRejections', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.abuse.floodMaxRejections },
+  { key: 'floodWindowMs', kind: 'int', min: 100, max: 3_600_000, fallback: () => config.abuse.floodWindowMs },
+  { key: 'connectionsPerMinute', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.abuse.connectionsPerMinute },
+  { key: 'maxUnauthenticated', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.abuse.maxUnauthenticated },
+  { key: 'authFailureLimit', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.abuse.authFailureLimit },
+  { key: 'authFailureWindowMs', kind: 'int', min: 1000, max: 7 * 86_400_000, fallback: () => config.abuse.authFailureWindowMs },
+  { key: 'authBlockMs', kind: 'int', min: 1000, max: 365 * 86_400_000, fallback: () => config.abuse.authBlockMs },
+  { key: 'authBlockMaxMs', kind: 'int', min: 1000, max: 365 * 86_400_000, fallback: () => config.abuse.authBlockMaxMs },
 ];
 
 /** `maxClients` -> `PARTY_POOL_MAX_CLIENTS`. */
@@ -109,6 +136,9 @@ export function resolveServerSettings(flags: Record<string, string | undefined>,
   settings.dbSync = settings.dbSync.trim().toLowerCase();
   if (settings.dbSync !== 'normal' && settings.dbSync !== 'full') {
     throw new PartyPoolError('CONFIG_INVALID', `PARTY_POOL_DB_SYNC must be "normal" or "full", not "${settings.dbSync}".`);
+  }
+  if (settings.authBlockMaxMs < settings.authBlockMs) {
+    throw new PartyPoolError('CONFIG_INVALID', `${envNameFor('authBlockMaxMs')} must be at least ${envNameFor('authBlockMs')}.`);
   }
   return settings;
 }

@@ -45,7 +45,17 @@ export const challengeSchema = z.object({
   kdf: kdfSchema,
   rootKdf: kdfSchema,
 });
-const welcomeSchema = z.object({ type: z.literal('welcome'), name: shortText, role: z.enum(['user', 'root']), address: shortText, online: z.int().min(0), time });
+/** A user's request rates (token buckets: `burst` at once, then `ratePerSecond`), so clients can pace themselves. */
+const rateSchema = z.object({ burst: z.int().min(1).max(1_000_000), ratePerSecond: z.int().min(1).max(1_000_000) });
+const welcomeSchema = z.object({
+  type: z.literal('welcome'),
+  name: shortText,
+  role: z.enum(['user', 'root']),
+  address: shortText,
+  online: z.int().min(0),
+  time,
+  limits: z.object({ say: rateSchema, command: rateSchema }).optional(),
+});
 const errorSchema = z.object({ type: z.literal('error'), code: z.string().max(64), message: z.string().max(1000), ref: requestId.optional(), nonce: base64.optional() });
 const messageSchema = z.object({ type: z.literal('message'), from: shortText, text: z.string().max(20_000), time, room: roomName.optional(), id: messageId.optional() });
 const presenceSchema = z.object({ type: z.literal('presence'), event: z.enum(['join', 'leave']), name: shortText, time, reason: z.string().max(1000).optional() });

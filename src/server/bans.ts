@@ -111,8 +111,12 @@ export class BanList {
   /** Drop expired bans from the database, then rebuild the in-memory view. */
   private reload(): void {
     const now = this.now();
-    this.db.prepare('DELETE FROM bans WHERE expires_at IS NOT NULL AND expires_at <= ?').run(now);
-    const rows = this.db.prepare('SELECT kind, target, created_at, expires_at, created_by FROM bans').all();
+    try {
+      this.db.prepare('DELETE FROM bans WHERE expires_at IS NOT NULL AND expires_at <= ?').run(now);
+    } catch {
+      // A database that cannot write (full disk) can still be read: expired rows are skipped below.
+    }
+    const rows = this.db.prepare('SELECT kind, target, created_at, expires_at, created_by FROM bans WHERE expires_at IS NULL OR expires_at > ?').all(now);
     const names = new Map<string, Ban>();
     const hosts = new Map<string, Ban>();
     const ranges: { ban: Ban; range: IpRange }[] = [];

@@ -7,10 +7,30 @@ import type { Role, Session } from './session.js';
 import type { CommandSpec } from './commands/types.js';
 import type { Moderation } from './moderation.js';
 import type { Community } from './community.js';
+import type { Lockdown } from './lockdown.js';
 
 export interface ServerLimits {
   maxTextLength: number;
   maxRequestLength: number;
+}
+
+/** Abuse resistance at a glance, for `stats`: counts since this server started. */
+export interface AbuseSummary {
+  refusedForRate: number;
+  refusedOverUnauthenticatedCap: number;
+  unauthenticatedNow: number;
+  blocksSinceStart: number;
+  rateLimited: number;
+  disconnectedForFlooding: number;
+  storageFailures: number;
+  limits: {
+    connectionsPerMinute: number;
+    maxUnauthenticated: number;
+    authFailureLimit: number;
+    authFailureWindowMs: number;
+    messageRatePerSecond: number;
+    messageBurst: number;
+  };
 }
 
 export interface ServerContext {
@@ -26,4 +46,9 @@ export interface ServerContext {
   onlineNames(): string[];
   activeSessions(): Session[];
   reportStorageFailure(what: string, error: unknown): void;
+  /** Registered users / issued packages only (root `lockdown`). */
+  readonly lockdown: Lockdown;
+  /** Users online now whom lockdown would not admit. */
+  lockdownOutsiders(): Session[];
+  abuseSummary(): AbuseSummary;
 }

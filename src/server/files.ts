@@ -3,14 +3,35 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PartyPoolError } from '../common/errors.js';
+import { describeStorageError, storageErrorAdvice } from './storage-errors.js';
 
-/** Create a directory readable by its owner only, or explain why it cannot be used. */
-export function ensurePrivateDir(dir: string): void {
+/** The file written (and removed) to prove a directory takes writes before the server relies on it. */
+export const WRITE_CHECK_FILE = '.party-pool-write-check';
+
+/**
+ * Create a directory readable by its owner only and prove a file can be written and synced in it
+ * (a full disk or a read-only mount passes an access() check); otherwise explain, in one
+ * sentence, why it cannot be used. `purpose` names it: "data directory", "log directory".
+ */
+export function ensurePrivateDir(dir: string, purpose = 'directory'): void {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.accessSync(dir, fs.constants.W_OK | fs.constants.R_OK);
+    const probe = path.join(dir, WRITE_CHECK_FILE);
+    try {
+      const fd = fs.openSync(probe, 'w', 0o600);
+      try {
+        fs.writeSync(fd, 'ok\n');
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } finally {
+      fs.rmSync(probe, { force: true });
+    }
   } catch (error) {
-    throw new PartyPoolError('DATA_DIR_UNUSABLE', `Cannot use the directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, { cause: error });
+    const advice = storageErrorAdvice(error);
+    throw new PartyPoolError('DATA_DIR_UNUSABLE', `Cannot use the ${purpose} ${dir}: ${describeStorageError(error)}.${advice ? ' ' + advice : ''}`, { cause: error });
   }
 }
 

@@ -103,4 +103,17 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX messages_sent_at ON messages(sent_at);
     `,
   },
+  {
+    // Issue 6: how often each address was blocked for failed logins, so the doubling of the
+    // block survives a restart (the block itself is a row in bans, created_by 'auto: …').
+    // `blocked_until` is milliseconds since the epoch; a day after it the address starts afresh.
+    id: '400-login-blocks',
+    sql: `
+      CREATE TABLE login_blocks (
+        address       TEXT PRIMARY KEY,
+        blocks        INTEGER NOT NULL CHECK (blocks >= 1),
+        blocked_until INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

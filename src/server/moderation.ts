@@ -10,6 +10,7 @@ import { nameKey } from '../protocol/names.js';
 import { AuditLog, type AuditEntry } from './audit.js';
 import { BanList, type Ban } from './bans.js';
 import { Countdown, realTimers, type Timers } from './countdown.js';
+import { AUTO_BLOCK_BY } from './login-blocks.js';
 import { formatDuration } from './durations.js';
 import { rangeContains, type IpRange } from './ip-range.js';
 import type { CloseReason, Role, Session } from './session.js';
@@ -24,6 +25,8 @@ export interface ModerationHost {
   activeSessions(): Session[];
   broadcast(message: ServerMessage, except?: Session): void;
   shutdown(message?: string): Promise<void>;
+  /** A write failed: logged and told to the roots (rate-limited). */
+  reportStorageFailure(what: string, error: unknown): void;
 }
 
 export interface ModerationOptions {
@@ -72,7 +75,7 @@ export class Moderation {
     this.bans = new BanList(store.db, now);
     this.stats = new ServerStats({ dataDir: options.dataDir, fileName: config.admin.statsFileName, maxAddresses: config.admin.statsMaxAddresses, now });
     if (this.stats.load() === 'damaged') host.logger.warn('stats file damaged; statistics start afresh', { file: this.stats.file });
-    this.audit = new AuditLog(options.logDir, config.admin.auditFileName, now, (error) => host.logger.error('audit write failed', { reason: (error as NodeJS.ErrnoException).code ?? String(error) }));
+    this.audit = new AuditLog(options.logDir, config.admin.auditFileName, now, (error) => host.reportStorageFailure('audit', error));
   }
 
   /** Once the server listens: write stats.json every minute from now on. */
@@ -83,22 +86,25 @@ export class Moderation {
 
   // ---- Hooks the server calls -------------------------------------------------------------
 
-  private addressBanRefusal(address: string): Refusal | undefined {
+  /** Why `address` is refused, if a ban (or a block for failed logins) covers it. */
+  addressRefusal(address: string): Refusal | undefined {
     const ban = this.bans.forAddress(address);
     if (!ban) return undefined;
-    return { code: 'BANNED', message: `Your address is banned from this server ${banTerm(ban, this.host.now())}.` };
+    const now = this.host.now();
+    if (ban.createdBy === AUTO_BLOCK_BY) return { code: 'BANNED', message: `Too many failed logins from your address; it is blocked ${banTerm(ban, now)}.` };
+    return { code: 'BANNED', message: `Your address is banned from this server ${banTerm(ban, now)}.` };
   }
 
   /** A TLS connection was accepted: count it, and return why it is refused if the address is banned. */
   connectionRefusal(address: string): Refusal | undefined {
     this.stats.connection(address);
-    return this.addressBanRefusal(address);
+    return this.addressRefusal(address);
   }
 
   /** After a valid proof: a banned address or name, or a user login during a pending shutdown, is refused. */
   loginRefusal(name: string, role: Role, address: string): Refusal | undefined {
     // The address may have been banned while this connection was still logging in.
-    const addressBan = this.addressBanRefusal(address);
+    const addressBan = this.addressRefusal(address);
     if (addressBan) return addressBan;
     if (role !== 'user') return undefined; // a root may still log in, e.g. to cancel a shutdown
     const ban = this.bans.forName(name);
@@ -266,7 +272,7 @@ export class Moderation {
     try {
       this.stats.write(this.liveSessions());
     } catch (error) {
-      this.host.logger.error('stats write failed', { reason: (error as NodeJS.ErrnoException).code ?? String(error) });
+      this.host.reportStorageFailure('stats', error);
     }
   }
 

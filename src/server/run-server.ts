@@ -21,7 +21,7 @@ export interface RunServerOptions {
 
 /** Run until a signal asks us to stop; resolves with the exit status. */
 export async function runServer(options: RunServerOptions): Promise<ExitCodeValue> {
-  ensurePrivateDir(options.settings.logDir);
+  ensurePrivateDir(options.settings.logDir, 'log directory');
   const logger = createLogger({ logDir: options.settings.logDir, console: true });
   let server: PartyPoolServer;
   try {

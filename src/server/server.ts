@@ -6,7 +6,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { config } from '../../config.js';
 import { ErrorCodes, PartyPoolError, type ErrorCode } from '../common/errors.js';
-import type { Logger } from '../common/logger.js';
+import { onLogFileFailure, type Logger } from '../common/logger.js';
 import { serverInfoFileName } from '../common/paths.js';
 import type { ServerSettings } from '../common/settings.js';
 import { newNonce, verifyProof } from '../crypto/auth-proof.js';
@@ -20,18 +20,26 @@ import { CommandTable, rootCommands, userCommands } from './commands/index.js';
 import { accountRootCommands, communityCommands } from './commands/community-commands.js';
 import { packageCommands } from './commands/package-commands.js';
 import { Community, type CommunityOptions } from './community.js';
+import { ConnectionGuard, rateKey } from './connection-guard.js';
 import type { CommandSpec } from './commands/types.js';
-import type { ServerContext, ServerLimits } from './context.js';
+import type { AbuseSummary, ServerContext, ServerLimits } from './context.js';
 import { ensurePrivateDir, writePrivateFile } from './files.js';
 import { loadOrCreateIdentity, type ServerIdentity } from './identity.js';
 import type { Timers } from './countdown.js';
+import { Lockdown } from './lockdown.js';
+import { LoginBlocks } from './login-blocks.js';
+import { LogThrottle } from './log-throttle.js';
+import { MessageLimiter, type MessageLimits } from './message-limiter.js';
 import { Moderation } from './moderation.js';
 import { PackageRegistry, packageLoginVerdict } from './packages.js';
 import { RequestLog } from './request-log.js';
 import { runningServerPid } from './rotate-key.js';
 import { Session, type CloseReason, type Role, type SessionHost } from './session.js';
 import { Checkpointer } from './checkpointer.js';
+import { StorageAlarm } from './storage-alarm.js';
+import { isStorageError } from './storage-errors.js';
 import { DATABASE_FILE, Store } from './store.js';
+import { formatDuration } from './durations.js';
 
 /** Name or password retries allowed on one connection before it is closed. */
 const MAX_LOGIN_RETRIES = 5;
@@ -84,6 +92,17 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   private readonly packages: PackageRegistry;
   readonly community: Community;
   readonly authFailures = new AuthFailures();
+  /** Abuse resistance (issue 6): raw-connection limits, login blocks, lockdown, message floods. */
+  readonly guard: ConnectionGuard;
+  readonly loginBlocks: LoginBlocks;
+  readonly lockdown: Lockdown;
+  private readonly storageAlarm: StorageAlarm;
+  private readonly messageLimits: MessageLimits;
+  /** One log line per minute per kind of stranger trouble (refused connections, failed handshakes). */
+  private readonly logThrottle = new LogThrottle(60_000);
+  private readonly floodCounts = { rateLimited: 0, flooding: 0 };
+  private maintenance: NodeJS.Timeout | undefined;
+  private readonly stopWatchingLog: () => void;
   private readonly sessions = new Set<Session>();
   /** Logged-in users by lower-cased name. */
   private readonly users = new Map<string, Session>();
@@ -111,25 +130,52 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     this.limits = { maxTextLength: config.limits.maxTextLength, maxRequestLength: config.limits.maxRequestLength };
     this.requests = new RequestLog({ dir: options.settings.dataDir, ...config.requests });
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
+    this.storageAlarm = new StorageAlarm(this, config.abuse.storageReportIntervalMs);
+    this.stopWatchingLog = onLogFileFailure(this.logger, (error) => this.reportStorageFailure('log', error));
     this.moderation = new Moderation(this, store, { dataDir: options.settings.dataDir, logDir: options.settings.logDir, ...(options.timers ? { timers: options.timers } : {}) });
     this.community = new Community(this, store.db, communityOptions(options.settings));
+    const settings = options.settings;
+    this.guard = new ConnectionGuard({ connectionsPerMinute: settings.connectionsPerMinute, maxUnauthenticated: settings.maxUnauthenticated });
+    this.loginBlocks = new LoginBlocks(this, store.db, this.moderation.bans, {
+      maxFailures: settings.authFailureLimit,
+      windowMs: settings.authFailureWindowMs,
+      firstBlockMs: settings.authBlockMs,
+      maxBlockMs: settings.authBlockMaxMs,
+    });
+    this.loginBlocks.load();
+    this.lockdown = new Lockdown(store);
+    this.lockdown.load();
+    this.messageLimits = {
+      messageRatePerSecond: settings.messageRatePerSecond,
+      messageBurst: settings.messageBurst,
+      commandRatePerSecond: settings.commandRatePerSecond,
+      commandBurst: settings.commandBurst,
+      floodMaxRejections: settings.floodMaxRejections,
+      floodWindowMs: settings.floodWindowMs,
+    };
     this.listener = tls.createServer({
       key: identity.privateKeyPem,
       cert: identity.certificatePem,
       minVersion: 'TLSv1.3',
       maxVersion: 'TLSv1.3',
-      handshakeTimeout: config.limits.tlsHandshakeTimeoutMs,
+      handshakeTimeout: settings.tlsHandshakeTimeoutMs,
     });
+    // Before the TLS server's own listener wraps the socket: a refused connection costs no handshake.
+    this.listener.prependListener('connection', (socket: net.Socket) => this.onRawConnection(socket));
     this.listener.on('secureConnection', (socket) => this.onConnection(socket));
-    this.listener.on('tlsClientError', (error: Error, socket: tls.TLSSocket) => {
-      this.logger.info('tls handshake failed', { address: normaliseAddress(socket.remoteAddress), reason: error.message.slice(0, 120) });
+    this.listener.on('tlsClientError', (error: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
       socket.destroy();
+      // A peer that hangs up mid-handshake (port scanners, refused connections) is not news.
+      if (this.closing || error.code === 'ECONNRESET') return;
+      const address = normaliseAddress(socket.remoteAddress);
+      const skipped = this.logThrottle.pass(`tls:${address}`, this.now());
+      if (skipped !== undefined) this.logger.info('tls handshake failed', { address, reason: (error.code ?? error.message).slice(0, 120), ...(skipped > 0 ? { alsoFailed: skipped } : {}) });
     });
   }
 
   /** Prepare the data dir, identity and keys, then listen. Resolves once accepting. */
   static async start(options: ServerOptions): Promise<PartyPoolServer> {
-    ensurePrivateDir(options.settings.dataDir);
+    ensurePrivateDir(options.settings.dataDir, 'data directory');
     // Two servers on one data dir would share the database and fight over server.json.
     const running = runningServerPid(options.settings.dataDir);
     if (running !== undefined && running !== process.pid) {
@@ -173,6 +219,8 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     this.listener.on('error', (error: Error) => this.logger.error('listener error', { reason: error.message }));
     this.heartbeat = setInterval(() => this.checkHeartbeats(), this.settings.heartbeatIntervalMs);
     this.heartbeat.unref();
+    this.maintenance = setInterval(() => this.pruneAbuseState(), 60_000);
+    this.maintenance.unref();
     this.moderation.startStatsTimer();
     const info = this.info();
     this.infoFile = path.join(this.settings.dataDir, serverInfoFileName);
@@ -211,10 +259,11 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     this.users.set(nameKey(newName), session);
   }
 
-  /** Count a failed login (wrong passkey, root password or account password) against its address. */
+  /** Every failed login (passkey, root password, account password) passes through here; enough of them block the address. */
   recordAuthFailure(address: string, kind: AuthFailureKind): void {
     this.authFailures.record(address, kind);
     this.moderation.authFailed(address);
+    if (this.loginBlocks.failed(address)) this.moderation.stats.banned(address);
   }
 
   onlineNames(): string[] {
@@ -235,12 +284,68 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     return this.onlineUsers;
   }
 
+  /** A write failed (disk full, unwritable file, database error): log it and tell the roots, rate-limited. */
   reportStorageFailure(what: string, error: unknown): void {
-    this.logger.error('storage failure', { what, reason: (error as NodeJS.ErrnoException).code ?? String(error) });
+    this.storageAlarm.report(what, error);
+  }
+
+  /** What `stats` shows about abuse resistance since start. */
+  abuseSummary(): AbuseSummary {
+    return {
+      refusedForRate: this.guard.refused.rate,
+      refusedOverUnauthenticatedCap: this.guard.refused.unauthenticated,
+      unauthenticatedNow: this.guard.unauthenticated(this.users.size),
+      blocksSinceStart: this.loginBlocks.blocksSinceStart,
+      rateLimited: this.floodCounts.rateLimited,
+      disconnectedForFlooding: this.floodCounts.flooding,
+      storageFailures: this.storageAlarm.total,
+      limits: {
+        connectionsPerMinute: this.settings.connectionsPerMinute,
+        maxUnauthenticated: this.settings.maxUnauthenticated,
+        authFailureLimit: this.settings.authFailureLimit,
+        authFailureWindowMs: this.settings.authFailureWindowMs,
+        messageRatePerSecond: this.settings.messageRatePerSecond,
+        messageBurst: this.settings.messageBurst,
+      },
+    };
+  }
+
+  /** Users online now whom lockdown would not admit (unregistered, no issued package). */
+  lockdownOutsiders(): Session[] {
+    return [...this.users.values()].filter((s) => s.role === 'user' && !this.lockdownAdmits(s.name, s.packageId));
+  }
+
+  private lockdownAdmits(name: string, packageId: string | undefined): boolean {
+    return this.lockdown.admits({ registered: this.community.accounts.isRegistered(name), issuedPackage: packageId !== undefined && this.packages.status(packageId) === 'active' });
+  }
+
+  /** Forget expired per-address counters, so strangers cannot grow memory over time. */
+  private pruneAbuseState(): void {
+    const now = this.now();
+    this.guard.prune(now);
+    this.loginBlocks.prune(now);
+    this.logThrottle.prune(now);
   }
 
   logError(session: Session, error: unknown): void {
     this.logger.error('session error', { conn: session.id, reason: error instanceof Error ? error.message : String(error) });
+  }
+
+  /** A TCP connection, before TLS: per-address rate and the unauthenticated cap, else it is closed at once. */
+  private onRawConnection(socket: net.Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const address = normaliseAddress(socket.remoteAddress);
+    const now = this.now();
+    const refusal = this.guard.admit(socket, address, this.users.size, now);
+    if (!refusal) return;
+    socket.destroy();
+    const skipped = this.logThrottle.pass(refusal === 'rate' ? `rate:${rateKey(address)}` : 'unauthenticated', now);
+    if (skipped === undefined) return;
+    const reason = refusal === 'rate' ? `over ${this.settings.connectionsPerMinute} connections per minute` : `over ${this.settings.maxUnauthenticated} connections not logged in`;
+    this.logger.warn('connection refused before TLS', { address, reason, ...(skipped > 0 ? { alsoRefused: skipped } : {}) });
   }
 
   private onConnection(socket: tls.TLSSocket): void {
@@ -249,13 +354,21 @@ export class PartyPoolServer implements SessionHost, ServerContext {
       socket.destroy();
       return;
     }
-    const refusal = this.moderation.connectionRefusal(address);
-    if (refusal) return this.refuseConnection(socket, address, refusal.code, refusal.message);
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, 30_000);
-    const session = new Session(socket, this.nextSessionId++, address, this, this.settings.authTimeoutMs);
-    this.sessions.add(session);
-    this.logger.info('connection', { conn: session.id, address });
+    try {
+      const refusal = this.moderation.connectionRefusal(address);
+      if (refusal) return this.refuseConnection(socket, address, refusal.code, refusal.message);
+      const unsaved = this.loginBlocks.unsavedBlock(address);
+      if (unsaved !== undefined) return this.refuseConnection(socket, address, 'BANNED', `Too many failed logins from your address; try again in ${formatDuration(unsaved)}.`);
+      socket.setNoDelay(true);
+      socket.setKeepAlive(true, 30_000);
+      const session = new Session(socket, this.nextSessionId++, address, this, this.settings.authTimeoutMs);
+      this.sessions.add(session);
+      this.logger.info('connection', { conn: session.id, address });
+    } catch (error) {
+      // Outside any session: a failing ban look-up (a broken disk) must cost this connection only.
+      this.logger.error('connection setup failed', { address, reason: error instanceof Error ? error.message.slice(0, 200) : String(error) });
+      socket.destroy();
+    }
   }
 
   /** Turn a connection away before any login work: one error, a bye, and the socket closed. */
@@ -283,12 +396,25 @@ export class PartyPoolServer implements SessionHost, ServerContext {
         return this.onAuth(session, message);
       case 'say':
         if (!session.isActive) return session.rejectInput('UNEXPECTED_MESSAGE', 'Log in first.', message.id);
+        if (session.limiter && !session.limiter.allowSay(this.now())) return this.rateLimited(session, message.id);
         return this.onSay(session, message.id, message.text, message.room);
       case 'command':
         if (!session.isActive) return session.rejectInput('UNEXPECTED_MESSAGE', 'Log in first.', message.id);
+        if (session.limiter && !session.limiter.allowCommand(this.now())) return this.rateLimited(session, message.id);
         session.lastActiveAt = this.now();
         return this.commands.dispatch(this, session, message.id, message.name, message.args);
     }
+  }
+
+  /** Over the session's rate: not delivered, "slow down"; too many of those in a row ends the session. */
+  private rateLimited(session: Session, ref: number): void {
+    if (session.limiter?.rejected(this.now())) {
+      this.floodCounts.flooding += 1;
+      this.logger.warn('flooding', { conn: session.id, user: session.name, address: session.address });
+      return session.fail('FLOODING', undefined, ref);
+    }
+    this.floodCounts.rateLimited += 1;
+    session.sendError('RATE_LIMITED', undefined, { ref });
   }
 
   private onHello(session: Session, versions: number[]): void {
@@ -311,6 +437,10 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   private async onAuth(session: Session, message: AuthMessage): Promise<void> {
     if (session.state !== 'auth') return session.rejectInput('UNEXPECTED_MESSAGE', 'Send hello first, and log in only once.');
     if (this.closing) return session.fail('SERVER_SHUTTING_DOWN');
+    // An address blocked (or banned) while this connection was open learns nothing more, not
+    // even whether this guess was right: refused before the proof is checked.
+    const blocked = this.moderation.addressRefusal(session.address);
+    if (blocked) return session.fail(blocked.code, blocked.message);
     const binding = session.channelBinding();
     const proofInput = { role: message.role, name: message.name, nonce: session.nonce, channelBinding: binding };
     // The nonce is single-use: whatever happens next, a proof over it is never accepted again.
@@ -337,11 +467,22 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     }
     session.packageId = pkg.id;
     session.packageLogLabel = pkg.logLabel;
+    if (message.role === 'user' && this.lockdown.on && !this.lockdownAdmits(message.name, pkg.id)) {
+      this.logger.info('login refused', { conn: session.id, address: session.address, reason: 'LOCKDOWN' });
+      return session.fail('LOCKDOWN');
+    }
     const refusal = this.admissionRefusal(session, message.name, message.role);
     if (refusal) return this.refuseLogin(session, refusal);
     if (message.role === 'user') {
       // Registered names need their password (scrypt, off the event loop).
-      const account = await this.community.checkLogin(session, message);
+      let account;
+      try {
+        account = await this.community.checkLogin(session, message);
+      } catch (error) {
+        if (!isStorageError(error)) throw error;
+        this.reportStorageFailure('database', error);
+        return session.fail('STORAGE_FAILED', 'The server could not save your login (a storage problem); try again later.');
+      }
       if (!account.ok) return this.refuseLogin(session, account.code);
       // The check took time: the session, the name or the server may have changed meanwhile.
       if (session.state !== 'auth') return;
@@ -381,6 +522,9 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   private admit(session: Session, name: string, role: Role): void {
     const sessionName = role === 'root' ? `root#${session.id}` : name;
     session.activate(sessionName, role);
+    // Root sessions are exempt from message rate limits.
+    if (role === 'user') session.limiter = new MessageLimiter(this.messageLimits, this.now());
+    this.loginBlocks.succeeded(session.address);
     this.users.set(nameKey(sessionName), session);
     if (role === 'user') {
       this.onlineUsers += 1;
@@ -388,7 +532,9 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     }
     this.logger.info('login', { conn: session.id, user: sessionName, role, address: session.address, ...(session.packageLogLabel ? { package: session.packageLogLabel } : {}) });
     this.moderation.sessionStarted(session);
-    session.send({ type: 'welcome', name: sessionName, role, address: session.address, online: this.userCount, time: this.isoNow() });
+    const limits = this.messageLimits;
+    const rates = role === 'user' ? { limits: { say: { burst: limits.messageBurst, ratePerSecond: limits.messageRatePerSecond }, command: { burst: limits.commandBurst, ratePerSecond: limits.commandRatePerSecond } } } : {};
+    session.send({ type: 'welcome', name: sessionName, role, address: session.address, online: this.userCount, time: this.isoNow(), ...rates });
     if (role === 'user' && this.announcesPresence()) this.broadcast({ type: 'presence', event: 'join', name: sessionName, time: this.isoNow() }, session);
   }
 
@@ -460,6 +606,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   private async stop(message: string): Promise<void> {
     this.closing = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.maintenance) clearInterval(this.maintenance);
     this.logger.info('shutting down', { sessions: this.sessions.size });
     const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     const notice = encodeFrame({ type: 'notice', from: 'server', text: message, time: this.isoNow() });
@@ -471,6 +618,8 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     await Promise.race([Promise.all(sessions.map((s) => s.ended)), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
     for (const session of this.sessions) session.socket.destroy();
     await Promise.all(sessions.map((s) => s.ended));
+    // Handshakes still in progress would otherwise end (and log) after the logger has closed.
+    this.guard.destroyAll();
     await closed;
     this.moderation.close();
     if (this.infoFile) fs.rmSync(this.infoFile, { force: true });
@@ -478,6 +627,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     await this.checkpointer.stop();
     this.store.close();
     this.logger.info('stopped');
+    this.stopWatchingLog();
     this.markStopped();
   }
 }

@@ -5,6 +5,7 @@ import { ErrorCodes, PartyPoolError, type ErrorCode } from '../common/errors.js'
 import { channelBinding, newNonce } from '../crypto/auth-proof.js';
 import { FrameDecoder, decodePayload, encodeFrame } from '../protocol/frame.js';
 import { parseClientMessage, type ClientMessage, type ServerMessage } from '../protocol/messages.js';
+import type { MessageLimiter } from './message-limiter.js';
 
 /** Frames buffered before the socket is paused (each is at most maxFrameBytes). */
 const MAX_INBOX_FRAMES = 64;
@@ -62,6 +63,8 @@ export class Session {
   /** The issued package this session logged in with, if any (so revoking it can end the session). */
   packageId: string | undefined;
   packageLogLabel: string | undefined;
+  /** Chat and command rate limits, set at login for users (root sessions have none: exempt). */
+  limiter: MessageLimiter | undefined;
   private invalidFrames = 0;
   private readonly decoder: FrameDecoder;
   private authTimer: NodeJS.Timeout | undefined;

@@ -257,7 +257,8 @@ describe('cli: server errors', () => {
       env: { PARTY_POOL_PASSKEY: PASSKEY, PARTY_POOL_ROOT_PASSWORD: 'root-password-1234' },
     });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /Cannot use the directory/);
+    assert.match(result.stderr, /Cannot use the data directory .*a file is in the way.*\(ENOTDIR\)/);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
   });
 });
 

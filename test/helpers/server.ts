@@ -37,10 +37,44 @@ export function tempDir(prefix = 'party-pool-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/**
+ * The per-session and per-address flood limits at their real defaults. Feature tests send bursts
+ * and reconnect from one address far faster than people do, so startTestServer raises these;
+ * the attack tests (test/server/abuse-*.test.ts) pass them back in to test the defaults.
+ */
+export const DEFAULT_FLOOD_LIMITS: Partial<ServerSettings> = (() => {
+  const defaults = resolveServerSettings({}, {});
+  return {
+    messageRatePerSecond: defaults.messageRatePerSecond,
+    messageBurst: defaults.messageBurst,
+    commandRatePerSecond: defaults.commandRatePerSecond,
+    commandBurst: defaults.commandBurst,
+    connectionsPerMinute: defaults.connectionsPerMinute,
+  };
+})();
+
+const RAISED_FLOOD_LIMITS: Partial<ServerSettings> = {
+  messageRatePerSecond: 1_000_000,
+  messageBurst: 1_000_000,
+  commandRatePerSecond: 1_000_000,
+  commandBurst: 1_000_000,
+  connectionsPerMinute: 1_000_000,
+};
+
+/** The same, as environment variables for a spawned `party-pool server`. */
+export const RAISED_FLOOD_ENV: Record<string, string> = {
+  PARTY_POOL_MESSAGE_RATE_PER_SECOND: '1000000',
+  PARTY_POOL_MESSAGE_BURST: '1000000',
+  PARTY_POOL_COMMAND_RATE_PER_SECOND: '1000000',
+  PARTY_POOL_COMMAND_BURST: '1000000',
+  PARTY_POOL_CONNECTIONS_PER_MINUTE: '1000000',
+};
+
 export async function startTestServer(overrides: Partial<ServerSettings> = {}, base?: string, inject: Pick<ServerOptions, 'now' | 'timers'> = {}): Promise<TestServer> {
   const root = base ?? tempDir();
   const settings: ServerSettings = {
     ...resolveServerSettings({}, {}),
+    ...RAISED_FLOOD_LIMITS,
     host: '127.0.0.1',
     port: 0,
     dataDir: path.join(root, 'data'),

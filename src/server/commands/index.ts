@@ -4,6 +4,7 @@ import { ErrorCodes } from '../../common/errors.js';
 import { splitWords } from '../../protocol/words.js';
 import type { ServerContext } from '../context.js';
 import type { Session } from '../session.js';
+import { isStorageError } from '../storage-errors.js';
 import { exitCommand } from './exit.js';
 import { helpCommand } from './help.js';
 import { ipCommand } from './ip.js';
@@ -73,9 +74,18 @@ export class CommandTable {
     // packages) are recorded here, with their parameters (none of them carries a message body).
     const audit = session.role === 'root' && !spec.audited ? (result: string): void => server.moderation.record({ who: session.name, from: session.address, action: spec.name, targets: params, result }) : undefined;
     const refuse = (error: unknown): void => {
-      audit?.(error instanceof CommandError ? error.code : 'INTERNAL');
-      if (!(error instanceof CommandError)) throw error;
-      session.sendError(error.code, error.message || ErrorCodes[error.code].message, { ref: id });
+      if (error instanceof CommandError) {
+        audit?.(error.code);
+        return session.sendError(error.code, error.message || ErrorCodes[error.code].message, { ref: id });
+      }
+      // A failed write (full disk, database error) loses this command, not the session.
+      if (isStorageError(error)) {
+        audit?.('STORAGE_FAILED');
+        server.reportStorageFailure('database', error);
+        return session.sendError('STORAGE_FAILED', 'The server could not save that (a storage problem); try again later.', { ref: id });
+      }
+      audit?.('INTERNAL');
+      throw error;
     };
     try {
       const result = spec.run({ server, session, id, params });

@@ -2,6 +2,7 @@
 // records who, from where, what and the result in audit.log BEFORE the reply goes out, so a
 // root is never told "done" about something the trail does not hold.
 import type { ResultMessage, ServerMessage } from '../../../protocol/messages.js';
+import { isStorageError } from '../../storage-errors.js';
 import { CommandError, type CommandInvocation, type CommandSpec } from '../types.js';
 
 /** A root command's answer, without the `ref` (the wrapper adds it). */
@@ -43,7 +44,7 @@ export function rootCommand(definition: RootCommandDefinition): CommandSpec {
       try {
         outcome = await definition.run(call);
       } catch (error) {
-        server.moderation.record({ ...base, result: error instanceof CommandError ? error.code : 'INTERNAL' });
+        server.moderation.record({ ...base, result: error instanceof CommandError ? error.code : isStorageError(error) ? 'STORAGE_FAILED' : 'INTERNAL' });
         throw error;
       }
       server.moderation.record({ ...base, result: 'ok', ...(outcome.detail ? { detail: outcome.detail } : {}) });

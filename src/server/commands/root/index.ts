@@ -8,6 +8,7 @@ import { closeServerCommand } from './close-server.js';
 import { rootExitCommand } from './exit.js';
 import { rootHelpCommand, rootListCommand } from './help.js';
 import { listConnCommand } from './list-conn.js';
+import { lockdownCommand } from './lockdown.js';
 import { removeCommand } from './remove.js';
 import { requestsCommand } from './requests.js';
 import { sendCommand } from './send.js';
@@ -27,5 +28,6 @@ export const rootCommands: readonly CommandSpec[] = [
   bansCommand,
   requestsCommand,
   statsCommand,
+  lockdownCommand,
   rootExitCommand,
 ];

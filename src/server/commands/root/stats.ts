@@ -1,5 +1,7 @@
 import { config } from '../../../../config.js';
 import { formatDuration } from '../../durations.js';
+import { LoginBlocks } from '../../login-blocks.js';
+import type { ServerContext } from '../../context.js';
 import { formatTime, noMoreThan, result, rootCommand } from './define.js';
 
 function bytes(n: number): string {
@@ -7,6 +9,21 @@ function bytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** Lockdown, blocks and refusals: what abuse resistance is doing right now and since start. */
+function abuseLines(server: ServerContext): string[] {
+  const lockdown = server.lockdown.current;
+  const abuse = server.abuseSummary();
+  const blocked = server.moderation.bans.list().filter((ban) => LoginBlocks.isAutoBlock(ban));
+  const limits = abuse.limits;
+  return [
+    `Lockdown: ${lockdown.on ? `ON since ${formatTime(lockdown.since)} (by ${lockdown.by}): registered users and issued packages only` : 'off'}`,
+    `Blocked for failed logins: ${blocked.length === 0 ? 'no address' : blocked.map((ban) => `${ban.target} (${ban.expiresAt === null ? 'permanent' : formatDuration(ban.expiresAt - server.now()) + ' left'})`).join(', ')}; ${abuse.blocksSinceStart} block${abuse.blocksSinceStart === 1 ? '' : 's'} since start (${limits.authFailureLimit} failures within ${formatDuration(limits.authFailureWindowMs)})`,
+    `Refused before TLS since start: ${abuse.refusedForRate} over ${limits.connectionsPerMinute}/min per address, ${abuse.refusedOverUnauthenticatedCap} over the cap of ${limits.maxUnauthenticated} not logged in (now ${abuse.unauthenticatedNow})`,
+    `Rate-limited since start: ${abuse.rateLimited} request${abuse.rateLimited === 1 ? '' : 's'} (chat: burst ${limits.messageBurst}, then ${limits.messageRatePerSecond}/s); ${abuse.disconnectedForFlooding} session${abuse.disconnectedForFlooding === 1 ? '' : 's'} disconnected for flooding`,
+    `Storage failures since start: ${abuse.storageFailures}`,
+  ];
 }
 
 export const statsCommand = rootCommand({
@@ -28,6 +45,7 @@ export const statsCommand = rootCommand({
       `Bytes in / out: ${bytes(s.bytesIn)} / ${bytes(s.bytesOut)}`,
       `Counting since: ${formatTime(Date.parse(s.since))} (stats.json)`,
       `Shutdown: ${pending ? `scheduled in ${formatDuration(pending.endsAt - server.now())} by ${pending.by}` : 'none scheduled'}`,
+      ...abuseLines(server),
     ];
     const shown = s.addresses.slice(0, config.admin.statsRowsShown);
     if (shown.length < s.addresses.length) lines.push(`Addresses: the ${shown.length} most recently seen of ${s.addresses.length} (all are in stats.json).`);
