@@ -147,7 +147,8 @@ export function renderEvent(message: ServerMessage, options: RenderOptions): str
       return options.boxes ? box(body || '(nothing)', safe(message.title), options.color) : [c.bold(`${safe(message.title)}:`), ...body.split('\n').map((l) => '  ' + l)].join('\n');
     }
     case 'error':
-      return c.red(`! ${safe(message.message)} [${safe(message.code)}]`);
+      // Slowing down is advice, not a failure: yellow, like the other "try again" messages.
+      return (message.code === 'RATE_LIMITED' ? c.yellow : c.red)(`! ${safe(message.message)} [${safe(message.code)}]`);
     case 'welcome':
       return c.green(`Welcome, ${safe(message.name)}! ${message.online} online. Type /help for commands.`);
     case 'bye':

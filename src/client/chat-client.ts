@@ -46,11 +46,11 @@ interface ClientEvents {
 }
 
 /** Codes after which reconnecting would only be refused again. */
-const FINAL_CODES = new Set(['AUTH_FAILED', 'ROOT_AUTH_FAILED', 'KICKED', 'BANNED', 'LEFT', 'PROTOCOL_VERSION', 'PACKAGE_REVOKED', 'ACCOUNT_DELETED', 'PASSWORD_WRONG']);
+const FINAL_CODES = new Set(['AUTH_FAILED', 'ROOT_AUTH_FAILED', 'KICKED', 'BANNED', 'LEFT', 'PROTOCOL_VERSION', 'PACKAGE_REVOKED', 'ACCOUNT_DELETED', 'PASSWORD_WRONG', 'LOCKDOWN', 'FLOODING']);
 /** Refusals a person answers with a password rather than another name. */
 const ACCOUNT_REFUSALS: ReadonlySet<string> = new Set(['PASSWORD_REQUIRED', 'REGISTRATION_REQUIRED', 'PASSWORD_INVALID']);
 /** Login refusals that end reconnecting: trying again cannot succeed without a person. */
-const FINAL_LOGIN_CODES = new Set(['AUTH_FAILED', 'ROOT_AUTH_FAILED', 'IDENTITY_MISMATCH', 'PROTOCOL_VERSION', 'PASSWORD_WRONG', 'PASSWORD_REQUIRED', 'REGISTRATION_REQUIRED', 'PACKAGE_REVOKED', 'BANNED', 'PACKAGE_DAMAGED']);
+const FINAL_LOGIN_CODES = new Set(['AUTH_FAILED', 'ROOT_AUTH_FAILED', 'IDENTITY_MISMATCH', 'PROTOCOL_VERSION', 'PASSWORD_WRONG', 'PASSWORD_REQUIRED', 'REGISTRATION_REQUIRED', 'PACKAGE_REVOKED', 'BANNED', 'PACKAGE_DAMAGED', 'LOCKDOWN']);
 
 export class ChatClient extends EventEmitter<ClientEvents> {
   private link: ServerLink | undefined;

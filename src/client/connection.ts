@@ -68,7 +68,9 @@ function connectOnce(target: ServerTarget, fingerprints: string[], timeoutMs: nu
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new PartyPoolError('CONNECT_FAILED', `Cannot connect to ${target.host}:${target.port}: ${error.code ?? error.message}.`, { cause: error }));
+      // The server closes a connection before the TLS handshake when an address opens too many.
+      const why = error.code === 'ECONNRESET' ? 'the server closed the connection during the TLS handshake (too many connections from your address? wait a minute)' : (error.code ?? error.message);
+      reject(new PartyPoolError('CONNECT_FAILED', `Cannot connect to ${target.host}:${target.port}: ${why}.`, { cause: error }));
     });
   });
 }
@@ -100,6 +102,8 @@ export class ServerLink extends EventEmitter<LinkEvents> {
   closed = false;
   /** The protocol version the server chose in its challenge (1 until then). */
   protocol = 1;
+  /** The server's goodbye, once it sent one (why the connection is ending). */
+  goodbye: ServerRefusal | undefined;
 
   constructor(readonly socket: tls.TLSSocket) {
     super();
@@ -121,6 +125,7 @@ export class ServerLink extends EventEmitter<LinkEvents> {
           continue;
         }
         const parsed = parseServerMessage(value);
+        if (parsed.ok && parsed.message.type === 'bye') this.goodbye = errorFromServer(parsed.message.code, parsed.message.message);
         if (parsed.ok) this.emit('message', parsed.message);
         else this.emit('invalid', `The server sent a message this client does not understand (${parsed.detail}).`);
       }
@@ -241,8 +246,8 @@ export async function login(link: ServerLink, request: LoginRequest): Promise<We
   link.protocol = challenge.protocol;
   const passkeyKey = await request.keyCache.derive(request.credentials.passkey, challenge.kdf);
   const rootKey = request.role === 'root' && request.credentials.rootPassword !== undefined ? await request.keyCache.derive(request.credentials.rootPassword, challenge.rootKdf) : undefined;
-  // The server may have given up on us while the key was being derived.
-  if (link.closed || link.socket.destroyed) throw new PartyPoolError('CONNECTION_LOST', 'The server closed the connection during login.');
+  // The server may have given up on us while the key was being derived (a slow machine): say why.
+  if (link.closed || link.socket.destroyed) throw link.goodbye ?? new PartyPoolError('CONNECTION_LOST', 'The server closed the connection during login.');
   const binding = channelBinding(link.socket);
   let nonce = Buffer.from(challenge.nonce, 'base64');
   let refusal: ServerRefusal | undefined;

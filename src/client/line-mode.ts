@@ -16,9 +16,10 @@ export interface LineRequest {
 
 /**
  * Read stdin to the end, sending what `toRequest` makes of each line. `unanswered` finishes the
- * sentence printed when the connection ends before every request was answered.
+ * sentence printed when the connection ends before every request was answered. `allSent`, when
+ * requests are paced, resolves once the last one has left; the wait for answers starts then.
  */
-export async function runInputLines(client: ChatClient, toRequest: (line: string) => LineRequest | undefined, unanswered: string): Promise<ExitCodeValue> {
+export async function runInputLines(client: ChatClient, toRequest: (line: string) => LineRequest | undefined, unanswered: string, allSent?: () => Promise<void>): Promise<ExitCodeValue> {
   let closedWith: { code: string; message: string } | undefined;
   const closed = new Promise<void>((resolve) => client.on('closed', (info) => ((closedWith = info), resolve())));
   const answers: Promise<boolean>[] = [];
@@ -32,6 +33,7 @@ export async function runInputLines(client: ChatClient, toRequest: (line: string
     if (request.last) lines.close();
   });
   await Promise.race([inputDone, closed]);
+  if (!closedWith && allSent) await Promise.race([allSent(), closed]);
   if (!closedWith) {
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.client.drainTimeoutMs).unref());
     const result = await Promise.race([Promise.all(answers), timeout]);

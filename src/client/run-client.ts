@@ -15,6 +15,7 @@ import { checkPassword } from '../protocol/passwords.js';
 import { ChatClient } from './chat-client.js';
 import { exitCodeForClose } from './exit-codes.js';
 import { runInputLines } from './line-mode.js';
+import { SendPacer } from './send-pacer.js';
 import type { AccountProof, Credentials, PinnedTarget, ServerRefusal } from './connection.js';
 
 export interface ClientRunOptions {
@@ -214,14 +215,18 @@ async function runLineMode(options: ClientRunOptions): Promise<ExitCodeValue> {
   show(welcome);
   client.on('message', show);
   client.on('invalid', (detail) => printError(detail));
+  // Piped input arrives all at once: send it no faster than the server's announced rates.
+  const pacer = new SendPacer(welcome.limits);
+  const paced = (kind: 'say' | 'command', send: () => Promise<boolean>): Promise<boolean> => pacer.schedule(kind, () => (client.connected ? send() : false));
   return runInputLines(
     client,
     (line) => {
       const input = parseInputLine(line);
       if (input.kind === 'empty') return undefined;
-      if (input.kind === 'say') return { answer: client.say(input.text), last: false };
-      return { answer: client.command(input.name, input.args), last: input.name === 'exit' };
+      if (input.kind === 'say') return { answer: paced('say', () => client.say(input.text)), last: false };
+      return { answer: paced('command', () => client.command(input.name, input.args)), last: input.name === 'exit' };
     },
     'confirmed every message',
+    () => pacer.idle(),
   );
 }
