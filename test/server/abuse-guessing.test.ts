@@ -1,0 +1,144 @@
+// Attack: guessing the passkey (or a root or account password) online. Three failures within ten
+// minutes block the address for five minutes, doubling on each repeat; the block is a ban that
+// survives a restart and shows in `bans` and `stats`; a success resets the count. The server's
+// clock is injected, so "five minutes later" is a variable, not a wait.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RawClient, loggedIn, loggedInV2 } from '../helpers/raw-client.js';
+import { rootLoggedIn, runOk } from '../helpers/root.js';
+import { startTestServer, tempDir, waitUntil } from '../helpers/server.js';
+
+const GUESSER = '127.0.0.2';
+const MINUTE = 60_000;
+
+/**
+ * One login attempt from `localAddress`: the first error the server sends. A blocked address is
+ * refused right after the TLS handshake, without a challenge; `refusedEarly` says so.
+ */
+async function attempt(port: number, localAddress: string, options: Parameters<RawClient['authMessage']>[1] = { passkey: 'wrong-passkey-guess' }, name = 'guesser'): Promise<{ code: string; message: string; refusedEarly: boolean }> {
+  const client = await RawClient.connect(port, '127.0.0.1', localAddress);
+  try {
+    client.versions = [1, 2];
+    client.send({ type: 'hello', versions: client.versions, client: 'test' });
+    await waitUntil(() => client.received.some((m) => m.type === 'challenge' || m.type === 'error'), 5000, 'a challenge or a refusal');
+    const first = client.received.find((m) => m.type === 'challenge' || m.type === 'error');
+    if (first?.type === 'error') {
+      await client.closedPromise;
+      return { code: first.code, message: first.message, refusedEarly: true };
+    }
+    if (first?.type === 'challenge') client.challenge = first;
+    client.send(await client.authMessage(name, options));
+    const error = await client.waitFor('error');
+    return { code: error.code, message: error.message, refusedEarly: false };
+  } finally {
+    client.destroy();
+  }
+}
+
+test('a guessing loop is blocked after 3 failures; the block survives a restart, shows in bans and stats, and doubles on repeat', async () => {
+  let now = Date.parse('2026-05-01T09:00:00Z');
+  const clock = (): number => now;
+  const base = tempDir();
+  const first = await startTestServer({}, base, { now: clock });
+  let second: Awaited<ReturnType<typeof startTestServer>> | undefined;
+  try {
+    for (let i = 0; i < 3; i++) assert.equal((await attempt(first.port, GUESSER)).code, 'AUTH_FAILED');
+    const blocked = await attempt(first.port, GUESSER);
+    assert.deepEqual([blocked.code, blocked.refusedEarly], ['BANNED', true]);
+    assert.match(blocked.message, /failed logins.*5m/);
+    // Even the right passkey is refused now, and it never reaches the proof check.
+    const right = await attempt(first.port, GUESSER, {});
+    assert.equal(right.code, 'BANNED');
+
+    // Everyone else is unaffected; the root console lists the block.
+    const root = await rootLoggedIn(first.port);
+    const bans = await runOk(root, 'bans');
+    assert.deepEqual(bans.rows?.map((row) => [row[0], row[1], row[2], row[5]]), [['address', GUESSER, 'auto: failed logins', '5m']]);
+    const stats = await runOk(root, 'stats');
+    assert.ok(stats.lines?.some((line) => line.startsWith(`Blocked for failed logins: ${GUESSER} (5m left); 1 block since start`)), JSON.stringify(stats.lines));
+    const row = stats.rows?.find((r) => r[0] === GUESSER);
+    assert.deepEqual([row?.[2], row?.[3]], ['3', '1'], 'failed auth 3, times banned 1');
+    root.destroy();
+    await first.close();
+
+    // After a restart the block still holds.
+    second = await startTestServer({}, base, { now: clock });
+    assert.equal((await attempt(second.port, GUESSER)).code, 'BANNED');
+
+    // Once it ends, guessing is answered again; the next block lasts twice as long (the count of
+    // blocks survived the restart too).
+    now += 5 * MINUTE + 1000;
+    for (let i = 0; i < 3; i++) assert.equal((await attempt(second.port, GUESSER)).code, 'AUTH_FAILED');
+    assert.match((await attempt(second.port, GUESSER)).message, /10m/);
+    now += 10 * MINUTE + 1000;
+    for (let i = 0; i < 3; i++) assert.equal((await attempt(second.port, GUESSER)).code, 'AUTH_FAILED');
+    assert.match((await attempt(second.port, GUESSER)).message, /20m/);
+    const root2 = await rootLoggedIn(second.port);
+    assert.deepEqual((await runOk(root2, 'bans')).rows?.map((r) => r[5]), ['20m']);
+    // A root can lift a block like any ban.
+    await runOk(root2, 'unban', GUESSER);
+    root2.destroy();
+    const back = await loggedIn(second.port, 'welcome-back', GUESSER);
+    back.destroy();
+  } finally {
+    await second?.close();
+    await first.close();
+  }
+});
+
+test('a success resets the count; failures outside the window do not add up', async () => {
+  let now = Date.parse('2026-05-01T09:00:00Z');
+  const t = await startTestServer({}, undefined, { now: () => now });
+  try {
+    for (let round = 0; round < 3; round++) {
+      assert.equal((await attempt(t.port, GUESSER)).code, 'AUTH_FAILED');
+      assert.equal((await attempt(t.port, GUESSER)).code, 'AUTH_FAILED');
+      const ok = await loggedIn(t.port, `friend${round}`, GUESSER);
+      ok.destroy();
+    }
+    // Two failures, then the window passes: the third failure is a first again.
+    assert.equal((await attempt(t.port, GUESSER)).code, 'AUTH_FAILED');
+    assert.equal((await attempt(t.port, GUESSER)).code, 'AUTH_FAILED');
+    now += 10 * MINUTE + 1000;
+    assert.equal((await attempt(t.port, GUESSER)).code, 'AUTH_FAILED');
+    assert.equal((await attempt(t.port, GUESSER)).code, 'AUTH_FAILED');
+    const still = await loggedIn(t.port, 'still-welcome', GUESSER);
+    still.destroy();
+    assert.equal(t.server.loginBlocks.blocksSinceStart, 0);
+  } finally {
+    await t.close();
+  }
+});
+
+test('wrong root passwords and wrong account passwords count like wrong passkeys', async () => {
+  const t = await startTestServer();
+  try {
+    const owner = await loggedInV2(t.port, 'owner');
+    await owner.answer(owner.command('register', 'owner-password'));
+    owner.destroy();
+    await waitUntil(() => t.server.onlineNames().length === 0);
+    assert.equal((await attempt(t.port, GUESSER, { role: 'root', rootPassword: 'not-the-root-password' }, 'root')).code, 'ROOT_AUTH_FAILED');
+    assert.equal((await attempt(t.port, GUESSER, { password: 'not-the-password' }, 'owner')).code, 'PASSWORD_WRONG');
+    assert.equal((await attempt(t.port, GUESSER)).code, 'AUTH_FAILED');
+    assert.equal((await attempt(t.port, GUESSER, { password: 'owner-password' }, 'owner')).code, 'BANNED');
+  } finally {
+    await t.close();
+  }
+});
+
+test('a connection that was open when its address got blocked is refused before its proof is checked', async () => {
+  const t = await startTestServer();
+  try {
+    const patient = await RawClient.connect(t.port, '127.0.0.1', GUESSER);
+    patient.versions = [1, 2];
+    await patient.hello();
+    for (let i = 0; i < 3; i++) assert.equal((await attempt(t.port, GUESSER)).code, 'AUTH_FAILED');
+    // The right passkey on the old connection: refused all the same, so a guesser with many
+    // connections open learns nothing from the guesses after the block.
+    patient.send(await patient.authMessage('patient'));
+    assert.equal((await patient.waitFor('error')).code, 'BANNED');
+    await patient.closedPromise;
+  } finally {
+    await t.close();
+  }
+});
