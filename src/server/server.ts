@@ -14,6 +14,7 @@ import { encodeFrame } from '../protocol/frame.js';
 import type { AuthMessage, ClientMessage, ServerMessage } from '../protocol/messages.js';
 import { checkName, nameKey } from '../protocol/names.js';
 import { checkText } from '../protocol/text.js';
+import type { LoginCheck } from './accounts.js';
 import { loadAuthKeys, type AuthKeys } from './auth-keys.js';
 import { AuthFailures, type AuthFailureKind } from './auth-failures.js';
 import { CommandTable, rootCommands, userCommands } from './commands/index.js';
@@ -26,6 +27,7 @@ import type { AbuseSummary, ServerContext, ServerLimits } from './context.js';
 import { ensurePrivateDir, writePrivateFile } from './files.js';
 import { loadOrCreateIdentity, type ServerIdentity } from './identity.js';
 import type { Timers } from './countdown.js';
+import { formatDuration } from './durations.js';
 import { Lockdown } from './lockdown.js';
 import { LoginBlocks } from './login-blocks.js';
 import { LogThrottle } from './log-throttle.js';
@@ -39,7 +41,6 @@ import { Checkpointer } from './checkpointer.js';
 import { StorageAlarm } from './storage-alarm.js';
 import { isStorageError } from './storage-errors.js';
 import { DATABASE_FILE, Store } from './store.js';
-import { formatDuration } from './durations.js';
 
 /** Name or password retries allowed on one connection before it is closed. */
 const MAX_LOGIN_RETRIES = 5;
@@ -475,7 +476,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     if (refusal) return this.refuseLogin(session, refusal);
     if (message.role === 'user') {
       // Registered names need their password (scrypt, off the event loop).
-      let account;
+      let account: LoginCheck;
       try {
         account = await this.community.checkLogin(session, message);
       } catch (error) {
