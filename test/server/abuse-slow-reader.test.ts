@@ -13,6 +13,7 @@ const CAP = 64 * 1024;
 
 test('a client that stops reading is cut off at the output cap while the server stays bounded', async () => {
   const t = await startTestServer({ maxUnsentBytes: CAP, historyEnabled: false, maxSessionsPerAddress: 10 });
+  let sampler: NodeJS.Timeout | undefined;
   try {
     const reader = await loggedIn(t.port, 'reader');
     const talker = await loggedIn(t.port, 'talker');
@@ -25,7 +26,7 @@ test('a client that stops reading is cut off at the output cap while the server 
     const sample = (): void => {
       largestUnsent = Math.max(largestUnsent, session.unsentBytes);
     };
-    const sampler = setInterval(sample, 1);
+    sampler = setInterval(sample, 1);
     // 2000 four-byte characters: 8 KB frames, so the kernel's buffers fill after a few hundred.
     const text = '🎈'.repeat(2000);
     let sent = 0;
@@ -34,7 +35,9 @@ test('a client that stops reading is cut off at the output cap while the server 
       const pump = (): void => {
         if (session.state === 'closed') return resolve();
         if (sent > 20_000) return reject(new Error('the reader was never cut off'));
-        while (inFlight < 16) {
+        // Two at a time: lines sent together are committed and fanned out in one tick, and what
+        // one tick queues for a session counts against the cap too, readers that keep up included.
+        while (inFlight < 2) {
           inFlight++;
           sent++;
           void talker.answer(talker.say(text), 30_000).then(() => {
@@ -59,6 +62,7 @@ test('a client that stops reading is cut off at the output cap while the server 
     talker.destroy();
     listener.destroy();
   } finally {
+    clearInterval(sampler);
     await t.close();
   }
 });
