@@ -4,12 +4,13 @@
 // shows in `bans` and `stats`, is refused right after the TLS handshake like any ban, and a root
 // can lift it with `unban`. Each further block doubles, up to the maximum; how often an address
 // was blocked is kept in the database too, and forgotten a maximum block length after the last
-// block ended.
+// block ended. An IPv6 /64 counts as one address here, as it does for the connection rate
+// (one household gets a whole /64; blocking a single address in it would stop nobody).
 import type { Logger } from '../common/logger.js';
 import { z } from 'zod';
 import type { Ban, BanList } from './bans.js';
 import { formatDuration } from './durations.js';
-import { canonicalAddress } from './ip-range.js';
+import { rateKey } from './connection-guard.js';
 import { FailureTracker, type FailurePolicy } from './rate-limit.js';
 import type { Db } from './store.js';
 
@@ -65,13 +66,15 @@ export class LoginBlocks {
     }
   }
 
-  /** A failed login from `address`; returns the block when this failure triggers one. */
-  failed(address: string): LoginBlock | undefined {
+  /** A failed login from `from`; returns the block when this failure triggers one. */
+  failed(from: string): LoginBlock | undefined {
     const now = this.host.now();
+    // The IPv4 address, or the IPv6 /64 in CIDR form (which the ban list stores as a range).
+    const address = rateKey(from);
     this.lapse(address, now);
     const durationMs = this.tracker.recordFailure(address, now);
     if (durationMs === undefined) return undefined;
-    const target = canonicalAddress(address) ?? address;
+    const target = address;
     const until = now + durationMs;
     const count = (this.earned.get(address)?.blocks ?? 0) + 1;
     this.earned.set(address, { blocks: count, until });
@@ -93,17 +96,18 @@ export class LoginBlocks {
 
   /** A successful login from `address`: its failure count starts again (the doubling does not). */
   succeeded(address: string): void {
-    this.tracker.recordSuccess(address);
+    this.tracker.recordSuccess(rateKey(address));
   }
 
   /** A block the database did not take, still in force for `address`: milliseconds left. */
   unsavedBlock(address: string): number | undefined {
     if (this.unsaved.size === 0) return undefined;
-    const until = this.unsaved.get(address);
+    const key = rateKey(address);
+    const until = this.unsaved.get(key);
     if (until === undefined) return undefined;
     const left = until - this.host.now();
     if (left > 0) return left;
-    this.unsaved.delete(address);
+    this.unsaved.delete(key);
     return undefined;
   }
 

@@ -7,7 +7,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 import winston from 'winston';
 import { LogFileTransport } from '../../src/common/log-file.js';
+import { createSilentLogger } from '../../src/common/logger.js';
+import { BanList } from '../../src/server/bans.js';
 import { rateKey } from '../../src/server/connection-guard.js';
+import { AUTO_BLOCK_BY, LoginBlocks } from '../../src/server/login-blocks.js';
+import { Store } from '../../src/server/store.js';
 import { LogThrottle } from '../../src/server/log-throttle.js';
 import { MessageLimiter } from '../../src/server/message-limiter.js';
 import { describeStorageError, isStorageError } from '../../src/server/storage-errors.js';
@@ -33,6 +37,34 @@ test('connections are counted per IPv4 address and per IPv6 /64', () => {
   assert.equal(rateKey('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
   assert.equal(rateKey('2001:db8:1:2:bbbb::9'), rateKey('2001:db8:1:2::1'));
   assert.notEqual(rateKey('2001:db8:1:3::1'), rateKey('2001:db8:1:2::1'));
+});
+
+test('login blocks: an IPv6 /64 is one address, so a guesser cannot rotate through it; the doubling lapses after a day', () => {
+  let now = Date.parse('2026-05-01T09:00:00Z');
+  const store = Store.open(tempDir());
+  try {
+    const bans = new BanList(store.db, () => now);
+    const policy = { maxFailures: 3, windowMs: 600_000, firstBlockMs: 300_000, maxBlockMs: 86_400_000 };
+    const blocks = new LoginBlocks({ logger: createSilentLogger(), now: () => now, reportStorageFailure: () => undefined }, store.db, bans, policy);
+    assert.equal(blocks.failed('2001:db8:1:2::a'), undefined);
+    assert.equal(blocks.failed('2001:db8:1:2::b'), undefined);
+    assert.deepEqual(blocks.failed('2001:db8:1:2:ffff::c'), { address: '2001:db8:1:2::/64', durationMs: 300_000, count: 1 });
+    assert.equal(bans.forAddress('2001:db8:1:2:1234::99')?.createdBy, AUTO_BLOCK_BY);
+    assert.equal(bans.forAddress('2001:db8:1:3::1'), undefined, 'the next /64 is someone else');
+    // IPv4 addresses stay single addresses.
+    for (let i = 0; i < 3; i++) blocks.failed('203.0.113.7');
+    assert.equal(bans.forAddress('203.0.113.7')?.target, '203.0.113.7');
+    assert.equal(bans.forAddress('203.0.113.8'), undefined);
+    // The second block doubles; a day after it ends, the next is a first again.
+    now += 300_001;
+    for (let i = 0; i < 3; i++) blocks.failed('203.0.113.7');
+    assert.equal(bans.forAddress('203.0.113.7')?.expiresAt, now + 600_000);
+    now += 600_000 + 86_400_000;
+    for (let i = 0; i < 3; i++) blocks.failed('203.0.113.7');
+    assert.equal(bans.forAddress('203.0.113.7')?.expiresAt, now + 300_000);
+  } finally {
+    store.close();
+  }
 });
 
 test('log throttle: one line per key per interval, counting what it skipped', () => {
