@@ -9,6 +9,8 @@ import type { MessageLimiter } from './message-limiter.js';
 
 /** Frames buffered before the socket is paused (each is at most maxFrameBytes). */
 const MAX_INBOX_FRAMES = 64;
+/** One tick may queue up to this many times maxUnsentBytes for a session (a burst, not a stall). */
+export const MAX_TICK_OUTPUT_FACTOR = 4;
 /** Chat lines from one session that may await storage together. */
 const MAX_LINES_IN_FLIGHT = 256;
 
@@ -85,6 +87,8 @@ export class Session {
   /** Output collected during this tick, written as one chunk when the tick ends. */
   private outbox: Buffer[] = [];
   private outboxBytes = 0;
+  /** The socket's unsent bytes when this tick's first frame was queued. */
+  private unsentAtTickStart = 0;
 
   constructor(
     readonly socket: TLSSocket,
@@ -145,7 +149,10 @@ export class Session {
    */
   sendFrame(frame: Buffer): void {
     if (this.state === 'closed' || this.socket.destroyed) return;
-    if (this.socket.writableLength + this.outboxBytes + frame.length > this.host.maxUnsentBytes) {
+    // Output still unsent from earlier ticks means the client is not reading: that is the slow
+    // reader. What this tick queues is bounded separately (a burst is not the client's fault).
+    if (this.outboxBytes === 0) this.unsentAtTickStart = this.socket.writableLength;
+    if (this.unsentAtTickStart > this.host.maxUnsentBytes || this.outboxBytes + frame.length > this.host.maxUnsentBytes * MAX_TICK_OUTPUT_FACTOR) {
       this.closeReason = { code: 'SLOW_READER', message: ErrorCodes.SLOW_READER.message };
       this.outbox = [];
       this.outboxBytes = 0;

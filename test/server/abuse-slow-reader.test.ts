@@ -8,6 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { loggedIn } from '../helpers/raw-client.js';
 import { startTestServer, waitUntil } from '../helpers/server.js';
+import { MAX_TICK_OUTPUT_FACTOR } from '../../src/server/session.js';
 
 const CAP = 64 * 1024;
 
@@ -50,7 +51,9 @@ test('a client that stops reading is cut off at the output cap while the server 
       pump();
     });
     clearInterval(sampler);
-    assert.ok(largestUnsent <= CAP, `the session held ${largestUnsent} unsent bytes, over the ${CAP} cap`);
+    // Unsent output from earlier turns never passes the cap; one turn may queue a bounded burst on top.
+    const bound = CAP * (1 + MAX_TICK_OUTPUT_FACTOR);
+    assert.ok(largestUnsent <= bound, `the session held ${largestUnsent} unsent bytes, over the ${bound} bound`);
     await waitUntil(() => t.server.sessionFor('reader') === undefined, 5000, 'the reader to be gone');
     await listener.waitFor('presence', (m) => m.event === 'leave' && m.name === 'reader');
     await waitUntil(() => fs.readFileSync(path.join(t.logDir, 'server.log'), 'utf8').includes('reason=SLOW_READER'), 5000, 'the log to record SLOW_READER');

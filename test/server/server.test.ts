@@ -4,7 +4,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { RawClient, loggedIn } from '../helpers/raw-client.js';
-import { PASSKEY, ROOT_PASSWORD, everyoneGone, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { PASSKEY, ROOT_PASSWORD, everyoneGone, startTestServer, tempDir, waitUntil, type TestServer } from '../helpers/server.js';
 
 describe('server: login', () => {
   let t: TestServer;
@@ -250,6 +250,20 @@ describe('server: limits', () => {
     extra.send(await extra.authMessage('u5'));
     assert.equal((await extra.waitFor('error')).code, 'TOO_MANY_FROM_ADDRESS');
     for (const c of clients) c.destroy();
+    await t.close();
+  });
+
+  test('a burst queued in one tick does not count as a slow reader: healthy readers stay', async () => {
+    const t = await startTestServer({ maxUnsentBytes: 64 * 1024, maxSessionsPerAddress: 10 });
+    const readers = [await loggedIn(t.port, 'reader1'), await loggedIn(t.port, 'reader2')];
+    const sender = await loggedIn(t.port, 'burster');
+    // 16 lines of ~8 KB each, pipelined: one group commit, 128 KB queued for everyone in one tick.
+    const big = '\u{1F600}'.repeat(2000);
+    const ids = Array.from({ length: 16 }, () => sender.say(big));
+    for (const id of ids) assert.equal((await sender.answer(id)).type, 'ack');
+    for (const reader of readers) await waitUntil(() => reader.received.filter((m) => m.type === 'message' && m.from === 'burster').length === 16, 10_000, 'all 16 lines');
+    assert.deepEqual(t.server.onlineNames().sort(), ['burster', 'reader1', 'reader2']);
+    for (const c of [...readers, sender]) c.destroy();
     await t.close();
   });
 
