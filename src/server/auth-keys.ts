@@ -63,23 +63,25 @@ async function deriveOne(secret: string, stored: StoredKdf | undefined, iteratio
   return { derived: { key, salt, iterations }, record: { salt: salt.toString('base64'), iterations, verifier: keyVerifier(key) } };
 }
 
+/** Validate auth.json's text; a damaged file is one clear error, never a crash or a silent reset. */
+function parseAuthFile(file: string, raw: string): z.infer<typeof authFileSchema> {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    json = undefined;
+  }
+  const parsed = authFileSchema.safeParse(json);
+  if (!parsed.success) throw new PartyPoolError('DATA_DIR_UNUSABLE', `${file} is damaged; move it away to start with new secrets.`);
+  return parsed.data;
+}
+
 /** Derive both login keys (in parallel, off the event loop) and persist their salts. */
 export async function loadAuthKeys(options: AuthKeyOptions): Promise<AuthKeys> {
   checkServerSecrets(options.passkey, options.rootPassword);
   const file = path.join(options.dataDir, AUTH_FILE);
   const raw = options.replaceSecrets ? undefined : readTextIfExists(file);
-  let stored: z.infer<typeof authFileSchema> | undefined;
-  if (raw !== undefined) {
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      json = undefined;
-    }
-    const parsed = authFileSchema.safeParse(json);
-    if (!parsed.success) throw new PartyPoolError('DATA_DIR_UNUSABLE', `${file} is damaged; move it away to start with new secrets.`);
-    stored = parsed.data;
-  }
+  const stored = raw === undefined ? undefined : parseAuthFile(file, raw);
   const [passkey, root] = await Promise.all([
     deriveOne(options.passkey, stored?.passkey, options.iterations, 'passkey'),
     deriveOne(options.rootPassword, stored?.root, options.iterations, 'root password'),
@@ -96,15 +98,7 @@ export async function verifyStoredPasskey(dataDir: string, passkey: string): Pro
   const file = path.join(dataDir, AUTH_FILE);
   const raw = readTextIfExists(file);
   if (raw === undefined) throw new PartyPoolError('SERVER_NOT_SET_UP', `${dataDir} has no server set up yet (no ${AUTH_FILE}); start the server once first, or pass the right --data-dir.`);
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    json = undefined;
-  }
-  const parsed = authFileSchema.safeParse(json);
-  if (!parsed.success) throw new PartyPoolError('DATA_DIR_UNUSABLE', `${file} is damaged; move it away to start with new secrets.`);
-  const stored = parsed.data.passkey;
+  const stored = parseAuthFile(file, raw).passkey;
   const key = await deriveKey(passkey, { salt: Buffer.from(stored.salt, 'base64'), iterations: stored.iterations });
   if (!safeEqualText(keyVerifier(key), stored.verifier)) {
     throw new PartyPoolError('AUTH_FAILED', "Wrong passkey: that is not this server's passkey, and packages sealed with it could not be opened by anyone.");

@@ -249,6 +249,20 @@ describe('cli: server errors', () => {
     assert.doesNotMatch(stderr, /EPIPE/);
   });
 
+  test('a damaged auth.json is one clear sentence, for the server and for package', async () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, 'd');
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(dataDir, 'auth.json'), '{"passkey": "not what it should be"', { mode: 0o600 });
+    const env = { PARTY_POOL_PASSKEY: PASSKEY, PARTY_POOL_ROOT_PASSWORD: 'root-password-1234' };
+    const server = await runCli(['server', '--port', '0', '--data-dir', dataDir, '--log-dir', path.join(dir, 'l')], { env });
+    assert.equal(server.code, 1);
+    assert.match(server.stderr, /auth\.json is damaged; move it away/);
+    const pkg = await runCli(['package', '--kind', 'client', '--platform', 'macos', '--address', 'a.example', '--data-dir', dataDir, '--out', path.join(dir, 'out')], { env });
+    assert.equal(pkg.code, 1);
+    assert.match(pkg.stderr, /auth\.json is damaged; move it away/);
+  });
+
   test('an unusable data directory is a clear error', async () => {
     const dir = tempDir();
     const blocker = path.join(dir, 'file-not-dir');
