@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ChatClient } from '../src/client/chat-client.js';
-import { KeyCache, ServerLink, login, openPinnedConnection } from '../src/client/connection.js';
+import { ChatClient } from '../src/link/chat-client.js';
+import { KeyCache, ServerLink, login, openPinnedConnection } from '../src/link/connection.js';
 import { createSilentLogger } from '../src/common/logger.js';
 import { resolveServerSettings, type ServerSettings } from '../src/common/settings.js';
 import type { ServerMessage } from '../src/protocol/messages.js';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { config } from '../config.js';
 import { createSilentLogger } from '../src/common/logger.js';
 import { resolveServerSettings } from '../src/common/settings.js';
-import { runtimeCacheDir } from '../src/package-command.js';
+import { runtimeCacheDir } from '../src/packaging/issue.js';
 import { ensureRuntime, hostRuntimePlatform } from '../src/packaging/runtimes.js';
 import { PartyPoolServer } from '../src/server/server.js';
 

@@ -6,11 +6,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AuditLog } from '../src/server/audit.js';
-import { BanList } from '../src/server/bans.js';
-import { parseIpRange } from '../src/server/ip-range.js';
-import { ServerStats } from '../src/server/stats.js';
-import { Store } from '../src/server/store.js';
+import { AuditLog } from '../src/server/moderation/audit.js';
+import { BanList } from '../src/server/moderation/bans.js';
+import { parseIpRange } from '../src/server/abuse/ip-range.js';
+import { ServerStats } from '../src/server/moderation/stats.js';
+import { Store } from '../src/data-dir/store.js';
 
 function perOp(label: string, runs: number, body: (i: number) => void): void {
   for (let i = 0; i < Math.min(runs, 10_000); i++) body(i); // warm up

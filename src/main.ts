@@ -11,8 +11,8 @@ import { isFingerprint } from './crypto/fingerprint.js';
 import { guardOutputStreams, printError, printLine } from './cli/output.js';
 import { givenSecret, resolveSecret } from './cli/secrets.js';
 import { runMenu, type MenuActions } from './cli/menu.js';
-import { parseTarget, type PinnedTarget } from './client/connection.js';
-import { openPackagedServer, readPackageHeader, type OpenedPackage } from './client/packaged-server.js';
+import { parseTarget, type PinnedTarget } from './link/connection.js';
+import { openPackagedServer, readPackageHeader, type OpenedPackage } from './link/packaged-server.js';
 import { runClient } from './client/run-client.js';
 import { runRoot } from './root/run-root.js';
 // The server and the package builder are loaded with import() where they are used: issued
@@ -115,7 +115,7 @@ const subcommands: Record<string, Subcommand> = {
       note: { type: 'string' },
       'passkey-file': { type: 'string' },
     },
-    run: async (values) => (await import('./package-command.js')).runPackageCommand(values, process.stdin.isTTY === true),
+    run: async (values) => (await import('./packaging/issue.js')).runPackageCommand(values, process.stdin.isTTY === true),
   },
   'rotate-key': {
     summary: "Move the server to its next key (the backup every package pins) and make a new next key.",
@@ -125,7 +125,7 @@ const subcommands: Record<string, Subcommand> = {
       'issue new packages before rotating again.',
     ].join('\n'),
     options: { ...common, 'data-dir': { type: 'string' } },
-    run: async (values) => (await import('./package-command.js')).runRotateKey(values),
+    run: async (values) => (await import('./packaging/issue.js')).runRotateKey(values),
   },
 };
 
@@ -162,7 +162,7 @@ function str(values: Record<string, string | boolean | undefined>, key: string):
 }
 
 async function startServer(values: Record<string, string | boolean | undefined>, interactive: boolean): Promise<ExitCodeValue> {
-  const [{ runServer }, { AUTH_FILE }] = await Promise.all([import('./server/run-server.js'), import('./server/auth-keys.js')]);
+  const [{ runServer }, { AUTH_FILE }] = await Promise.all([import('./server/run-server.js'), import('./data-dir/auth-keys.js')]);
   const settings = resolveServerSettings({
     host: str(values, 'host'),
     port: str(values, 'port'),
@@ -274,7 +274,7 @@ export async function openPackaged(packaged: PackagedServer, passkeyFile: string
 const menuActions: MenuActions = {
   startServer: () => startServer({}, true),
   loginAsRoot: () => startRoot({}),
-  generatePackages: async () => (await import('./package-command.js')).runPackageMenu(),
+  generatePackages: async () => (await import('./packaging/issue.js')).runPackageMenu(),
   loginAsClient: () => startClient({}),
 };
 

@@ -1,6 +1,6 @@
 // `party-pool client`: log in and chat, either on the interactive screen (stdin is a TTY) or
 // in line mode (one input line per message, one output line per event, optionally JSON).
-import { ExitCode, PartyPoolError, type ExitCodeValue } from '../common/errors.js';
+import { ExitCode, PartyPoolError, exitCodeForClose, type ExitCodeValue } from '../common/errors.js';
 import { parseInputLine } from '../protocol/commands.js';
 import { checkName } from '../protocol/names.js';
 import type { ServerMessage } from '../protocol/messages.js';
@@ -12,11 +12,10 @@ import { colorEnabled, makeChalk } from '../cli/style.js';
 import { ErrorCodes } from '../common/errors.js';
 import { config } from '../../config.js';
 import { checkPassword } from '../protocol/passwords.js';
-import { ChatClient } from './chat-client.js';
-import { exitCodeForClose } from './exit-codes.js';
-import { runInputLines } from './line-mode.js';
+import { ChatClient } from '../link/chat-client.js';
+import { runInputLines } from '../link/line-mode.js';
 import { SendPacer } from './send-pacer.js';
-import type { AccountProof, Credentials, PinnedTarget, ServerRefusal } from './connection.js';
+import type { AccountProof, Credentials, PinnedTarget, ServerRefusal } from '../link/connection.js';
 
 export interface ClientRunOptions {
   pin: PinnedTarget;

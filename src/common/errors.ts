@@ -1,5 +1,8 @@
 // One registry of error codes. The code is part of the wire contract and of the CLI's exit
 // status; the message is for people and may change. Tests assert on codes, never text.
+// Everything a program needs to know about a code lives here: whether the server closes the
+// connection after it, the exit status, whether a client may reconnect on its own, and whether a
+// person answers it with a password or another name. Nothing else keeps a table of codes.
 
 /** Process exit statuses (the CLI contract in the README). */
 export const ExitCode = {
@@ -12,69 +15,105 @@ export const ExitCode = {
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** After a session ends with this code: may a reconnecting client try again by itself? */
+export type ReconnectPolicy = 'retry' | 'final';
+
 interface ErrorSpec {
+  /** The sentence people read when the call site has nothing more specific. */
   readonly message: string;
+  /** A sentence with {placeholders}, filled in by errorText() (call sites pass values, not sentences). */
+  readonly template?: string;
   /** After this error the server closes the connection. */
   readonly fatal: boolean;
   readonly exit: ExitCodeValue;
+  readonly reconnect: ReconnectPolicy;
+  /** A login refusal a person answers with a password (not another name). */
+  readonly answer?: 'password';
 }
 
-function spec(message: string, fatal: boolean, exit: ExitCodeValue = ExitCode.runtime): ErrorSpec {
-  return { message, fatal, exit };
+interface SpecExtras {
+  exit?: ExitCodeValue;
+  reconnect?: ReconnectPolicy;
+  template?: string;
+  answer?: 'password';
 }
+
+type TemplateField<X> = X extends { template: infer T extends string } ? { readonly template: T } : unknown;
+
+function spec<const X extends SpecExtras = Record<never, never>>(message: string, fatal: boolean, extras?: X): ErrorSpec & TemplateField<X> {
+  const given: SpecExtras = extras ?? {};
+  const built: ErrorSpec = {
+    message,
+    fatal,
+    exit: given.exit ?? ExitCode.runtime,
+    reconnect: given.reconnect ?? 'retry',
+    ...(given.template ? { template: given.template } : {}),
+    ...(given.answer ? { answer: given.answer } : {}),
+  };
+  return built as ErrorSpec & TemplateField<X>;
+}
+
+const refused = { exit: ExitCode.authRefused } as const;
+const refusedFinal = { exit: ExitCode.authRefused, reconnect: 'final' } as const;
+const lost = { exit: ExitCode.cannotConnect } as const;
 
 export const ErrorCodes = {
+  // How a session ended, in `bye` (wire): leaving, a lost connection, a server shutdown.
+  LEFT: spec('Goodbye.', true, { exit: ExitCode.ok, reconnect: 'final' }),
+  DISCONNECTED: spec('The connection was lost.', true, lost),
+  SHUTDOWN: spec('The server is shutting down.', true, { exit: ExitCode.ok }),
+
   // Framing and parsing (wire).
-  FRAME_TOO_LARGE: spec('The frame is larger than the server accepts.', true),
-  FRAME_EMPTY: spec('An empty frame is not allowed.', true),
+  FRAME_TOO_LARGE: spec('The frame is larger than the server accepts.', true, lost),
+  FRAME_EMPTY: spec('An empty frame is not allowed.', true, lost),
   BAD_ENCODING: spec('The frame is not valid UTF-8.', false),
   BAD_JSON: spec('The frame is not valid JSON.', false),
   BAD_MESSAGE: spec('The message does not match the protocol.', false),
-  TOO_MANY_ERRORS: spec('Too many invalid messages; disconnecting.', true),
+  TOO_MANY_ERRORS: spec('Too many invalid messages; disconnecting.', true, lost),
   UNEXPECTED_MESSAGE: spec('That message is not allowed at this point.', false),
-  PROTOCOL_VERSION: spec('The client and server share no protocol version.', true, ExitCode.cannotConnect),
+  PROTOCOL_VERSION: spec('The client and server share no protocol version.', true, { ...lost, reconnect: 'final' }),
 
   // Authentication and admission.
-  AUTH_FAILED: spec('Wrong passkey.', true, ExitCode.authRefused),
-  ROOT_AUTH_FAILED: spec('Wrong root password.', true, ExitCode.authRefused),
-  AUTH_TIMEOUT: spec('Authentication took too long.', true, ExitCode.authRefused),
-  SERVER_FULL: spec('The server is full.', true, ExitCode.authRefused),
-  TOO_MANY_FROM_ADDRESS: spec('Too many sessions from your address.', true, ExitCode.authRefused),
-  NAME_INVALID: spec('Names are 1-24 characters: letters, digits, "_", "-" and ".".', false, ExitCode.authRefused),
-  NAME_RESERVED: spec('That name is reserved.', false, ExitCode.authRefused),
-  NAME_TAKEN: spec('That name is already in use.', false, ExitCode.authRefused),
-  SERVER_SHUTTING_DOWN: spec('The server is shutting down.', true, ExitCode.authRefused),
+  AUTH_FAILED: spec('Wrong passkey.', true, refusedFinal),
+  ROOT_AUTH_FAILED: spec('Wrong root password.', true, refusedFinal),
+  AUTH_TIMEOUT: spec('Authentication took too long.', true, refused),
+  SERVER_FULL: spec('The server is full.', true, refused),
+  TOO_MANY_FROM_ADDRESS: spec('Too many sessions from your address.', true, refused),
+  NAME_INVALID: spec('Names are 1-24 characters: letters, digits, "_", "-" and ".".', false, refused),
+  NAME_RESERVED: spec('That name is reserved.', false, refused),
+  NAME_TAKEN: spec('That name is already in use.', false, refused),
+  SERVER_SHUTTING_DOWN: spec('The server is shutting down.', true, refused),
 
   // Chat and commands.
   UNKNOWN_COMMAND: spec('Unknown command. Type /help for the list.', false),
   MISSING_ARGUMENT: spec('That command needs an argument.', false),
   TOO_MANY_ARGUMENTS: spec('That command takes no arguments.', false),
   TEXT_EMPTY: spec('The text is empty.', false),
-  TEXT_TOO_LONG: spec('The text is too long.', false),
+  TEXT_TOO_LONG: spec('The text is too long.', false, { template: 'A {what} is at most {max} characters.' }),
   TEXT_INVALID: spec('The text contains control characters.', false),
   NOT_PERMITTED: spec('You are not allowed to do that.', false),
   STORAGE_FAILED: spec('The server could not store that; nothing was saved.', false),
-  SLOW_READER: spec('You were disconnected because you stopped reading.', true),
-  HEARTBEAT_TIMEOUT: spec('The connection went silent.', true),
-  INTERNAL: spec('The server hit an internal error.', true),
+  SLOW_READER: spec('You were disconnected because you stopped reading.', true, lost),
+  HEARTBEAT_TIMEOUT: spec('The connection went silent.', true, lost),
+  INTERNAL: spec('The server hit an internal error.', true, lost),
 
   // Client-side and CLI.
-  USAGE: spec('Invalid command line.', false, ExitCode.usage),
-  CANCELLED: spec('Cancelled.', false, ExitCode.cancelled),
-  CONNECT_FAILED: spec('Cannot connect to the server.', false, ExitCode.cannotConnect),
-  IDENTITY_MISMATCH: spec('The server identity does not match the pinned fingerprint.', false, ExitCode.cannotConnect),
-  NO_SERVER_INFO: spec('No local server found.', false, ExitCode.cannotConnect),
-  SECRET_MISSING: spec('A required secret was not given.', false, ExitCode.usage),
-  SECRET_TOO_SHORT: spec('The secret is too short.', false, ExitCode.usage),
-  SECRET_MISMATCH: spec('The passkey does not match the one this server was set up with.', false, ExitCode.usage),
-  CONFIG_INVALID: spec('A setting is invalid.', false, ExitCode.usage),
+  USAGE: spec('Invalid command line.', false, { exit: ExitCode.usage }),
+  CANCELLED: spec('Cancelled.', false, { exit: ExitCode.cancelled }),
+  CONNECT_FAILED: spec('Cannot connect to the server.', false, lost),
+  IDENTITY_MISMATCH: spec('The server identity does not match the pinned fingerprint.', false, { ...lost, reconnect: 'final' }),
+  NO_SERVER_INFO: spec('No local server found.', false, lost),
+  SECRET_MISSING: spec('A required secret was not given.', false, { exit: ExitCode.usage }),
+  SECRET_TOO_SHORT: spec('The secret is too short.', false, { exit: ExitCode.usage }),
+  SECRET_MISMATCH: spec('The passkey does not match the one this server was set up with.', false, { exit: ExitCode.usage }),
+  CONFIG_INVALID: spec('A setting is invalid.', false, { exit: ExitCode.usage }),
   LISTEN_FAILED: spec('The server cannot listen on that address and port.', false),
   DATA_DIR_UNUSABLE: spec('The data or log directory cannot be used.', false),
-  CONNECTION_LOST: spec('The connection to the server was lost.', false, ExitCode.cannotConnect),
+  CONNECTION_LOST: spec('The connection to the server was lost.', false, lost),
 
   // Root administration (moderation, bans, timed shutdown).
-  KICKED: spec('You were removed from the server by an administrator.', true, ExitCode.authRefused),
-  BANNED: spec('You are banned from this server.', true, ExitCode.authRefused),
+  KICKED: spec('You were removed from the server by an administrator.', true, refusedFinal),
+  BANNED: spec('You are banned from this server.', true, refusedFinal),
   NOT_CONNECTED: spec('Nobody with that name or address is connected.', false),
   INVALID_ADDRESS: spec('That is not a valid IP address or CIDR range.', false),
   INVALID_DURATION: spec('That is not a valid duration; use e.g. 10m, 2h, 7d, or leave it out for a permanent ban.', false),
@@ -82,26 +121,26 @@ export const ErrorCodes = {
   NOT_BANNED: spec('There is no ban on that name or address.', false),
   NO_SHUTDOWN_PENDING: spec('No shutdown is scheduled.', false),
   // Distribution packages (issued programs, their records, the server key).
-  PACKAGE_REVOKED: spec('This package was revoked by the server admin; ask them for a new one.', true, ExitCode.authRefused),
+  PACKAGE_REVOKED: spec('This package was revoked by the server admin; ask them for a new one.', true, refusedFinal),
   PACKAGE_NOT_FOUND: spec('No package has that id.', false),
-  PACKAGE_DAMAGED: spec("This package's server file is damaged or was altered; ask the admin for a new package.", false, ExitCode.cannotConnect),
+  PACKAGE_DAMAGED: spec("This package's server file is damaged or was altered; ask the admin for a new package.", false, { ...lost, reconnect: 'final' }),
   ARTIFACT_EXISTS: spec('A package of this version already exists; use --force to replace it.', false),
   BUILD_FAILED: spec('Building the packages failed.', false),
   SERVER_NOT_SET_UP: spec('This data directory has no server yet; start the server once first.', false),
   SERVER_RUNNING: spec('The server is running; stop it first.', false),
-  // Accounts (issue 5).
-  PASSWORD_REQUIRED: spec('That name is registered: log in with its password.', false, ExitCode.authRefused),
-  PASSWORD_WRONG: spec('Wrong password for that name.', true, ExitCode.authRefused),
-  PASSWORD_INVALID: spec('Passwords are 8-256 characters without control characters.', false, ExitCode.authRefused),
-  REGISTRATION_REQUIRED: spec('This server admits registered names only: register the name with a password.', false, ExitCode.authRefused),
-  NAME_REGISTERED: spec('That name is registered to someone else.', false, ExitCode.authRefused),
+  // Accounts.
+  PASSWORD_REQUIRED: spec('That name is registered: log in with its password.', false, { ...refusedFinal, answer: 'password' }),
+  PASSWORD_WRONG: spec('Wrong password for that name.', true, refusedFinal),
+  PASSWORD_INVALID: spec('Passwords are 8-256 characters without control characters.', false, { ...refused, answer: 'password' }),
+  REGISTRATION_REQUIRED: spec('This server admits registered names only: register the name with a password.', false, { ...refusedFinal, answer: 'password' }),
+  NAME_REGISTERED: spec('That name is registered to someone else.', false, refused),
   ALREADY_REGISTERED: spec('Your name is already registered.', false),
   NOT_REGISTERED: spec('Register your name first (/register).', false),
   OLD_PASSWORD_WRONG: spec('The current password is wrong.', false),
   NO_SUCH_USER: spec('No registered user has that name.', false),
-  ACCOUNT_DELETED: spec('Your account was deleted by the admin.', true, ExitCode.authRefused),
+  ACCOUNT_DELETED: spec('Your account was deleted by the admin.', true, refusedFinal),
 
-  // Rooms and history (issue 5).
+  // Rooms and history.
   CLIENT_TOO_OLD: spec('Rooms, accounts and history need a newer client (protocol 2).', false),
   ROOM_NAME_INVALID: spec('Room names are "#" and 1-32 letters, digits, "-" or "_".', false),
   NO_SUCH_ROOM: spec('There is no such room.', false),
@@ -115,16 +154,54 @@ export const ErrorCodes = {
   INVITE_INVALID: spec('That invite code is not valid.', false),
   HISTORY_OFF: spec('This server keeps no history.', false),
 
-  // Abuse resistance (issue 6).
+  // Abuse resistance.
   RATE_LIMITED: spec('You are sending too fast; slow down. That was not delivered.', false),
-  FLOODING: spec('You were disconnected for sending too fast for too long.', true),
-  LOCKDOWN: spec('The server is in lockdown: only registered users and issued packages may log in right now.', true, ExitCode.authRefused),
+  FLOODING: spec('You were disconnected for sending too fast for too long.', true, { reconnect: 'final' }),
+  LOCKDOWN: spec('The server is in lockdown: only registered users and issued packages may log in right now.', true, refusedFinal),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
 
 export function isErrorCode(value: string): value is ErrorCode {
   return Object.hasOwn(ErrorCodes, value);
+}
+
+type Specs = typeof ErrorCodes;
+/** Codes whose sentence takes values. */
+export type TemplatedCode = { [C in ErrorCode]: Specs[C] extends { template: string } ? C : never }[ErrorCode];
+type Placeholders<S extends string> = S extends `${string}{${infer Key}}${infer Rest}` ? Key | Placeholders<Rest> : never;
+type TemplateOf<C extends TemplatedCode> = Specs[C] extends { template: infer T extends string } ? T : never;
+
+/** The code's sentence with its values filled in: errorText('TEXT_TOO_LONG', { what: 'message', max: 2000 }). */
+export function errorText<C extends TemplatedCode>(code: C, values: Record<Placeholders<TemplateOf<C>>, string | number>): string {
+  const registered: ErrorSpec = ErrorCodes[code];
+  const template = registered.template ?? registered.message;
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (Object.hasOwn(values, key) ? String(Reflect.get(values, key)) : whole));
+}
+
+/** The registered code for a code string from the wire, if it is one. */
+function known(code: string): ErrorCode | undefined {
+  return isErrorCode(code) ? code : undefined;
+}
+
+/** The exit status after a session ended with `code` (an unknown code is a lost connection). */
+export function exitCodeForClose(code: string): ExitCodeValue {
+  const registered = known(code);
+  return registered ? ErrorCodes[registered].exit : ExitCode.cannotConnect;
+}
+
+/** Whether a client may reconnect by itself after the server ended a session or refused a login with `code`. */
+export function mayReconnectAfter(code: string): boolean {
+  const registered = known(code);
+  return registered === undefined || ErrorCodes[registered].reconnect === 'retry';
+}
+
+/** A login refusal a person answers with the name's password (not another name). */
+export function isPasswordRefusal(code: string): boolean {
+  const registered = known(code);
+  if (registered === undefined) return false;
+  const entry: ErrorSpec = ErrorCodes[registered];
+  return entry.answer === 'password';
 }
 
 /** An error with a stable code; `message` is a complete sentence fit for a person. */

@@ -12,12 +12,12 @@ export function packagedEntryPath(): string {
 }
 
 /**
- * The packaged program must carry neither the server (native SQLite, the admin's keys) nor
+ * The packaged program must carry neither the server nor its data directory (native SQLite, the admin's keys) nor
  * this builder: main.ts loads those with dynamic import(), which stays a never-taken branch
  * here. A static import of them is a build error rather than a broken package.
  */
 function keepServerOut(sourceRoot: string): Plugin {
-  const excluded = [path.join(sourceRoot, 'server') + path.sep, path.join(sourceRoot, 'packaging') + path.sep, path.join(sourceRoot, 'package-command.js')];
+  const excluded = ['server', 'packaging', 'data-dir'].map((dir) => path.join(sourceRoot, dir) + path.sep);
   return {
     name: 'party-pool-keep-server-out',
     setup(builder) {

@@ -1,17 +1,16 @@
 // `party-pool root` and the menu's Login as Administrator: a root session on the chat screen
 // (stdin is a TTY) or in line mode (one command per input line, one event per output line,
 // optionally JSON). Commands run on the server; this is only their console.
-import { ExitCode, type ExitCodeValue } from '../common/errors.js';
+import { ExitCode, exitCodeForClose, type ExitCodeValue } from '../common/errors.js';
 import type { ServerMessage } from '../protocol/messages.js';
 import { ChatScreen } from '../cli/chat-screen.js';
 import { printError, printJson, printLine } from '../cli/output.js';
 import { jsonEvent, renderEvent, type RenderOptions } from '../cli/render.js';
 import { sanitizeForTerminal } from '../cli/sanitize.js';
 import { colorEnabled, makeChalk } from '../cli/style.js';
-import { ChatClient } from '../client/chat-client.js';
-import type { Credentials, PinnedTarget, Welcome } from '../client/connection.js';
-import { exitCodeForClose } from '../client/exit-codes.js';
-import { runInputLines } from '../client/line-mode.js';
+import { ChatClient } from '../link/chat-client.js';
+import type { Credentials, PinnedTarget, Welcome } from '../link/connection.js';
+import { runInputLines } from '../link/line-mode.js';
 
 export interface RootRunOptions {
   pin: PinnedTarget;

@@ -1,13 +1,13 @@
 // What commands may reach on the server: a narrow interface, so command files do not import
 // the server's implementation (and tests can hand them a small fake if they need one).
 import type { Logger } from '../common/logger.js';
-import type { RequestLog } from './request-log.js';
-import type { Store } from './store.js';
-import type { Role, Session } from './session.js';
+import type { RequestLog } from './storage/request-log.js';
+import type { Store } from '../data-dir/store.js';
+import type { Role, Session } from './session/session.js';
 import type { CommandSpec } from './commands/types.js';
-import type { Moderation } from './moderation.js';
-import type { Community } from './community.js';
-import type { Lockdown } from './lockdown.js';
+import type { Moderation } from './moderation/moderation.js';
+import type { Community } from './chat/community.js';
+import type { Lockdown } from './abuse/lockdown.js';
 
 export interface ServerLimits {
   maxTextLength: number;

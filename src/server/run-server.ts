@@ -8,8 +8,8 @@ import type { ServerSettings } from '../common/settings.js';
 import { printLine } from '../cli/output.js';
 import { renderStatusPanel } from '../cli/status-panel.js';
 import { colorEnabled } from '../cli/style.js';
-import { ensurePrivateDir } from './files.js';
-import { lookupPublicIPv4, privateIPv4Addresses } from './network-info.js';
+import { ensurePrivateDir } from '../data-dir/files.js';
+import { lookupPublicIPv4, privateIPv4Addresses } from '../common/network-info.js';
 import { PartyPoolServer } from './server.js';
 
 export interface RunServerOptions {

@@ -3,7 +3,7 @@
 // /switch, /nick and removals from rooms.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ChatClient } from '../../src/client/chat-client.js';
+import { ChatClient } from '../../src/link/chat-client.js';
 import type { ServerMessage } from '../../src/protocol/messages.js';
 import { loggedInV2, type RawClient } from '../helpers/raw-client.js';
 import { PASSKEY, startTestServer, waitUntil, type TestServer } from '../helpers/server.js';

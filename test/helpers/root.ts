@@ -1,7 +1,7 @@
 // Root sessions for tests: log in as root over real TLS, run a console command, read its answer.
 import assert from 'node:assert/strict';
 import type { ResultMessage, ServerMessage } from '../../src/protocol/messages.js';
-import type { Timers } from '../../src/server/countdown.js';
+import type { Timers } from '../../src/server/moderation/countdown.js';
 import { RawClient } from './raw-client.js';
 
 /** Connect and log in as root (from `localAddress` when given). */

@@ -5,8 +5,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { openPackagedServer } from '../../src/client/packaged-server.js';
-import { PackageRegistry } from '../../src/server/packages.js';
+import { openPackagedServer } from '../../src/link/packaged-server.js';
+import { PackageRegistry } from '../../src/data-dir/packages.js';
 import { runCli } from '../helpers/cli.js';
 import { PASSKEY, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sha256Hex } from '../../src/crypto/hash.js';
-import { PackageRegistry } from '../../src/server/packages.js';
+import { PackageRegistry } from '../../src/data-dir/packages.js';
 import { cleanEnv, runCli, runProgram, type CliResult } from '../helpers/cli.js';
 import { RawClient, loggedIn } from '../helpers/raw-client.js';
 import { PASSKEY, ROOT_PASSWORD, startTestServer, tempDir, waitUntil, type TestServer } from '../helpers/server.js';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ServerMessage } from '../../src/protocol/messages.js';
-import { DATABASE_FILE, Store } from '../../src/server/store.js';
+import { DATABASE_FILE, Store } from '../../src/data-dir/store.js';
 import { RawClient, loggedIn, loggedInV2 } from '../helpers/raw-client.js';
 import { ROOT_PASSWORD, everyoneGone, startTestServer, waitUntil, type TestServer } from '../helpers/server.js';
 

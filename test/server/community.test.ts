@@ -6,9 +6,9 @@ import { config } from '../../config.js';
 import { createSilentLogger } from '../../src/common/logger.js';
 import type { ServerMessage } from '../../src/protocol/messages.js';
 import { CommandError } from '../../src/server/commands/types.js';
-import { Community, type CommunityHost } from '../../src/server/community.js';
-import type { Session } from '../../src/server/session.js';
-import { Store } from '../../src/server/store.js';
+import { Community, type CommunityHost } from '../../src/server/chat/community.js';
+import type { Session } from '../../src/server/session/session.js';
+import { Store } from '../../src/data-dir/store.js';
 import { tempDir } from '../helpers/server.js';
 
 function makeCommunity(store: Store, maxRooms: number): { community: Community; host: CommunityHost } {

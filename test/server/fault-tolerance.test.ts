@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { ServerMessage } from '../../src/protocol/messages.js';
-import { WRITE_CHECK_FILE } from '../../src/server/files.js';
+import { WRITE_CHECK_FILE } from '../../src/data-dir/files.js';
 import { runCli } from '../helpers/cli.js';
 import { RawClient, loggedIn, loggedInV2 } from '../helpers/raw-client.js';
 import { rootLoggedIn, runOk } from '../helpers/root.js';

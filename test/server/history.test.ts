@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ServerMessage, StoredMessage } from '../../src/protocol/messages.js';
-import { HistoryStore } from '../../src/server/history.js';
-import { Store } from '../../src/server/store.js';
+import { HistoryStore } from '../../src/server/chat/history.js';
+import { Store } from '../../src/data-dir/store.js';
 import { RawClient, loggedInV2 } from '../helpers/raw-client.js';
 import { everyoneGone, startTestServer, tempDir, waitUntil, type TestServer } from '../helpers/server.js';
 

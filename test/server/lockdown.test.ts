@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { PackageRegistry } from '../../src/server/packages.js';
+import { PackageRegistry } from '../../src/data-dir/packages.js';
 import { runCli } from '../helpers/cli.js';
 import { RawClient, loggedInV2 } from '../helpers/raw-client.js';
 import { rootLoggedIn, runError, runOk } from '../helpers/root.js';

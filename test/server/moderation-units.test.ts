@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Countdown, countdownMarks } from '../../src/server/countdown.js';
-import { formatDuration, parseDuration } from '../../src/server/durations.js';
-import { canonicalAddress, parseIpRange, rangeContains } from '../../src/server/ip-range.js';
-import { BanList } from '../../src/server/bans.js';
-import { ServerStats } from '../../src/server/stats.js';
-import { Store } from '../../src/server/store.js';
+import { Countdown, countdownMarks } from '../../src/server/moderation/countdown.js';
+import { formatDuration, parseDuration } from '../../src/server/moderation/durations.js';
+import { canonicalAddress, parseIpRange, rangeContains } from '../../src/server/abuse/ip-range.js';
+import { BanList } from '../../src/server/moderation/bans.js';
+import { ServerStats } from '../../src/server/moderation/stats.js';
+import { Store } from '../../src/data-dir/store.js';
 import { ManualTimers } from '../helpers/root.js';
 import { tempDir } from '../helpers/server.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { PackageRegistry } from '../../src/server/packages.js';
+import { PackageRegistry } from '../../src/data-dir/packages.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { ROOT_PASSWORD, startTestServer, waitUntil, type TestServer } from '../helpers/server.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FailureTracker, SlidingWindowCounter, TokenBucket } from '../../src/server/rate-limit.js';
+import { FailureTracker, SlidingWindowCounter, TokenBucket } from '../../src/server/abuse/rate-limit.js';
 
 test('token bucket: burst of 5, then 2 per second', () => {
   const bucket = new TokenBucket(5, 2, 0);

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { openPinnedConnection } from '../../src/client/connection.js';
+import { openPinnedConnection } from '../../src/link/connection.js';
 import { PartyPoolError } from '../../src/common/errors.js';
-import { CERT_FILE, NEXT_KEY_FILE, fingerprintOfPrivateKey } from '../../src/server/identity.js';
-import { rotateServerKey } from '../../src/server/rotate-key.js';
+import { CERT_FILE, NEXT_KEY_FILE, fingerprintOfPrivateKey } from '../../src/data-dir/identity.js';
+import { rotateServerKey } from '../../src/data-dir/rotate-key.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestServer, tempDir, waitUntil } from '../helpers/server.js';
 

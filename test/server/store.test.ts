@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { DATABASE_FILE, Store } from '../../src/server/store.js';
+import { DATABASE_FILE, Store } from '../../src/data-dir/store.js';
 import { tempDir } from '../helpers/server.js';
 
 test('the database is owner-only, in WAL mode, with foreign keys, and migrations run once', () => {

@@ -3,8 +3,8 @@
 import { ErrorCodes } from '../../common/errors.js';
 import { splitWords } from '../../protocol/words.js';
 import type { ServerContext } from '../context.js';
-import type { Session } from '../session.js';
-import { isStorageError } from '../storage-errors.js';
+import type { Session } from '../session/session.js';
+import { isStorageError } from '../../data-dir/storage-errors.js';
 import { exitCommand } from './exit.js';
 import { helpCommand } from './help.js';
 import { ipCommand } from './ip.js';

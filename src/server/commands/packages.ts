@@ -1,5 +1,5 @@
 import { config } from '../../../config.js';
-import { PackageRegistry } from '../packages.js';
+import { PackageRegistry } from '../../data-dir/packages.js';
 import { CommandError, type CommandSpec } from './types.js';
 
 export const packagesCommand: CommandSpec = {

@@ -1,3 +1,4 @@
+import { errorText } from '../../common/errors.js';
 import { checkText } from '../../protocol/text.js';
 import { CommandError, type CommandSpec } from './types.js';
 
@@ -11,7 +12,7 @@ export const requestCommand: CommandSpec = {
   async run({ server, session, id, params }) {
     const checked = checkText(params[0] ?? '', server.limits.maxRequestLength);
     if ('error' in checked) {
-      const message = checked.error === 'TEXT_TOO_LONG' ? `A request is at most ${server.limits.maxRequestLength} characters.` : undefined;
+      const message = checked.error === 'TEXT_TOO_LONG' ? errorText('TEXT_TOO_LONG', { what: 'request', max: server.limits.maxRequestLength }) : undefined;
       throw new CommandError(checked.error, message);
     }
     try {

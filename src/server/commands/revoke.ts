@@ -1,4 +1,4 @@
-import { PackageRegistry } from '../packages.js';
+import { PackageRegistry } from '../../data-dir/packages.js';
 import { CommandError, type CommandSpec } from './types.js';
 
 export const revokeCommand: CommandSpec = {

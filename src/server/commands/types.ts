@@ -1,7 +1,7 @@
 // The shape of the command table: policy is data, checked by one dispatcher before any
 // handler runs (arity, who may call it); handlers never re-check.
 import type { ErrorCode } from '../../common/errors.js';
-import type { Role, Session } from '../session.js';
+import type { Role, Session } from '../session/session.js';
 import type { ServerContext } from '../context.js';
 
 export type ParamStyle = 'none' | 'text' | 'words';

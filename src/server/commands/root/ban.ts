@@ -1,7 +1,7 @@
 import { checkName } from '../../../protocol/names.js';
 import { ErrorCodes } from '../../../common/errors.js';
-import { MAX_DURATION_MS, formatDuration, parseDuration } from '../../durations.js';
-import { parseIpRange, rangeContains } from '../../ip-range.js';
+import { MAX_DURATION_MS, formatDuration, parseDuration } from '../../moderation/durations.js';
+import { parseIpRange, rangeContains } from '../../abuse/ip-range.js';
 import { CommandError } from '../types.js';
 import { formatTime, noMoreThan, result, rootCommand, usageError } from './define.js';
 

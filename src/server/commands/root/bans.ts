@@ -1,5 +1,5 @@
 import { config } from '../../../../config.js';
-import { formatDuration } from '../../durations.js';
+import { formatDuration } from '../../moderation/durations.js';
 import { formatTime, noMoreThan, result, rootCommand } from './define.js';
 
 export const bansCommand = rootCommand({

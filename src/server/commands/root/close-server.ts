@@ -1,6 +1,7 @@
 import { config } from '../../../../config.js';
+import { errorText } from '../../../common/errors.js';
 import { checkText } from '../../../protocol/text.js';
-import { formatDuration } from '../../durations.js';
+import { formatDuration } from '../../moderation/durations.js';
 import { CommandError } from '../types.js';
 import { messageLength, result, rootCommand, usageError } from './define.js';
 
@@ -41,7 +42,7 @@ export const closeServerCommand = rootCommand({
     let message: string | undefined;
     if (typed !== undefined) {
       const checked = checkText(typed, server.limits.maxTextLength);
-      if ('error' in checked) throw new CommandError(checked.error, checked.error === 'TEXT_TOO_LONG' ? `A message is at most ${server.limits.maxTextLength} characters.` : undefined);
+      if ('error' in checked) throw new CommandError(checked.error, checked.error === 'TEXT_TOO_LONG' ? errorText('TEXT_TOO_LONG', { what: 'message', max: server.limits.maxTextLength }) : undefined);
       message = checked.text;
     }
     const moderation = server.moderation;

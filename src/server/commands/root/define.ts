@@ -2,7 +2,7 @@
 // records who, from where, what and the result in audit.log BEFORE the reply goes out, so a
 // root is never told "done" about something the trail does not hold.
 import type { ResultMessage, ServerMessage } from '../../../protocol/messages.js';
-import { isStorageError } from '../../storage-errors.js';
+import { isStorageError } from '../../../data-dir/storage-errors.js';
 import { CommandError, type CommandInvocation, type CommandSpec } from '../types.js';
 
 /** A root command's answer, without the `ref` (the wrapper adds it). */

@@ -1,4 +1,4 @@
-import { formatDuration } from '../../durations.js';
+import { formatDuration } from '../../moderation/durations.js';
 import { formatTime, noMoreThan, result, rootCommand, usageError } from './define.js';
 
 const usage = 'list-conn [-ip | -u]';

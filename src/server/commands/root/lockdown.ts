@@ -1,7 +1,7 @@
 // `lockdown on|off`: in an emergency (the passkey leaked), admit only registered users and issued,
 // unrevoked packages until a root turns it off. Without an argument it shows the state.
-import { formatDuration } from '../../durations.js';
-import { isStorageError } from '../../storage-errors.js';
+import { formatDuration } from '../../moderation/durations.js';
+import { isStorageError } from '../../../data-dir/storage-errors.js';
 import { formatTime, noMoreThan, result, rootCommand, usageError } from './define.js';
 
 const usage = 'lockdown [on|off]';

@@ -1,4 +1,4 @@
-import { canonicalAddress } from '../../ip-range.js';
+import { canonicalAddress } from '../../abuse/ip-range.js';
 import { CommandError } from '../types.js';
 import { noMoreThan, result, rootCommand, usageError } from './define.js';
 

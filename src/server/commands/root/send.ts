@@ -1,6 +1,7 @@
+import { errorText } from '../../../common/errors.js';
 import { checkText } from '../../../protocol/text.js';
-import { canonicalAddress } from '../../ip-range.js';
-import type { Session } from '../../session.js';
+import { canonicalAddress } from '../../abuse/ip-range.js';
+import type { Session } from '../../session/session.js';
 import { CommandError } from '../types.js';
 import { messageLength, result, rootCommand, usageError } from './define.js';
 
@@ -40,7 +41,7 @@ export const sendCommand = rootCommand({
       throw usageError(usage, `Unknown option "${option ?? ''}".`);
     }
     const checked = checkText(text, server.limits.maxTextLength);
-    if ('error' in checked) throw new CommandError(checked.error, checked.error === 'TEXT_TOO_LONG' ? `A notice is at most ${server.limits.maxTextLength} characters.` : undefined);
+    if ('error' in checked) throw new CommandError(checked.error, checked.error === 'TEXT_TOO_LONG' ? errorText('TEXT_TOO_LONG', { what: 'notice', max: server.limits.maxTextLength }) : undefined);
     let count: number;
     if (recipients) {
       server.moderation.noticeTo(recipients, checked.text);

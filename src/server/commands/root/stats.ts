@@ -1,6 +1,6 @@
 import { config } from '../../../../config.js';
-import { formatDuration } from '../../durations.js';
-import { LoginBlocks } from '../../login-blocks.js';
+import { formatDuration } from '../../moderation/durations.js';
+import { LoginBlocks } from '../../abuse/login-blocks.js';
 import type { ServerContext } from '../../context.js';
 import { formatTime, noMoreThan, result, rootCommand } from './define.js';
 

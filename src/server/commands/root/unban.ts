@@ -1,4 +1,4 @@
-import { parseIpRange } from '../../ip-range.js';
+import { parseIpRange } from '../../abuse/ip-range.js';
 import { CommandError } from '../types.js';
 import { noMoreThan, result, rootCommand } from './define.js';
 

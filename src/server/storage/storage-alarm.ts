@@ -2,10 +2,10 @@
 // to the log and to every connected root session, once per kind per interval, so a failing disk
 // cannot flood either. The server itself carries on: chat goes on, the lost action is answered
 // with STORAGE_FAILED by whoever lost it.
-import type { Logger } from '../common/logger.js';
-import { encodeFrame } from '../protocol/frame.js';
-import type { Session } from './session.js';
-import { describeStorageError } from './storage-errors.js';
+import type { Logger } from '../../common/logger.js';
+import { encodeFrame } from '../../protocol/frame.js';
+import type { Session } from '../session/session.js';
+import { describeStorageError } from '../../data-dir/storage-errors.js';
 
 export interface StorageAlarmHost {
   readonly logger: Logger;

@@ -2,9 +2,9 @@
 // survive a restart, and mirrored in memory so the check on every new connection is a map
 // look-up plus a prefix comparison per range ban, with no disk access.
 import { z } from 'zod';
-import { nameKey } from '../protocol/names.js';
-import { canonicalAddress, inRange, parseAddress, parseIpRange, type IpRange } from './ip-range.js';
-import type { Db } from './store.js';
+import { nameKey } from '../../protocol/names.js';
+import { canonicalAddress, inRange, parseAddress, parseIpRange, type IpRange } from '../abuse/ip-range.js';
+import type { Db } from '../../data-dir/store.js';
 
 export type BanKind = 'name' | 'address';
 

@@ -3,10 +3,9 @@
 // answered every request, then leave; exit 0 only when everything was answered.
 import readline from 'node:readline';
 import { config } from '../../config.js';
-import { ExitCode, type ExitCodeValue } from '../common/errors.js';
+import { ExitCode, exitCodeForClose, type ExitCodeValue } from '../common/errors.js';
 import { printError } from '../cli/output.js';
 import type { ChatClient } from './chat-client.js';
-import { exitCodeForClose } from './exit-codes.js';
 
 /** What one input line turned into: the pending answer, and whether it ends the session. */
 export interface LineRequest {

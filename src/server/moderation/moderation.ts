@@ -1,21 +1,21 @@
 // What root administration adds to the server: bans (checked on every new connection and
 // login), kicks, root notices, the timed shutdown, statistics and the audit trail. The server
 // calls the small hooks at the top; root commands call the actions below them.
-import { config } from '../../config.js';
-import { ErrorCodes, type ErrorCode } from '../common/errors.js';
-import type { Logger } from '../common/logger.js';
-import { encodeFrame } from '../protocol/frame.js';
-import type { ServerMessage } from '../protocol/messages.js';
-import { nameKey } from '../protocol/names.js';
+import { config } from '../../../config.js';
+import { ErrorCodes, type ErrorCode } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { encodeFrame } from '../../protocol/frame.js';
+import type { ServerMessage } from '../../protocol/messages.js';
+import { nameKey } from '../../protocol/names.js';
 import { AuditLog, type AuditEntry } from './audit.js';
 import { BanList, type Ban } from './bans.js';
 import { Countdown, realTimers, type Timers } from './countdown.js';
-import { AUTO_BLOCK_BY } from './login-blocks.js';
+import { AUTO_BLOCK_BY } from '../abuse/login-blocks.js';
 import { formatDuration } from './durations.js';
-import { rangeContains, type IpRange } from './ip-range.js';
-import type { CloseReason, Role, Session } from './session.js';
+import { rangeContains, type IpRange } from '../abuse/ip-range.js';
+import type { CloseReason, Role, Session } from '../session/session.js';
 import { ServerStats, type LiveSessions } from './stats.js';
-import type { Store } from './store.js';
+import type { Store } from '../../data-dir/store.js';
 
 /** What moderation needs from the server around it. */
 export interface ModerationHost {

@@ -4,7 +4,7 @@
 // refused (someone has to turn it off). The state is kept in the settings table, so a restart
 // does not quietly open the doors again.
 import { z } from 'zod';
-import type { Store } from './store.js';
+import type { Store } from '../../data-dir/store.js';
 
 const SETTING_KEY = 'lockdown';
 

@@ -3,7 +3,7 @@
 // Cumulative figures are read back at start, so they count since stats began, not per run.
 import path from 'node:path';
 import { z } from 'zod';
-import { readTextIfExists, writePrivateFile } from './files.js';
+import { readTextIfExists, writePrivateFile } from '../../data-dir/files.js';
 
 export interface AddressStats {
   connections: number;

@@ -5,7 +5,7 @@
 // main connection falls back to SQLite's own automatic checkpoints, so the WAL never grows unbounded.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { Db } from './store.js';
+import type { Db } from '../../data-dir/store.js';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');

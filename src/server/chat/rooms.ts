@@ -4,9 +4,9 @@
 // Memberships belong to names. A registered name's memberships are its own; a guest's belong
 // to the name too (whoever logs in as that guest name next is in the same public rooms), which
 // is why creating rooms and joining invite-only rooms need a registered name.
-import { LOBBY, isLobby, roomKey } from '../protocol/rooms.js';
-import { nameKey } from '../protocol/names.js';
-import type { Db, Statement } from './store.js';
+import { LOBBY, isLobby, roomKey } from '../../protocol/rooms.js';
+import { nameKey } from '../../protocol/names.js';
+import type { Db, Statement } from '../../data-dir/store.js';
 
 export interface Room {
   readonly id: number;

@@ -3,7 +3,7 @@
 // the user's name. User interfaces (interactive screen, line mode, root console) sit on top.
 import { EventEmitter } from 'node:events';
 import { config } from '../../config.js';
-import { PartyPoolError } from '../common/errors.js';
+import { PartyPoolError, isPasswordRefusal, mayReconnectAfter } from '../common/errors.js';
 import type { ServerMessage } from '../protocol/messages.js';
 import { nameKey } from '../protocol/names.js';
 import { isLobby } from '../protocol/rooms.js';
@@ -45,12 +45,6 @@ interface ClientEvents {
   status: [];
 }
 
-/** Codes after which reconnecting would only be refused again. */
-const FINAL_CODES = new Set(['AUTH_FAILED', 'ROOT_AUTH_FAILED', 'KICKED', 'BANNED', 'LEFT', 'PROTOCOL_VERSION', 'PACKAGE_REVOKED', 'ACCOUNT_DELETED', 'PASSWORD_WRONG', 'LOCKDOWN', 'FLOODING']);
-/** Refusals a person answers with a password rather than another name. */
-const ACCOUNT_REFUSALS: ReadonlySet<string> = new Set(['PASSWORD_REQUIRED', 'REGISTRATION_REQUIRED', 'PASSWORD_INVALID']);
-/** Login refusals that end reconnecting: trying again cannot succeed without a person. */
-const FINAL_LOGIN_CODES = new Set(['AUTH_FAILED', 'ROOT_AUTH_FAILED', 'IDENTITY_MISMATCH', 'PROTOCOL_VERSION', 'PASSWORD_WRONG', 'PASSWORD_REQUIRED', 'REGISTRATION_REQUIRED', 'PACKAGE_REVOKED', 'BANNED', 'PACKAGE_DAMAGED', 'LOCKDOWN']);
 
 export class ChatClient extends EventEmitter<ClientEvents> {
   private link: ServerLink | undefined;
@@ -96,7 +90,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
         // no connection open, so a person can take their time, then log in again.
         const ask = this.options.account?.ask;
         const name = this.lastTriedName;
-        if (!(error instanceof ServerRefusal && ACCOUNT_REFUSALS.has(error.serverCode) && ask && name !== undefined)) throw error;
+        if (!(error instanceof ServerRefusal && isPasswordRefusal(error.serverCode) && ask && name !== undefined)) throw error;
         const answer = await ask(name, error);
         if (!answer) throw error;
         this.password = answer.password;
@@ -191,7 +185,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     this.link = undefined;
     this.settleAll();
     const bye = this.lastBye;
-    if (this.stopped || (bye && FINAL_CODES.has(bye.code)) || !this.options.reconnect) {
+    if (this.stopped || (bye && !mayReconnectAfter(bye.code)) || !this.options.reconnect) {
       this.stopped = true;
       this.emit('closed', bye ?? { code: 'CONNECTION_LOST', message: 'The connection to the server was lost.' });
       return;
@@ -213,7 +207,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
         this.emit('reconnected', welcome);
         return;
       } catch (error) {
-        if (error instanceof PartyPoolError && FINAL_LOGIN_CODES.has(error.code)) {
+        if (error instanceof PartyPoolError && !mayReconnectAfter(error.code)) {
           this.stopped = true;
           this.emit('closed', { code: error.code, message: error.message });
           return;

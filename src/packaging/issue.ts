@@ -3,26 +3,26 @@
 // package builder. Loaded by main.ts on demand, so issued packages never contain it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { config } from '../config.js';
-import { ExitCode, PartyPoolError, type ExitCodeValue } from './common/errors.js';
-import { projectRoot, serverInfoFileName } from './common/paths.js';
-import { resolveServerSettings } from './common/settings.js';
-import { BuildProgressPrinter, renderPackageSummary } from './cli/build-progress.js';
-import { printLine } from './cli/output.js';
-import { askPackageQuestions, type AddressOffer } from './cli/package-questions.js';
-import { askConfirm } from './cli/prompts.js';
-import { resolveSecret } from './cli/secrets.js';
-import { box, colorEnabled, makeChalk } from './cli/style.js';
-import { buildPackages, checkExisting } from './packaging/build.js';
-import { KIND_CHOICES, PLATFORM_CHOICES, artifactPath, kindsFor, normaliseAddress, planArtifacts, platformsFor, type KindChoice, type PlatformChoice } from './packaging/plan.js';
-import { checkText } from './protocol/text.js';
-import { verifyStoredPasskey } from './server/auth-keys.js';
-import { readTextIfExists } from './server/files.js';
-import { readPinnedFingerprints } from './server/identity.js';
-import { isLikelyVirtualInterface, lookupPublicIPv4, privateIPv4Addresses } from './server/network-info.js';
-import { PackageRegistry } from './server/packages.js';
-import { rotateServerKey } from './server/rotate-key.js';
-import { Store } from './server/store.js';
+import { config } from '../../config.js';
+import { ExitCode, PartyPoolError, type ExitCodeValue } from '../common/errors.js';
+import { projectRoot, serverInfoFileName } from '../common/paths.js';
+import { resolveServerSettings } from '../common/settings.js';
+import { BuildProgressPrinter, renderPackageSummary } from '../cli/build-progress.js';
+import { printLine } from '../cli/output.js';
+import { askPackageQuestions, type AddressOffer } from '../cli/package-questions.js';
+import { askConfirm } from '../cli/prompts.js';
+import { resolveSecret } from '../cli/secrets.js';
+import { box, colorEnabled, makeChalk } from '../cli/style.js';
+import { buildPackages, checkExisting } from './build.js';
+import { KIND_CHOICES, PLATFORM_CHOICES, artifactPath, kindsFor, normaliseAddress, planArtifacts, platformsFor, type KindChoice, type PlatformChoice } from './plan.js';
+import { checkText } from '../protocol/text.js';
+import { verifyStoredPasskey } from '../data-dir/auth-keys.js';
+import { readTextIfExists } from '../data-dir/files.js';
+import { readPinnedFingerprints } from '../data-dir/identity.js';
+import { isLikelyVirtualInterface, lookupPublicIPv4, privateIPv4Addresses } from '../common/network-info.js';
+import { PackageRegistry } from '../data-dir/packages.js';
+import { rotateServerKey } from '../data-dir/rotate-key.js';
+import { Store } from '../data-dir/store.js';
 
 type Values = Readonly<Record<string, unknown>>;
 

@@ -1,20 +1,20 @@
 // Accounts, rooms and history, and what sessions see of them. The server calls in at a few
 // points (login, logout, chat line); the room and account commands call the methods here.
 // Refusals are thrown as CommandError, which the dispatcher answers with the request's id.
-import type { Logger } from '../common/logger.js';
-import { randomToken } from '../crypto/tokens.js';
-import { encodeFrame } from '../protocol/frame.js';
-import type { AuthMessage, ServerMessage, ServerMessageOf } from '../protocol/messages.js';
-import { checkName, nameKey } from '../protocol/names.js';
-import { checkRoomName, isLobby, roomKey } from '../protocol/rooms.js';
-import { Accounts, type AccountOptions, type LoginCheck } from './accounts.js';
-import type { AuthFailureKind } from './auth-failures.js';
-import { CommandError } from './commands/types.js';
+import type { Logger } from '../../common/logger.js';
+import { randomToken } from '../../crypto/tokens.js';
+import { encodeFrame } from '../../protocol/frame.js';
+import type { AuthMessage, ServerMessage, ServerMessageOf } from '../../protocol/messages.js';
+import { checkName, nameKey } from '../../protocol/names.js';
+import { checkRoomName, isLobby, roomKey } from '../../protocol/rooms.js';
+import { Accounts, type AccountOptions, type LoginCheck } from '../accounts/accounts.js';
+import type { AuthFailureKind } from '../abuse/auth-failures.js';
+import { CommandError } from '../commands/types.js';
 import { Delivery } from './delivery.js';
 import { HistoryStore, type HistoryOptions } from './history.js';
 import { Rooms, type Room } from './rooms.js';
-import type { Session } from './session.js';
-import type { Db } from './store.js';
+import type { Session } from '../session/session.js';
+import type { Db } from '../../data-dir/store.js';
 
 /** What the community needs from the server around it. */
 export interface CommunityHost {

@@ -1,7 +1,7 @@
 // Stored chat history: one row per room message, written before the sender is acknowledged
 // (WAL + synchronous=FULL: an acknowledged message survives SIGKILL and power loss). A
 // background job enforces retention by age and by count per room, in small batches.
-import type { Db, Statement } from './store.js';
+import type { Db, Statement } from '../../data-dir/store.js';
 
 export interface StoredRow {
   id: number;

@@ -1,11 +1,11 @@
 // One TLS connection and, once it has logged in, the identity behind it. A session owns its
 // frame decoder, its write budget and its timers; anything it throws ends this session only.
 import type { TLSSocket } from 'node:tls';
-import { ErrorCodes, PartyPoolError, type ErrorCode } from '../common/errors.js';
-import { channelBinding, newNonce } from '../crypto/auth-proof.js';
-import { FrameDecoder, decodePayload, encodeFrame } from '../protocol/frame.js';
-import { parseClientMessage, type ClientMessage, type ServerMessage } from '../protocol/messages.js';
-import type { MessageLimiter } from './message-limiter.js';
+import { ErrorCodes, PartyPoolError, type ErrorCode } from '../../common/errors.js';
+import { channelBinding, newNonce } from '../../crypto/auth-proof.js';
+import { FrameDecoder, decodePayload, encodeFrame } from '../../protocol/frame.js';
+import { parseClientMessage, type ClientMessage, type ServerMessage } from '../../protocol/messages.js';
+import type { MessageLimiter } from '../abuse/message-limiter.js';
 
 /** Frames buffered before the socket is paused (each is at most maxFrameBytes). */
 const MAX_INBOX_FRAMES = 64;
@@ -44,7 +44,7 @@ export interface SessionHost {
 }
 
 export interface CloseReason {
-  code: ErrorCode | 'LEFT' | 'DISCONNECTED' | 'KICKED' | 'SHUTDOWN';
+  code: ErrorCode;
   message: string;
 }
 

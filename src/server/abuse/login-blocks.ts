@@ -6,13 +6,13 @@
 // was blocked is kept in the database too, and forgotten a maximum block length after the last
 // block ended. An IPv6 /64 counts as one address here, as it does for the connection rate
 // (one household gets a whole /64; blocking a single address in it would stop nobody).
-import type { Logger } from '../common/logger.js';
+import type { Logger } from '../../common/logger.js';
 import { z } from 'zod';
-import type { Ban, BanList } from './bans.js';
-import { formatDuration } from './durations.js';
+import type { Ban, BanList } from '../moderation/bans.js';
+import { formatDuration } from '../moderation/durations.js';
 import { rateKey } from './connection-guard.js';
 import { FailureTracker, type FailurePolicy } from './rate-limit.js';
-import type { Db } from './store.js';
+import type { Db } from '../../data-dir/store.js';
 
 /** `created_by` of the bans this module creates. */
 export const AUTO_BLOCK_BY = 'auto: failed logins';

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import tls from 'node:tls';
 import { config } from '../../config.js';
-import { PartyPoolError, isErrorCode, type ErrorCode } from '../common/errors.js';
+import { PartyPoolError, isErrorCode, isPasswordRefusal, type ErrorCode } from '../common/errors.js';
 import { channelBinding, computeProof } from '../crypto/auth-proof.js';
 import { fingerprintOfPeer, fingerprintsMatch } from '../crypto/fingerprint.js';
 import { deriveKey } from '../crypto/kdf.js';
@@ -218,9 +218,6 @@ export interface AccountProof {
   register?: boolean;
 }
 
-/** Refusals answered with a password (not another name). */
-const ACCOUNT_REFUSALS: ReadonlySet<string> = new Set(['PASSWORD_REQUIRED', 'REGISTRATION_REQUIRED', 'PASSWORD_INVALID']);
-
 export interface LoginRequest {
   role: 'user' | 'root';
   credentials: Credentials;
@@ -255,7 +252,7 @@ export async function login(link: ServerLink, request: LoginRequest): Promise<We
   let account: AccountProof | undefined;
   const accounts = challenge.protocol >= 2 && request.role === 'user' ? request.account : undefined;
   for (;;) {
-    if (refusal && name !== undefined && ACCOUNT_REFUSALS.has(refusal.serverCode)) {
+    if (refusal && name !== undefined && isPasswordRefusal(refusal.serverCode)) {
       // The name is fine; the server wants its password (or a valid one to register it with).
       account = accounts ? await accounts(name, refusal) : undefined;
       if (account === undefined) throw refusal;

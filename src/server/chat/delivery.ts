@@ -3,10 +3,10 @@
 // for it are held back and released afterwards, so a client sees history, then what happened
 // meanwhile: no gap, no duplicate, no reordering. Large transfers wait for the socket to drain
 // instead of filling the per-session output limit.
-import { encodeFrame } from '../protocol/frame.js';
-import type { HistoryMessage, StoredMessage } from '../protocol/messages.js';
+import { encodeFrame } from '../../protocol/frame.js';
+import type { HistoryMessage, StoredMessage } from '../../protocol/messages.js';
 import type { StoredRow } from './history.js';
-import type { Session } from './session.js';
+import type { Session } from '../session/session.js';
 
 interface HoldState {
   holds: number;

@@ -1,11 +1,11 @@
 // Registered names: scrypt password hashes in the accounts table. A registered name needs its
 // password to log in; everyone else is a guest. Hashing is bounded (a few at a time, each
 // 32 MiB) and runs off the event loop.
-import type { ErrorCode } from '../common/errors.js';
-import { hashPassword, verifyPassword, type ScryptCost } from '../crypto/password.js';
-import { nameKey } from '../protocol/names.js';
-import { checkPassword } from '../protocol/passwords.js';
-import type { Db, Statement } from './store.js';
+import type { ErrorCode } from '../../common/errors.js';
+import { hashPassword, verifyPassword, type ScryptCost } from '../../crypto/password.js';
+import { nameKey } from '../../protocol/names.js';
+import { checkPassword } from '../../protocol/passwords.js';
+import type { Db, Statement } from '../../data-dir/store.js';
 
 export interface Account {
   nameKey: string;
