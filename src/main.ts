@@ -5,7 +5,6 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { config } from '../config.js';
 import { ExitCode, PartyPoolError, type ExitCodeValue } from './common/errors.js';
-import { serverInfoFileName } from './common/paths.js';
 import { resolveServerSettings } from './common/settings.js';
 import { isFingerprint } from './crypto/fingerprint.js';
 import { guardOutputStreams, printError, printLine } from './cli/output.js';
@@ -193,27 +192,20 @@ async function startServer(values: Record<string, string | boolean | undefined>,
 }
 
 /** Read where the local server listens from its server.json. */
-function localServerPin(dataDir: string): PinnedTarget {
-  const file = path.join(dataDir, serverInfoFileName);
-  let info: unknown;
-  try {
-    info = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
-  } catch {
-    throw new PartyPoolError('NO_SERVER_INFO', `No running server found (${file} is missing). Start the server first, or pass --server HOST:PORT --fingerprint FP.`);
+async function localServerPin(dataDir: string): Promise<PinnedTarget> {
+  const { readServerInfo } = await import('./data-dir/server-info.js');
+  const read = readServerInfo(dataDir);
+  if (read.state !== 'running') {
+    const why = read.state === 'missing' ? `No running server found (${read.file} is missing). Start the server first, or pass --server HOST:PORT --fingerprint FP.` : `${read.file} is damaged; restart the server.`;
+    throw new PartyPoolError('NO_SERVER_INFO', why);
   }
-  const field = (key: string): unknown => (typeof info === 'object' && info !== null ? (Reflect.get(info, key) as unknown) : undefined);
-  const host = field('host');
-  const port = field('port');
-  const fingerprint = field('fingerprint');
-  if (typeof host !== 'string' || typeof port !== 'number' || typeof fingerprint !== 'string') {
-    throw new PartyPoolError('NO_SERVER_INFO', `${file} is damaged; restart the server.`);
-  }
+  const { host, port, fingerprint } = read.info;
   // A server listening on every interface is reached locally over loopback.
   const connectHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   return { targets: [{ host: connectHost, port }], fingerprints: [fingerprint] };
 }
 
-export function resolvePin(values: Record<string, string | boolean | undefined>): PinnedTarget {
+export async function resolvePin(values: Record<string, string | boolean | undefined>): Promise<PinnedTarget> {
   const server = str(values, 'server');
   const fingerprint = str(values, 'fingerprint');
   if (server !== undefined || fingerprint !== undefined) {
@@ -235,7 +227,7 @@ async function startClient(values: Record<string, string | boolean | undefined>,
     const { passkey, opened } = await openPackaged(packaged, str(values, 'passkey-file'), interactive);
     return runClient({ pin: opened.pin, credentials: { passkey, packageId: opened.content.packageId }, name: str(values, 'name'), json: values.json === true, interactive, account });
   }
-  const pin = resolvePin(values);
+  const pin = await resolvePin(values);
   const passkey = await resolveSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: str(values, 'passkey-file'), interactive });
   return runClient({ pin, credentials: { passkey }, name: str(values, 'name'), json: values.json === true, interactive, account });
 }
@@ -248,7 +240,7 @@ async function startRoot(values: Record<string, string | boolean | undefined>, p
     const rootPassword = await resolveSecret(rootPasswordFrom);
     return runRoot({ pin: opened.pin, credentials: { passkey, rootPassword, packageId: opened.content.packageId }, json: values.json === true, interactive });
   }
-  const pin = resolvePin(values);
+  const pin = await resolvePin(values);
   const passkey = await resolveSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: str(values, 'passkey-file'), interactive });
   const rootPassword = await resolveSecret(rootPasswordFrom);
   return runRoot({ pin, credentials: { passkey, rootPassword }, json: values.json === true, interactive });

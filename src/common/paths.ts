@@ -17,5 +17,3 @@ export function defaultDataDir(): string {
 export function defaultLogDir(): string {
   return path.join(projectRoot(), 'logs');
 }
-
-export const serverInfoFileName = 'server.json';

@@ -4,31 +4,16 @@
 import path from 'node:path';
 import { PartyPoolError } from '../common/errors.js';
 import { processAlive } from '../common/processes.js';
-import { serverInfoFileName } from '../common/paths.js';
 import { generateKeyPair, keyPairFromPrivateKey, selfSignedCertificate } from '../crypto/certificate.js';
 import { fingerprintOfCertificate } from '../crypto/fingerprint.js';
-import { readTextIfExists, writePrivateFile } from './files.js';
+import { writePrivateFile } from './files.js';
+import { runningServerPid, serverInfoPath } from './server-info.js';
 import { CERT_FILE, KEY_FILE, NEXT_KEY_FILE, fingerprintOfPrivateKey, loadOrCreateNextKey, readPinnedFingerprints } from './identity.js';
 
 export interface RotationResult {
   previous: string;
   current: string;
   next: string;
-}
-
-/** The pid in server.json when that process is still alive. */
-export { processAlive };
-
-export function runningServerPid(dataDir: string, alive: (pid: number) => boolean = processAlive): number | undefined {
-  const text = readTextIfExists(path.join(dataDir, serverInfoFileName));
-  if (text === undefined) return undefined;
-  let pid: unknown;
-  try {
-    pid = Reflect.get(JSON.parse(text) as object, 'pid');
-  } catch {
-    return undefined;
-  }
-  return typeof pid === 'number' && alive(pid) ? pid : undefined;
 }
 
 /** Promote the next key to current (with a new self-signed certificate) and create a new next key. */
@@ -38,7 +23,7 @@ export async function rotateServerKey(dataDir: string, commonName: string, alive
   if (pid !== undefined) {
     throw new PartyPoolError(
       'SERVER_RUNNING',
-      `The server is running (pid ${pid}); stop it, run rotate-key, then start it again. (If it is not running, delete ${path.join(dataDir, serverInfoFileName)}.)`,
+      `The server is running (pid ${pid}); stop it, run rotate-key, then start it again. (If it is not running, delete ${serverInfoPath(dataDir)}.)`,
     );
   }
   const promoted = loadOrCreateNextKey(dataDir);

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { config } from '../../config.js';
 import { ExitCode, PartyPoolError, type ExitCodeValue } from '../common/errors.js';
-import { projectRoot, serverInfoFileName } from '../common/paths.js';
+import { projectRoot } from '../common/paths.js';
 import { resolveServerSettings } from '../common/settings.js';
 import { BuildProgressPrinter, renderPackageSummary } from '../cli/build-progress.js';
 import { printLine } from '../cli/output.js';
@@ -17,11 +17,11 @@ import { buildPackages, checkExisting } from './build.js';
 import { KIND_CHOICES, PLATFORM_CHOICES, artifactPath, kindsFor, normaliseAddress, planArtifacts, platformsFor, type KindChoice, type PlatformChoice } from './plan.js';
 import { checkText } from '../protocol/text.js';
 import { verifyStoredPasskey } from '../data-dir/auth-keys.js';
-import { readTextIfExists } from '../data-dir/files.js';
 import { readPinnedFingerprints } from '../data-dir/identity.js';
 import { isLikelyVirtualInterface, lookupPublicIPv4, privateIPv4Addresses } from '../common/network-info.js';
 import { PackageRegistry } from '../data-dir/packages.js';
 import { rotateServerKey } from '../data-dir/rotate-key.js';
+import { readServerInfo } from '../data-dir/server-info.js';
 import { Store } from '../data-dir/store.js';
 
 type Values = Readonly<Record<string, unknown>>;
@@ -47,15 +47,9 @@ function oneOf<T extends string>(choices: readonly T[], value: string | undefine
 
 /** The port friends connect to: the running server's (it may have picked one), else the configured one. */
 function serverPort(dataDir: string, configured: number): number {
-  const raw = readTextIfExists(path.join(dataDir, serverInfoFileName));
-  if (raw !== undefined) {
-    try {
-      const port: unknown = Reflect.get(JSON.parse(raw) as object, 'port');
-      if (typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536) return port;
-    } catch {
-      // A damaged server.json only loses the hint; the configured port is next best.
-    }
-  }
+  const running = readServerInfo(dataDir);
+  // A damaged server.json only loses the hint; the configured port is next best.
+  if (running.state === 'running') return running.info.port;
   return configured === 0 ? config.port : configured;
 }
 

@@ -1,13 +1,11 @@
 // The chat server: a TLS 1.3 listener, the sessions on it, login, chat fan-out and the
 // command table. Everything it needs (settings, secrets, clock, logger) is passed in.
-import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { config } from '../../config.js';
 import { ErrorCodes, PartyPoolError, errorText, type ErrorCode } from '../common/errors.js';
 import { onLogFileFailure, type Logger } from '../common/logger.js';
-import { serverInfoFileName } from '../common/paths.js';
 import type { ServerSettings } from '../common/settings.js';
 import { newNonce, verifyProof } from '../crypto/auth-proof.js';
 import { encodeFrame } from '../protocol/frame.js';
@@ -24,7 +22,7 @@ import { Community, type CommunityOptions } from './chat/community.js';
 import { ConnectionGuard, rateKey } from './abuse/connection-guard.js';
 import type { CommandSpec } from './commands/types.js';
 import type { AbuseSummary, ServerContext, ServerLimits } from './context.js';
-import { ensurePrivateDir, writePrivateFile } from '../data-dir/files.js';
+import { ensurePrivateDir } from '../data-dir/files.js';
 import { loadOrCreateIdentity, type ServerIdentity } from '../data-dir/identity.js';
 import type { Timers } from './moderation/countdown.js';
 import { formatDuration } from './moderation/durations.js';
@@ -35,7 +33,7 @@ import { MessageLimiter, type MessageLimits } from './abuse/message-limiter.js';
 import { Moderation } from './moderation/moderation.js';
 import { PackageRegistry, packageLoginVerdict } from '../data-dir/packages.js';
 import { RequestLog } from './storage/request-log.js';
-import { runningServerPid } from '../data-dir/rotate-key.js';
+import { removeServerInfo, runningServerPid, writeServerInfo, type ServerInfo } from '../data-dir/server-info.js';
 import { Session, type CloseReason, type Role, type SessionHost } from './session/session.js';
 import { Checkpointer } from './storage/checkpointer.js';
 import { StorageAlarm } from './storage/storage-alarm.js';
@@ -55,14 +53,6 @@ export interface ServerOptions {
   now?: () => number;
   /** Injected timers for the timed shutdown's countdown. */
   timers?: Timers;
-}
-
-export interface ServerInfo {
-  host: string;
-  port: number;
-  fingerprint: string;
-  pid: number;
-  version: string;
 }
 
 /** Strip the IPv4-mapped prefix so one household is one address, however it arrived. */
@@ -113,7 +103,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
   private heartbeat: NodeJS.Timeout | undefined;
   private nextSessionId = 1;
   private closing = false;
-  private infoFile: string | undefined;
+  private wroteInfo = false;
 
   private constructor(options: ServerOptions, identity: ServerIdentity, keys: AuthKeys, store: Store) {
     this.settings = options.settings;
@@ -224,8 +214,8 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     this.maintenance.unref();
     this.moderation.startStatsTimer();
     const info = this.info();
-    this.infoFile = path.join(this.settings.dataDir, serverInfoFileName);
-    writePrivateFile(this.infoFile, JSON.stringify(info, null, 2) + '\n');
+    writeServerInfo(this.settings.dataDir, info);
+    this.wroteInfo = true;
     this.logger.info('listening', { host: info.host, port: info.port, fingerprint: info.fingerprint });
   }
 
@@ -623,7 +613,7 @@ export class PartyPoolServer implements SessionHost, ServerContext {
     this.guard.destroyAll();
     await closed;
     this.moderation.close();
-    if (this.infoFile) fs.rmSync(this.infoFile, { force: true });
+    if (this.wroteInfo) removeServerInfo(this.settings.dataDir);
     await this.community.stop();
     await this.checkpointer.stop();
     this.store.close();
