@@ -66,6 +66,7 @@ export const ErrorCodes = {
   // Framing and parsing (wire).
   FRAME_TOO_LARGE: spec('The frame is larger than the server accepts.', true, lost),
   FRAME_EMPTY: spec('An empty frame is not allowed.', true, lost),
+  FRAME_FRAGMENTED: spec('A frame arrived in too many pieces.', true, lost),
   BAD_ENCODING: spec('The frame is not valid UTF-8.', false),
   BAD_JSON: spec('The frame is not valid JSON.', false),
   BAD_MESSAGE: spec('The message does not match the protocol.', false),
@@ -93,6 +94,7 @@ export const ErrorCodes = {
   TEXT_INVALID: spec('The text contains control characters.', false),
   NOT_PERMITTED: spec('You are not allowed to do that.', false),
   STORAGE_FAILED: spec('The server could not store that; nothing was saved.', false),
+  REPLY_TOO_LARGE: spec('The answer is too large to send in one frame; ask for less.', false),
   SLOW_READER: spec('You were disconnected because you stopped reading.', true, lost),
   HEARTBEAT_TIMEOUT: spec('The connection went silent.', true, lost),
   INTERNAL: spec('The server hit an internal error.', true, lost),
