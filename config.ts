@@ -25,8 +25,9 @@ export const config = {
     maxFrameBytes: 64 * KIB,
     maxTextLength: 2000,
     maxRequestLength: 500,
-    maxCommandArgsLength: 4000,
     maxInvalidFrames: 5,
+    /** Name or password retries allowed on one connection before it is closed. */
+    maxLoginRetries: 5,
     maxUnsentBytes: 1 * MIB,
     authTimeoutMs: 10_000,
     /** A TCP connection that has not finished its TLS handshake by then is dropped. */

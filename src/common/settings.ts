@@ -4,6 +4,9 @@ import { config } from '../../config.js';
 import { PartyPoolError } from './errors.js';
 import { defaultDataDir, defaultLogDir } from './paths.js';
 
+/** SQLite durability: 'normal' (survives a server crash) or 'full' (also power loss). */
+export type DbSync = 'normal' | 'full';
+
 export interface ServerSettings {
   host: string;
   port: number;
@@ -12,8 +15,7 @@ export interface ServerSettings {
   maxClients: number;
   maxSessionsPerAddress: number;
   maxPresenceAnnounced: number;
-  /** SQLite durability: 'normal' (survives a server crash) or 'full' (also power loss). */
-  dbSync: string;
+  dbSync: DbSync;
   maxFrameBytes: number;
   maxUnsentBytes: number;
   authTimeoutMs: number;
@@ -76,7 +78,7 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   { key: 'historyOnJoin', kind: 'int', min: 0, max: config.history.maxRequest, fallback: () => config.history.onJoin },
   { key: 'requireRegistration', kind: 'bool', fallback: () => config.accounts.requireRegistration },
   { key: 'maxRoomsPerUser', kind: 'int', min: 1, max: 1000, fallback: () => config.rooms.maxRoomsPerUser },
-  // Abuse resistance (issue 6).
+  // Abuse resistance.
   { key: 'tlsHandshakeTimeoutMs', kind: 'int', min: 100, max: 600_000, fallback: () => config.limits.tlsHandshakeTimeoutMs },
   { key: 'messageRatePerSecond', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.abuse.messageRatePerSecond },
   { key: 'messageBurst', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.abuse.messageBurst },
@@ -133,12 +135,99 @@ export function resolveServerSettings(flags: Record<string, string | undefined>,
   if (settings.heartbeatTimeoutMs <= settings.heartbeatIntervalMs) {
     throw new PartyPoolError('CONFIG_INVALID', 'The heartbeat timeout must be longer than the heartbeat interval.');
   }
-  settings.dbSync = settings.dbSync.trim().toLowerCase();
-  if (settings.dbSync !== 'normal' && settings.dbSync !== 'full') {
+  const dbSync: string = settings.dbSync.trim().toLowerCase();
+  if (dbSync !== 'normal' && dbSync !== 'full') {
     throw new PartyPoolError('CONFIG_INVALID', `PARTY_POOL_DB_SYNC must be "normal" or "full", not "${settings.dbSync}".`);
   }
+  settings.dbSync = dbSync;
   if (settings.authBlockMaxMs < settings.authBlockMs) {
     throw new PartyPoolError('CONFIG_INVALID', `${envNameFor('authBlockMaxMs')} must be at least ${envNameFor('authBlockMs')}.`);
   }
   return settings;
+}
+
+/**
+ * Every size, count and rate the server enforces, in one object: the server settings above plus
+ * the fixed limits of config.ts. The server resolves it once and hands it to whoever enforces a
+ * limit, so a test can vary any of them per server and no command reads config.ts for a limit.
+ */
+export interface ServerLimits {
+  // Connections and frames.
+  readonly maxClients: number;
+  readonly maxSessionsPerAddress: number;
+  /** Above this many people online, joins and leaves are no longer announced. */
+  readonly maxPresenceAnnounced: number;
+  readonly maxFrameBytes: number;
+  /** The largest frame the server sends: what clients accept (16 frames of the default size). */
+  readonly maxOutboundFrameBytes: number;
+  readonly maxUnsentBytes: number;
+  readonly maxInvalidFrames: number;
+  /** Name or password retries on one connection before it is closed. */
+  readonly maxLoginRetries: number;
+  readonly authTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatTimeoutMs: number;
+  // Request rates per user session.
+  readonly messageRatePerSecond: number;
+  readonly messageBurst: number;
+  readonly commandRatePerSecond: number;
+  readonly commandBurst: number;
+  readonly floodMaxRejections: number;
+  readonly floodWindowMs: number;
+  // Text.
+  readonly maxTextLength: number;
+  readonly maxRequestLength: number;
+  // Rooms and history.
+  readonly maxRoomsPerUser: number;
+  readonly maxRooms: number;
+  readonly maxRoomCapacity: number;
+  readonly historyOnJoin: number;
+  readonly historyMaxRequest: number;
+  readonly historyFrameBudgetBytes: number;
+  // What root and list commands send back at most.
+  readonly packagesListed: number;
+  readonly bansShown: number;
+  readonly statsRowsShown: number;
+  readonly requestsDefault: number;
+  readonly requestsMax: number;
+  readonly requestsMaxBytes: number;
+  readonly maxShutdownDelaySeconds: number;
+}
+
+/** The limits for a server with these settings (config.ts supplies the fixed ones). */
+export function serverLimits(settings: ServerSettings): ServerLimits {
+  return {
+    maxClients: settings.maxClients,
+    maxSessionsPerAddress: settings.maxSessionsPerAddress,
+    maxPresenceAnnounced: settings.maxPresenceAnnounced,
+    maxFrameBytes: settings.maxFrameBytes,
+    maxOutboundFrameBytes: 16 * config.limits.maxFrameBytes,
+    maxUnsentBytes: settings.maxUnsentBytes,
+    maxInvalidFrames: config.limits.maxInvalidFrames,
+    maxLoginRetries: config.limits.maxLoginRetries,
+    authTimeoutMs: settings.authTimeoutMs,
+    heartbeatIntervalMs: settings.heartbeatIntervalMs,
+    heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
+    messageRatePerSecond: settings.messageRatePerSecond,
+    messageBurst: settings.messageBurst,
+    commandRatePerSecond: settings.commandRatePerSecond,
+    commandBurst: settings.commandBurst,
+    floodMaxRejections: settings.floodMaxRejections,
+    floodWindowMs: settings.floodWindowMs,
+    maxTextLength: config.limits.maxTextLength,
+    maxRequestLength: config.limits.maxRequestLength,
+    maxRoomsPerUser: settings.maxRoomsPerUser,
+    maxRooms: config.rooms.maxRooms,
+    maxRoomCapacity: config.rooms.maxCapacity,
+    historyOnJoin: settings.historyOnJoin,
+    historyMaxRequest: config.history.maxRequest,
+    historyFrameBudgetBytes: config.history.frameBudgetBytes,
+    packagesListed: config.packaging.listLimit,
+    bansShown: config.admin.bansRowsShown,
+    statsRowsShown: config.admin.statsRowsShown,
+    requestsDefault: config.admin.requestsDefault,
+    requestsMax: config.admin.requestsMax,
+    requestsMaxBytes: config.admin.requestsMaxBytes,
+    maxShutdownDelaySeconds: config.admin.maxShutdownDelaySeconds,
+  };
 }

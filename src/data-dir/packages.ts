@@ -1,7 +1,9 @@
 // The record of issued distribution packages, in the server's SQLite store. The package
-// builder writes a record per package; logins that present a revoked package id are refused.
+// builder writes a record per package; the server refuses logins that present a revoked id
+// (server/login/admission.ts) and its root console lists and revokes them.
+import { z } from 'zod';
 import type { PackageRecord } from '../protocol/messages.js';
-import { PACKAGE_ID_PATTERN, type PackageKind } from '../protocol/sealed-file.js';
+import type { PackageKind } from '../protocol/sealed-file.js';
 import type { Store } from './store.js';
 
 export interface NewPackage {
@@ -13,15 +15,16 @@ export interface NewPackage {
   note: string;
 }
 
-interface Row {
-  id: string;
-  kind: string;
-  platforms: string;
-  version: string;
-  created_at: string;
-  note: string;
-  revoked_at: string | null;
-}
+const rowSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  platforms: z.string(),
+  version: z.string(),
+  created_at: z.string(),
+  note: z.string(),
+  revoked_at: z.string().nullable(),
+});
+type Row = z.infer<typeof rowSchema>;
 
 export type PackageStatus = 'active' | 'revoked' | 'unknown';
 
@@ -49,14 +52,9 @@ export class PackageRegistry {
 
   /** Newest first, at most `limit`; `total` counts every record. */
   list(limit: number): { packages: PackageRecord[]; total: number } {
-    const rows = this.store.db.prepare('SELECT * FROM packages ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit) as Row[];
-    const total = this.store.db.prepare('SELECT count(*) FROM packages').pluck().get() as number;
-    return { packages: rows.map(toRecord), total };
-  }
-
-  get(id: string): PackageRecord | undefined {
-    const row = this.store.db.prepare('SELECT * FROM packages WHERE id = ?').get(id) as Row | undefined;
-    return row ? toRecord(row) : undefined;
+    const rows = this.store.db.prepare('SELECT * FROM packages ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit);
+    const total = z.int().parse(this.store.db.prepare('SELECT count(*) FROM packages').pluck().get());
+    return { packages: rows.map((row) => toRecord(rowSchema.parse(row))), total };
   }
 
   status(id: string): PackageStatus {
@@ -70,26 +68,4 @@ export class PackageRegistry {
     const result = this.store.db.prepare('UPDATE packages SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(at.toISOString(), id);
     return result.changes > 0;
   }
-}
-
-export interface PackageLoginVerdict {
-  /** Set when the login must be refused. */
-  refusal?: 'PACKAGE_REVOKED';
-  /** The id to remember on the session (only well-formed ids). */
-  id?: string;
-  /** How the log names the package: the id, "<id> (unknown)" or "malformed". */
-  logLabel?: string;
-}
-
-/**
- * Decide what a presented package id means for a login that already proved the passkey.
- * Unknown ids are accepted (packages issued from another copy of the data dir, a restored
- * backup) but logged so the admin can notice; revoked ids are refused.
- */
-export function packageLoginVerdict(registry: PackageRegistry, packageId: string | undefined): PackageLoginVerdict {
-  if (packageId === undefined) return {};
-  if (!PACKAGE_ID_PATTERN.test(packageId)) return { logLabel: 'malformed' };
-  const status = registry.status(packageId);
-  if (status === 'revoked') return { refusal: 'PACKAGE_REVOKED', id: packageId, logLabel: packageId };
-  return { id: packageId, logLabel: status === 'unknown' ? `${packageId} (unknown)` : packageId };
 }

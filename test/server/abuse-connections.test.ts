@@ -32,7 +32,7 @@ test('a connection flood from one address is cut before TLS at 20 a minute, whil
     const refused = attempts.filter((r) => r.status === 'rejected');
     assert.equal(flood.length, 20, 'exactly the allowance got through');
     assert.ok(refused.every((r) => r.status === 'rejected' && /ECONNRESET|socket disconnected|socket hang up/i.test(String(r.reason))), 'the rest were closed before TLS');
-    assert.equal(t.server.guard.refused.rate, 20);
+    assert.equal(t.server.services.guard.refused.rate, 20);
     await stillChatting(alice, bob, 'still here during the flood');
     // Other addresses are not throttled by the flooder's count.
     const carol = await loggedIn(t.port, 'carol');
@@ -63,7 +63,7 @@ test('connections that have not logged in are capped server-wide; logged-in sess
     for (let i = 0; i < 4; i++) idle.push(await RawClient.connect(t.port, '127.0.0.1', FLOODER));
     await assert.rejects(RawClient.connect(t.port, '127.0.0.1', FLOODER));
     await assert.rejects(RawClient.connect(t.port));
-    assert.equal(t.server.guard.refused.unauthenticated, 2);
+    assert.equal(t.server.services.guard.refused.unauthenticated, 2);
     await stillChatting(alice, bob, 'the cap does not touch us');
     // One of the four logs in: a slot frees up.
     await idle[0]?.login('latecomer');
@@ -72,7 +72,7 @@ test('connections that have not logged in are capped server-wide; logged-in sess
     await assert.rejects(RawClient.connect(t.port));
     // Idle ones going away free their slots too.
     for (const client of idle) client.destroy();
-    await waitUntil(() => t.server.guard.unauthenticated(t.server.activeSessions().length) === 0, 5000, 'the idle connections to be gone');
+    await waitUntil(() => t.server.services.guard.unauthenticated(t.server.activeSessions().length) === 0, 5000, 'the idle connections to be gone');
     const again = await RawClient.connect(t.port);
     again.destroy();
     alice.destroy();
@@ -96,7 +96,7 @@ test('a TCP connection that never finishes the TLS handshake is dropped after th
     const partial = net.connect(t.port, '127.0.0.1', () => partial.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])));
     partial.on('error', () => undefined);
     await new Promise<void>((resolve) => partial.on('close', () => resolve()));
-    await waitUntil(() => t.server.guard.openCount === 0, 5000, 'the server to let go of both');
+    await waitUntil(() => t.server.services.guard.openCount === 0, 5000, 'the server to let go of both');
   } finally {
     await t.close();
   }

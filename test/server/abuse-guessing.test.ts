@@ -104,7 +104,7 @@ test('a success resets the count; failures outside the window do not add up', as
     assert.equal((await attempt(t.port, GUESSER)).code, 'AUTH_FAILED');
     const still = await loggedIn(t.port, 'still-welcome', GUESSER);
     still.destroy();
-    assert.equal(t.server.loginBlocks.blocksSinceStart, 0);
+    assert.equal(t.server.services.loginBlocks.blocksSinceStart, 0);
   } finally {
     await t.close();
   }

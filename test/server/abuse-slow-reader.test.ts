@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { loggedIn } from '../helpers/raw-client.js';
 import { startTestServer, waitUntil } from '../helpers/server.js';
-import { MAX_TICK_OUTPUT_FACTOR } from '../../src/server/session/session.js';
+import { MAX_TICK_OUTPUT_FACTOR } from '../../src/server/session/outbox.js';
 
 const CAP = 64 * 1024;
 

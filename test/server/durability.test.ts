@@ -77,7 +77,7 @@ test('SIGKILL mid-stream loses no acknowledged message or request; accounts, roo
   // Restart on the same data directory (server.json from the dead process is overwritten).
   const t = await startTestServer({ maxSessionsPerAddress: 100 }, base);
   try {
-    const stored = new Set(t.server.community.history.before(1, Number.MAX_SAFE_INTEGER, 100_000).map((row) => row.body));
+    const stored = new Set(t.server.services.history.before(1, Number.MAX_SAFE_INTEGER, 100_000).map((row) => row.body));
     const lost = [...ackedAtKill].filter((text) => !stored.has(text));
     assert.deepEqual(lost, [], 'every acknowledged message is in the history');
     // Every acknowledged request is a whole line in the request file.
@@ -85,7 +85,7 @@ test('SIGKILL mid-stream loses no acknowledged message or request; accounts, roo
     const lostRequests = [...requestsAtKill].filter((text) => !requestLines.has(text));
     assert.deepEqual(lostRequests, [], 'every acknowledged request is in client_requests.txt');
     // Nothing was stored twice, and ids are in send order (requests skipped).
-    const rows = t.server.community.history.before(1, Number.MAX_SAFE_INTEGER, 100_000);
+    const rows = t.server.services.history.before(1, Number.MAX_SAFE_INTEGER, 100_000);
     const numbers = rows.map((row) => Number(row.body.split(' ')[1]));
     assert.deepEqual(
       numbers,

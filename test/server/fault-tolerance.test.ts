@@ -38,7 +38,7 @@ test('a full disk at run time: requests, stats, audit and log writes fail, chat 
     const bob = await loggedIn(t.port, 'bob');
 
     // /request: the user is told, the root is told, the chat goes on.
-    fillDisk(t.server.requests.file);
+    fillDisk(t.server.services.requests.file);
     const refused = await alice.answer(alice.command('request', 'more snacks please'));
     assert.deepEqual([refused.type, refused.type === 'error' && refused.code], ['error', 'STORAGE_FAILED']);
     await waitUntil(() => storageNotices(root).length === 1, 5000, 'a notice to root');
@@ -57,7 +57,7 @@ test('a full disk at run time: requests, stats, audit and log writes fail, chat 
 
     // stats.json (written through a temporary file, which is what fails here).
     fillDisk(path.join(t.dataDir, `.stats.json.${process.pid}.tmp`));
-    t.server.moderation.writeStats();
+    t.server.services.stats.write();
     await waitUntil(() => storageNotices(root).some((n) => n.includes('stats.json')), 5000, 'the stats notice');
 
     // audit.log: the root command is still carried out and answered.
@@ -73,10 +73,10 @@ test('a full disk at run time: requests, stats, audit and log writes fail, chat 
     await waitUntil(() => storageNotices(root).some((n) => n.includes('server.log')), 5000, 'the log notice');
     assert.equal((await carol.answer(carol.say('hello from carol'))).type, 'ack');
     await alice.waitFor('message', (m) => m.text === 'hello from carol');
-    assert.equal(t.server.abuseSummary().storageFailures >= 6, true);
+    assert.equal(t.server.services.abuse.summary().storageFailures >= 6, true);
 
     // The disk is freed: everything works again, and the log says how many lines it lost.
-    for (const file of [t.server.requests.file, path.join(t.logDir, 'server.log'), path.join(t.logDir, 'audit.log')]) fs.rmSync(file);
+    for (const file of [t.server.services.requests.file, path.join(t.logDir, 'server.log'), path.join(t.logDir, 'audit.log')]) fs.rmSync(file);
     assert.equal((await alice.answer(alice.command('request', 'now it works'))).type, 'ack');
     await waitUntil(() => fs.existsSync(path.join(t.logDir, 'server.log')) && /log lines? (was|were) lost/.test(fs.readFileSync(path.join(t.logDir, 'server.log'), 'utf8')), 5000, 'the lost-lines note');
     root.destroy();

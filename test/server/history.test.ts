@@ -188,7 +188,7 @@ describe('history', () => {
     eve.destroy();
     await waitUntil(() => !t.server.onlineNames().includes('eve'));
     // A retention pass far in the future removes everything stored so far.
-    const removed = await t.server.community.history.enforceRetention(Date.now() + 365 * 24 * 3600 * 1000);
+    const removed = await t.server.services.history.enforceRetention(Date.now() + 365 * 24 * 3600 * 1000);
     assert.ok(removed.byAge >= 3);
     const back = await RawClient.connect(t.port);
     back.versions = [1, 2];
@@ -237,7 +237,7 @@ describe('history: retention', () => {
       const writer = await loggedInV2(t.port, 'writer');
       const id = writer.say('soon old');
       await writer.answer(id);
-      const history = t.server.community.history;
+      const history = t.server.services.history;
       assert.equal(history.before(1, Number.MAX_SAFE_INTEGER, 10).length, 1);
       assert.deepEqual(await history.enforceRetention(Date.now() + 2 * 24 * 3600 * 1000), { byAge: 1, byCount: 0 });
       writer.destroy();

@@ -36,7 +36,7 @@ test('first start makes an owner-only next key; rotate-key promotes it and packa
     socket.destroy();
     await assert.rejects(openPinnedConnection({ targets: [target], fingerprints: [original] }), (error) => error instanceof PartyPoolError && error.code === 'IDENTITY_MISMATCH');
     // Both connections are gone on the server side too.
-    await waitUntil(() => second.server.guard.openCount === 0, 5000, 'both connections to be closed');
+    await waitUntil(() => second.server.services.guard.openCount === 0, 5000, 'both connections to be closed');
   } finally {
     await second.close();
   }

@@ -17,7 +17,8 @@ import type { Db } from '../../data-dir/store.js';
 /** `created_by` of the bans this module creates. */
 export const AUTO_BLOCK_BY = 'auto: failed logins';
 
-export interface LoginBlocksHost {
+/** What blocking needs around it: a log, the clock, and where storage failures are reported. */
+export interface LoginBlocksDeps {
   readonly logger: Logger;
   now(): number;
   reportStorageFailure(what: string, error: unknown): void;
@@ -42,7 +43,7 @@ export class LoginBlocks {
   blocksSinceStart = 0;
 
   constructor(
-    private readonly host: LoginBlocksHost,
+    private readonly host: LoginBlocksDeps,
     private readonly db: Db,
     private readonly bans: BanList,
     private readonly policy: FailurePolicy,
@@ -120,11 +121,6 @@ export class LoginBlocks {
   prune(now: number): void {
     for (const address of [...this.earned.keys()]) this.lapse(address, now);
     this.tracker.prune(now);
-  }
-
-  /** Addresses tracked in memory (failures or earned blocks). */
-  get size(): number {
-    return this.tracker.size;
   }
 
   /** A maximum block length after its last block ended, an address starts afresh. */

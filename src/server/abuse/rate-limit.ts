@@ -111,11 +111,6 @@ export class FailureTracker {
     this.state.delete(address);
   }
 
-  /** Addresses tracked (failures in the window, or earned blocks). */
-  get size(): number {
-    return this.state.size;
-  }
-
   prune(now: number): void {
     for (const [address, entry] of this.state) {
       if (entry.blocks === 0 && entry.failures.every((t) => now - t >= this.policy.windowMs)) this.state.delete(address);

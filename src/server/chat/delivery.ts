@@ -1,11 +1,8 @@
-// Getting room traffic to sessions in order. Live frames are encoded once and the same bytes
-// go to every recipient. While a session is being sent history (login sync, join), live frames
-// for it are held back and released afterwards, so a client sees history, then what happened
-// meanwhile: no gap, no duplicate, no reordering. Large transfers wait for the socket to drain
+// Getting live traffic to sessions in order. Live frames are encoded once (chat/fanout.ts) and
+// the same bytes go to every recipient. While a session is being sent history (login sync,
+// /join, /history), live frames for it are held back and released afterwards, so a client sees
+// history, then what happened meanwhile: no gap, no duplicate, no reordering. Large transfers wait for the socket to drain
 // instead of filling the per-session output limit.
-import { encodeFrame } from '../../protocol/frame.js';
-import type { HistoryMessage, StoredMessage } from '../../protocol/messages.js';
-import type { StoredRow } from './history.js';
 import type { Session } from '../session/session.js';
 
 interface HoldState {
@@ -13,17 +10,6 @@ interface HoldState {
   held: Buffer[];
   heldBytes: number;
 }
-
-export interface HistoryExtras {
-  ref?: number | undefined;
-  more?: boolean | undefined;
-  truncated?: boolean | undefined;
-}
-
-/** Rough JSON overhead of one history frame without its messages. */
-const FRAME_OVERHEAD = 200;
-/** A frame never carries more messages than this, however short they are. */
-const MAX_MESSAGES_PER_FRAME = 500;
 
 export class Delivery {
   private readonly states = new WeakMap<Session, HoldState>();
@@ -106,38 +92,8 @@ export class Delivery {
       });
     }
   }
-
-  /**
-   * Pack stored rows into `history` frames under the byte budget. Extras (`ref`, `more`) go on
-   * the last frame; `truncated` on every frame. With no rows: one empty frame if `emptyFrame`.
-   */
-  historyFrames(room: string, reason: HistoryMessage['reason'], rows: readonly StoredRow[], extras: HistoryExtras, emptyFrame: boolean): Buffer[] {
-    const batches: StoredMessage[][] = [];
-    let batch: StoredMessage[] = [];
-    let size = FRAME_OVERHEAD;
-    for (const row of rows) {
-      const message: StoredMessage = { id: row.id, from: row.sender, text: row.body, time: new Date(row.sentAt).toISOString() };
-      const bytes = Buffer.byteLength(JSON.stringify(message)) + 1;
-      if (batch.length > 0 && (size + bytes > this.frameBudget || batch.length >= MAX_MESSAGES_PER_FRAME)) {
-        batches.push(batch);
-        batch = [];
-        size = FRAME_OVERHEAD;
-      }
-      batch.push(message);
-      size += bytes;
-    }
-    if (batch.length > 0 || (batches.length === 0 && emptyFrame)) batches.push(batch);
-    return batches.map((messages, index) => {
-      const last = index === batches.length - 1;
-      const frame: HistoryMessage = { type: 'history', room, reason, messages };
-      if (extras.truncated) frame.truncated = true;
-      if (last && extras.more !== undefined) frame.more = extras.more;
-      if (last && extras.ref !== undefined) frame.ref = extras.ref;
-      return encodeFrame(frame);
-    });
-  }
 }
 
 function isOpen(session: Session): boolean {
-  return session.state !== 'closed' && !session.socket.destroyed;
+  return session.isOpen;
 }

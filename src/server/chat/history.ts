@@ -1,6 +1,7 @@
-// Stored chat history: one row per room message, written before the sender is acknowledged
-// (WAL + synchronous=FULL: an acknowledged message survives SIGKILL and power loss). A
-// background job enforces retention by age and by count per room, in small batches.
+// Stored chat history: one row per room message, committed before the sender is acknowledged
+// (WAL; with the default synchronous=NORMAL an acknowledged message survives a crash or SIGKILL
+// of the server, with PARTY_POOL_DB_SYNC=full also power loss). A background job enforces
+// retention by age and by count per room, in small batches.
 import type { Db, Statement } from '../../data-dir/store.js';
 
 export interface StoredRow {

@@ -214,3 +214,9 @@ export class Rooms {
     return emptied;
   }
 }
+
+/** How a room is described on the wire: name, privacy, and its owner as spelled (if it has one). */
+export function roomSummary(room: Room): { name: string; private: boolean; owner?: string } {
+  const owner = room.ownerKey === null ? undefined : (room.members.get(room.ownerKey) ?? room.ownerKey);
+  return { name: room.name, private: room.private, ...(owner === undefined ? {} : { owner }) };
+}

@@ -1,46 +1,39 @@
-// One TLS connection and, once it has logged in, the identity behind it. A session owns its
-// frame decoder, its write budget and its timers; anything it throws ends this session only.
+// One TLS connection: its reader (frames to messages), its inbox (messages handled one at a time,
+// in order) and its outbox. Who is behind it once logged in is a Member, kept by the roster; the
+// login itself is the handshake's. Anything a handler throws ends this session only.
 import type { TLSSocket } from 'node:tls';
 import { ErrorCodes, PartyPoolError, type ErrorCode } from '../../common/errors.js';
-import { channelBinding, newNonce } from '../../crypto/auth-proof.js';
-import { FrameDecoder, decodePayload, encodeFrame } from '../../protocol/frame.js';
+import { channelBinding } from '../../crypto/auth-proof.js';
+import { encodeFrame } from '../../protocol/frame.js';
+import { MessageReader } from '../../protocol/message-reader.js';
 import { parseClientMessage, type ClientMessage, type ServerMessage } from '../../protocol/messages.js';
-import type { MessageLimiter } from '../abuse/message-limiter.js';
+import { DeadlineQueue } from './deadlines.js';
+import { Outbox, type OutboxLimits } from './outbox.js';
 
 /** Frames buffered before the socket is paused (each is at most maxFrameBytes). */
 const MAX_INBOX_FRAMES = 64;
-/** One tick may queue up to this many times maxUnsentBytes for a session (a burst, not a stall). */
-export const MAX_TICK_OUTPUT_FACTOR = 4;
 /** Chat lines from one session that may await storage together. */
 const MAX_LINES_IN_FLIGHT = 256;
+/** A closing connection that has not finished within this is destroyed. */
+const CLOSE_LINGER_MS = 2000;
 
-let needsFlush: Session[] = [];
+/** Closing connections that linger: one timer for all of them. */
+const lingering = new DeadlineQueue<TLSSocket>(CLOSE_LINGER_MS, (socket) => socket.destroy());
 
-/** Flush every session that queued output this tick, once, after the tick's work is done. */
-function scheduleFlush(session: Session): void {
-  needsFlush.push(session);
-  if (needsFlush.length === 1) process.nextTick(flushAll);
-}
-
-function flushAll(): void {
-  // Swap first: a write below may queue more output, which then gets a tick of its own.
-  const batch = needsFlush;
-  needsFlush = [];
-  for (const session of batch) session.flush();
-}
-
-export type SessionState = 'hello' | 'auth' | 'active' | 'closed';
-export type Role = 'user' | 'root';
-
-/** What a session needs from the server around it (kept narrow so sessions stay testable). */
-export interface SessionHost {
+export interface SessionLimits extends OutboxLimits {
   readonly maxFrameBytes: number;
-  readonly maxUnsentBytes: number;
+  /** Invalid messages tolerated before the connection is closed (TOO_MANY_ERRORS). */
   readonly maxInvalidFrames: number;
-  now(): number;
-  handleMessage(session: Session, message: ClientMessage): Promise<void> | void;
-  sessionClosed(session: Session, reason: CloseReason, wasActive: boolean): void;
-  logError(session: Session, error: unknown): void;
+}
+
+/** What the server does with a session's messages and its end. */
+export interface SessionHandlers {
+  /** Handle one valid message; a returned promise holds the next message back until it settles. */
+  message(session: Session, message: ClientMessage): Promise<void> | void;
+  /** A handler threw: logged by the server; the session then ends with INTERNAL. */
+  crashed(session: Session, error: unknown): void;
+  /** The connection is gone, whatever the reason. */
+  closed(session: Session, reason: CloseReason): void;
 }
 
 export interface CloseReason {
@@ -49,34 +42,18 @@ export interface CloseReason {
 }
 
 export class Session {
-  readonly id: number;
-  readonly address: string;
   readonly connectedAt: number;
-  state: SessionState = 'hello';
-  name = '';
-  role: Role = 'user';
-  /** The wire protocol version agreed in hello (1 until then). */
-  protocol = 1;
-  nonce: Buffer = newNonce();
-  lastSeenAt: number;
-  lastActiveAt: number;
-  bytesIn = 0;
-  bytesOut = 0;
-  /** The issued package this session logged in with, if any (so revoking it can end the session). */
-  packageId: string | undefined;
-  packageLogLabel: string | undefined;
-  /** Chat and command rate limits, set at login for users (root sessions have none: exempt). */
-  limiter: MessageLimiter | undefined;
-  private invalidFrames = 0;
-  private readonly decoder: FrameDecoder;
-  private authTimer: NodeJS.Timeout | undefined;
-  private readonly authTimeoutMs: number;
-  /** Logins refused with "try another name/password" on this connection so far. */
-  loginRetries = 0;
-  private closeReason: CloseReason | undefined;
   /** Resolves once the session has fully ended and the server has been told. */
   readonly ended: Promise<void>;
   private markEnded: () => void = () => undefined;
+  private finished = false;
+  private closeReason: CloseReason | undefined;
+  private seenAt: number;
+  private activeAt: number;
+  private received = 0;
+  private invalidFrames = 0;
+  private readonly reader: MessageReader<ClientMessage>;
+  private readonly outbox: Outbox;
   /** Frames waiting to be handled: one at a time, in order, even when a handler awaits. */
   private readonly inbox: Buffer[] = [];
   private handling = false;
@@ -84,99 +61,82 @@ export class Session {
   private deferred: ClientMessage | undefined;
   /** Chat lines handed on but not yet answered (stored and acknowledged). */
   private linesInFlight: Promise<void>[] = [];
-  /** Output collected during this tick, written as one chunk when the tick ends. */
-  private outbox: Buffer[] = [];
-  private outboxBytes = 0;
-  /** The socket's unsent bytes when this tick's first frame was queued. */
-  private unsentAtTickStart = 0;
 
   constructor(
     readonly socket: TLSSocket,
-    id: number,
-    address: string,
-    private readonly host: SessionHost,
-    authTimeoutMs: number,
+    readonly id: number,
+    readonly address: string,
+    private readonly limits: SessionLimits,
+    private readonly handlers: SessionHandlers,
+    private readonly now: () => number,
   ) {
     this.ended = new Promise((resolve) => (this.markEnded = resolve));
-    this.id = id;
-    this.address = address;
-    this.connectedAt = host.now();
-    this.lastSeenAt = this.connectedAt;
-    this.lastActiveAt = this.connectedAt;
-    this.decoder = new FrameDecoder(host.maxFrameBytes);
-    this.authTimeoutMs = authTimeoutMs;
-    this.authTimer = setTimeout(() => this.fail('AUTH_TIMEOUT'), authTimeoutMs);
-    this.authTimer.unref();
+    this.connectedAt = now();
+    this.seenAt = this.connectedAt;
+    this.activeAt = this.connectedAt;
+    this.reader = new MessageReader(parseClientMessage, limits.maxFrameBytes);
+    this.outbox = new Outbox(socket, limits, () => this.cutOff());
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => undefined); // 'close' follows and carries the consequence
-    socket.on('close', () => this.finish(this.closeReason ?? { code: 'DISCONNECTED', message: 'connection lost' }));
+    socket.on('close', () => this.finish(this.closeReason ?? { code: 'DISCONNECTED', message: ErrorCodes.DISCONNECTED.message }));
   }
 
-  get isActive(): boolean {
-    return this.state === 'active';
+  /** 'open' until close() or fail(), 'closing' while the goodbye goes out, then 'closed'. */
+  get state(): 'open' | 'closing' | 'closed' {
+    return this.finished ? 'closed' : this.closeReason ? 'closing' : 'open';
   }
 
-  /** TLS exporter material for this connection (auth proofs are bound to it). */
+  /** Whether frames can still be sent. */
+  get isOpen(): boolean {
+    return !this.finished && !this.socket.destroyed;
+  }
+
+  /** When the peer last sent anything (heartbeats). */
+  get lastSeenAt(): number {
+    return this.seenAt;
+  }
+
+  /** When the peer last did something a person does (chat, commands): idle time for `list-conn`. */
+  get lastActiveAt(): number {
+    return this.activeAt;
+  }
+
+  /** Count a chat line or command as activity. */
+  touch(now: number): void {
+    this.activeAt = now;
+  }
+
+  get bytesIn(): number {
+    return this.received;
+  }
+
+  get bytesOut(): number {
+    return this.outbox.bytesOut;
+  }
+
+  /** Output not yet handed to the kernel. */
+  get unsentBytes(): number {
+    return this.outbox.unsentBytes;
+  }
+
+  /** TLS exporter material for this connection (login proofs are bound to it). */
   channelBinding(): Buffer {
     return channelBinding(this.socket);
-  }
-
-  /** A person is choosing another name: give them a fresh authentication window. */
-  restartAuthClock(): void {
-    if (!this.authTimer || this.state !== 'auth') return;
-    clearTimeout(this.authTimer);
-    this.authTimer = setTimeout(() => this.fail('AUTH_TIMEOUT'), this.authTimeoutMs);
-    this.authTimer.unref();
-  }
-
-  /** Mark the session logged in; stops the authentication clock. */
-  activate(name: string, role: Role): void {
-    this.name = name;
-    this.role = role;
-    this.state = 'active';
-    if (this.authTimer) clearTimeout(this.authTimer);
-    this.authTimer = undefined;
   }
 
   send(message: ServerMessage): void {
     this.sendFrame(encodeFrame(message));
   }
 
-  /**
-   * Queue pre-encoded bytes (a broadcast encodes once and shares them). Everything queued in
-   * one tick goes out as one write: one TLS record and one syscall instead of one per message.
-   * A client whose unsent output passes the cap is cut off, so it cannot grow server memory.
-   */
+  /** Queue pre-encoded bytes; everything queued in one tick goes out as one write. */
   sendFrame(frame: Buffer): void {
-    if (this.state === 'closed' || this.socket.destroyed) return;
-    // Output still unsent from earlier ticks means the client is not reading: that is the slow
-    // reader. What this tick queues is bounded separately (a burst is not the client's fault).
-    if (this.outboxBytes === 0) this.unsentAtTickStart = this.socket.writableLength;
-    if (this.unsentAtTickStart > this.host.maxUnsentBytes || this.outboxBytes + frame.length > this.host.maxUnsentBytes * MAX_TICK_OUTPUT_FACTOR) {
-      this.closeReason = { code: 'SLOW_READER', message: ErrorCodes.SLOW_READER.message };
-      this.outbox = [];
-      this.outboxBytes = 0;
-      this.socket.destroy();
-      return;
-    }
-    this.bytesOut += frame.length;
-    if (this.outboxBytes === 0) scheduleFlush(this);
+    if (this.finished) return;
     this.outbox.push(frame);
-    this.outboxBytes += frame.length;
   }
 
-  /** Output not yet handed to the kernel: the socket's buffer plus what this tick queued. */
-  get unsentBytes(): number {
-    return this.socket.writableLength + this.outboxBytes;
-  }
-
-  /** Write whatever this tick queued (called once per tick by the flush scheduler). */
+  /** Hand this tick's queued output to the socket now (before waiting for it to drain). */
   flush(): void {
-    if (this.outboxBytes === 0) return;
-    const data = this.outbox.length === 1 ? this.outbox[0] : Buffer.concat(this.outbox, this.outboxBytes);
-    this.outbox = [];
-    this.outboxBytes = 0;
-    if (data && !this.socket.destroyed) this.socket.write(data);
+    this.outbox.flush();
   }
 
   sendError(code: ErrorCode, message?: string, extra: { ref?: number; nonce?: string } = {}): void {
@@ -185,7 +145,7 @@ export class Session {
 
   /** Send a final error and close; the client reads the code and the sentence. */
   fail(code: ErrorCode, message?: string, ref?: number): void {
-    if (this.state === 'closed') return;
+    if (this.finished || this.closeReason) return;
     const text = message ?? ErrorCodes[code].message;
     this.sendError(code, text, ref === undefined ? {} : { ref });
     this.close({ code, message: text });
@@ -193,30 +153,41 @@ export class Session {
 
   /** Close politely: say goodbye, flush, then end the socket (destroyed if it lingers). */
   close(reason: CloseReason): void {
-    if (this.state === 'closed' || this.closeReason) return;
+    if (this.finished || this.closeReason) return;
     this.closeReason = reason;
-    if (!this.socket.destroyed) {
-      this.send({ type: 'bye', code: reason.code, message: reason.message });
-      this.flush();
-      this.socket.end();
-      setTimeout(() => this.socket.destroy(), 2000).unref();
-    }
+    if (this.socket.destroyed) return;
+    this.send({ type: 'bye', code: reason.code, message: reason.message });
+    this.flush();
+    this.socket.end();
+    lingering.set(this.socket);
+  }
+
+  /** Count invalid input; a client that keeps sending garbage is disconnected. */
+  rejectInput(code: ErrorCode, message?: string, ref?: number): void {
+    this.invalidFrames += 1;
+    if (this.invalidFrames > this.limits.maxInvalidFrames) return this.fail('TOO_MANY_ERRORS');
+    this.sendError(code, message, ref === undefined ? {} : { ref });
+  }
+
+  /** The outbox gave up on this client: it stopped reading. */
+  private cutOff(): void {
+    this.closeReason ??= { code: 'SLOW_READER', message: ErrorCodes.SLOW_READER.message };
+    this.socket.destroy();
   }
 
   private onData(chunk: Buffer): void {
-    if (this.state === 'closed' || this.closeReason) return;
-    this.bytesIn += chunk.length;
-    this.lastSeenAt = this.host.now();
+    if (this.finished || this.closeReason) return;
+    this.received += chunk.length;
+    this.seenAt = this.now();
     let payloads: Buffer[];
     try {
-      payloads = this.decoder.push(chunk);
+      payloads = this.reader.push(chunk);
     } catch (error) {
-      const code = error instanceof PartyPoolError ? error.code : 'BAD_MESSAGE';
-      this.fail(code, error instanceof Error ? error.message : undefined);
-      return;
+      const known = error instanceof PartyPoolError;
+      return this.fail(known ? error.code : 'BAD_MESSAGE', known ? error.message : undefined);
     }
     if (payloads.length === 0) return;
-    this.inbox.push(...payloads);
+    for (const payload of payloads) this.inbox.push(payload);
     // A client that floods faster than we handle stops being read (TCP pushes back) until caught up.
     if (this.inbox.length > MAX_INBOX_FRAMES) this.socket.pause();
     if (!this.handling) this.drainInbox();
@@ -225,7 +196,7 @@ export class Session {
   /** Handle queued frames in order; synchronous handlers run without a promise per frame. */
   private drainInbox(): void {
     while (this.inbox.length > 0 || this.deferred) {
-      if (this.state === 'closed' || this.closeReason) {
+      if (this.finished || this.closeReason) {
         this.inbox.length = 0;
         this.deferred = undefined;
         return;
@@ -235,8 +206,12 @@ export class Session {
       if (!message) {
         const payload = this.inbox.shift();
         if (payload === undefined) break;
-        message = this.parsePayload(payload);
-        if (!message) continue;
+        const read = this.reader.read(payload);
+        if (!read.ok) {
+          this.rejectInput(read.code, read.message, read.ref);
+          continue;
+        }
+        message = read.message;
       }
       // Consecutive chat lines are pipelined: they share one group commit and are answered in
       // order. Anything else first waits for the lines before it, so it sees them stored.
@@ -261,7 +236,7 @@ export class Session {
         return;
       }
     }
-    if (this.socket.isPaused() && this.state !== 'closed') this.socket.resume();
+    if (this.socket.isPaused() && !this.finished) this.socket.resume();
   }
 
   private waitFor(work: Promise<unknown>): void {
@@ -272,27 +247,10 @@ export class Session {
     });
   }
 
-  /** Decode, validate and dispatch one frame; returns a promise only when the handler awaits. */
-  private parsePayload(payload: Buffer): ClientMessage | undefined {
-    let value: unknown;
-    try {
-      value = decodePayload(payload);
-    } catch (error) {
-      this.rejectInput(error instanceof PartyPoolError ? error.code : 'BAD_JSON');
-      return undefined;
-    }
-    const parsed = parseClientMessage(value);
-    if (!parsed.ok) {
-      this.rejectInput('BAD_MESSAGE', `${ErrorCodes.BAD_MESSAGE.message} (${parsed.detail})`, refOf(value));
-      return undefined;
-    }
-    return parsed.message;
-  }
-
-  /** Hand one validated message to the server; returns a promise only when the handler awaits. */
+  /** Hand one valid message on; returns a promise only when the handler awaits. */
   private dispatch(message: ClientMessage): Promise<void> | undefined {
     try {
-      const result = this.host.handleMessage(this, message);
+      const result = this.handlers.message(this, message);
       if (result) return result.catch((error: unknown) => this.crashed(error));
     } catch (error) {
       this.crashed(error);
@@ -302,38 +260,18 @@ export class Session {
 
   /** A handler threw: this session ends, the server goes on. */
   private crashed(error: unknown): void {
-    this.host.logError(this, error);
+    this.handlers.crashed(this, error);
     this.fail('INTERNAL');
   }
 
-  /** Count invalid input; a client that keeps sending garbage is disconnected. */
-  rejectInput(code: ErrorCode, message?: string, ref?: number): void {
-    this.invalidFrames += 1;
-    if (this.invalidFrames > this.host.maxInvalidFrames) {
-      this.fail('TOO_MANY_ERRORS');
-      return;
-    }
-    this.sendError(code, message, ref === undefined ? {} : { ref });
-  }
-
   private finish(reason: CloseReason): void {
-    if (this.state === 'closed') return;
-    if (this.authTimer) clearTimeout(this.authTimer);
-    const wasActive = this.state === 'active';
-    this.state = 'closed';
+    if (this.finished) return;
+    this.finished = true;
+    lingering.cancel(this.socket);
     try {
-      this.host.sessionClosed(this, reason, wasActive);
+      this.handlers.closed(this, reason);
     } finally {
       this.markEnded();
     }
   }
-}
-
-/** The request id of an invalid message, when it has one, so the error can point at it. */
-function refOf(value: unknown): number | undefined {
-  if (typeof value === 'object' && value !== null && 'id' in value) {
-    const id: unknown = Reflect.get(value, 'id');
-    if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) return id;
-  }
-  return undefined;
 }

@@ -3,16 +3,9 @@
 // cannot flood either. The server itself carries on: chat goes on, the lost action is answered
 // with STORAGE_FAILED by whoever lost it.
 import type { Logger } from '../../common/logger.js';
-import { encodeFrame } from '../../protocol/frame.js';
-import type { Session } from '../session/session.js';
 import { describeStorageError } from '../../data-dir/storage-errors.js';
-
-export interface StorageAlarmHost {
-  readonly logger: Logger;
-  now(): number;
-  /** Logged-in sessions; the root ones are told. */
-  activeSessions(): Session[];
-}
+import { Audience, type Fanout } from '../chat/fanout.js';
+import type { Clock } from '../clock.js';
 
 /** What each kind of failure means for the admin, in one phrase. */
 const WHAT: Readonly<Record<string, string>> = {
@@ -34,14 +27,16 @@ export class StorageAlarm {
   total = 0;
 
   constructor(
-    private readonly host: StorageAlarmHost,
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+    private readonly fanout: Fanout,
     private readonly intervalMs: number,
   ) {}
 
   /** A write failed: log it and tell the roots, unless this kind was reported within the interval. */
   report(what: string, error: unknown): void {
     this.total += 1;
-    const now = this.host.now();
+    const now = this.clock.now();
     const previous = this.last.get(what);
     if (previous && now - previous.at < this.intervalMs) {
       previous.suppressed += 1;
@@ -52,13 +47,12 @@ export class StorageAlarm {
     const reason = describeStorageError(error);
     // The log may be what is failing; a failing log must not stop the roots being told.
     try {
-      this.host.logger.error('storage failure', { what, reason, ...(suppressed > 0 ? { alsoFailedSinceLastReport: suppressed } : {}) });
+      this.logger.error('storage failure', { what, reason, ...(suppressed > 0 ? { alsoFailedSinceLastReport: suppressed } : {}) });
     } catch {
       // nothing more to do: the roots below are the other channel
     }
     const again = suppressed > 0 ? ` (${suppressed} more failure${suppressed === 1 ? '' : 's'} since the last report)` : '';
     const text = `Storage problem: could not write ${WHAT[what] ?? what}: ${reason}${again}. The server keeps running; free disk space or fix the permissions.`;
-    const frame = encodeFrame({ type: 'notice', from: 'server', text, time: new Date(now).toISOString() });
-    for (const session of this.host.activeSessions()) if (session.role === 'root') session.sendFrame(frame);
+    this.fanout.send(Audience.roots, { type: 'notice', from: 'server', text, time: new Date(now).toISOString() });
   }
 }

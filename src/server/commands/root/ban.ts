@@ -1,9 +1,10 @@
-import { checkName } from '../../../protocol/names.js';
 import { ErrorCodes } from '../../../common/errors.js';
-import { MAX_DURATION_MS, formatDuration, parseDuration } from '../../moderation/durations.js';
+import { checkName } from '../../../protocol/names.js';
 import { parseIpRange, rangeContains } from '../../abuse/ip-range.js';
-import { CommandError } from '../types.js';
-import { formatTime, noMoreThan, result, rootCommand, usageError } from './define.js';
+import { MAX_DURATION_MS, formatDuration, parseDuration } from '../../moderation/durations.js';
+import { CommandError } from '../command-error.js';
+import { rootCommand } from '../table.js';
+import { formatTime, result, usageError } from './format.js';
 
 const usage = 'ban -u <name> | -ip <ip or CIDR> [duration]';
 
@@ -19,29 +20,29 @@ export const banCommand = rootCommand({
   usage,
   help: 'Kick and refuse until it ends (10m, 2h, 7d; none = permanent).',
   minParams: 2,
-  run({ server, session, params }) {
-    noMoreThan(params, 3, usage);
+  maxParams: 3,
+  run({ ctx, member, params }) {
     const [option, target = '', durationText] = params;
     const durationMs = parseBanDuration(durationText);
-    const moderation = server.moderation;
+    const moderation = ctx.moderation;
     let outcome;
     if (option === '-u') {
       const problem = checkName(target);
       if (problem === 'NAME_INVALID') throw new CommandError('NAME_INVALID', `"${target}" is not a possible user name. ${ErrorCodes.NAME_INVALID.message}`);
-      outcome = moderation.banName(target, durationMs, session.name);
+      outcome = moderation.banName(target, durationMs, member.name);
     } else if (option === '-ip') {
       const range = parseIpRange(target);
       if (!range) throw new CommandError('INVALID_ADDRESS', `"${target}" is not a valid IP address or CIDR range (e.g. 203.0.113.7, 198.51.100.0/24, 2001:db8::/32).`);
       // A ban that covers this console's own address would lock its admin out for good.
-      if (rangeContains(range, session.address)) throw new CommandError('INVALID_ARGUMENT', `${range.text} includes your own address (${session.address}); banning it would lock you out.`);
-      outcome = moderation.banAddress(range, durationMs, session.name);
+      if (rangeContains(range, member.session.address)) throw new CommandError('INVALID_ARGUMENT', `${range.text} includes your own address (${member.session.address}); banning it would lock you out.`);
+      outcome = moderation.banAddress(range, durationMs, member.name);
     } else {
       throw usageError(usage, `Unknown option "${option ?? ''}".`);
     }
     const { ban, removed } = outcome;
     const until = ban.expiresAt === null ? 'permanently' : `until ${formatTime(ban.expiresAt)} (${formatDuration(ban.expiresAt - ban.createdAt)})`;
     const lines = [`Banned ${ban.kind === 'name' ? `the name ${ban.target}` : ban.target} ${until}.`];
-    lines.push(removed.length === 0 ? 'Nobody affected was connected.' : `Disconnected ${removed.map((s) => `${s.name} (${s.address})`).join(', ')}.`);
+    lines.push(removed.length === 0 ? 'Nobody affected was connected.' : `Disconnected ${removed.map((m) => `${m.name} (${m.session.address})`).join(', ')}.`);
     return { reply: result('Banned', { lines }), detail: `${ban.expiresAt === null ? 'permanent' : `expires ${new Date(ban.expiresAt).toISOString()}`}; disconnected ${removed.length}` };
   },
 });

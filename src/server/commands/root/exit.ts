@@ -1,12 +1,11 @@
-import { noMoreThan, rootCommand } from './define.js';
+import { ACK } from '../reply.js';
+import { rootCommand } from '../table.js';
 
 export const rootExitCommand = rootCommand({
   name: 'exit',
   usage: 'exit',
   help: 'Leave the root console (the server keeps running).',
-  minParams: 0,
-  run({ session, params }) {
-    noMoreThan(params, 0, 'exit');
-    return { reply: { type: 'ack' }, afterReply: () => session.close({ code: 'LEFT', message: 'Goodbye.' }) };
+  run({ session }) {
+    return { reply: ACK, afterReply: () => session.close({ code: 'LEFT', message: 'Goodbye.' }) };
   },
 });

@@ -1,6 +1,7 @@
 import { canonicalAddress } from '../../abuse/ip-range.js';
-import { CommandError } from '../types.js';
-import { noMoreThan, result, rootCommand, usageError } from './define.js';
+import { CommandError } from '../command-error.js';
+import { rootCommand } from '../table.js';
+import { result, usageError } from './format.js';
 
 const usage = 'remove -u <name> | -ip <ip>';
 
@@ -9,15 +10,14 @@ export const removeCommand = rootCommand({
   usage,
   help: 'Disconnect a user, or every user at an address.',
   minParams: 2,
-  run({ server, params }) {
-    noMoreThan(params, 2, usage);
+  run({ ctx, params }) {
     const [option, target = ''] = params;
-    const moderation = server.moderation;
+    const moderation = ctx.moderation;
     let victims;
     if (option === '-u') {
-      const session = moderation.userNamed(target);
-      if (!session) throw new CommandError('NOT_CONNECTED', `Nobody named "${target}" is connected.`);
-      victims = [session];
+      const member = moderation.userNamed(target);
+      if (!member) throw new CommandError('NOT_CONNECTED', `Nobody named "${target}" is connected.`);
+      victims = [member];
     } else if (option === '-ip') {
       const address = canonicalAddress(target);
       if (!address) throw new CommandError('INVALID_ADDRESS', `"${target}" is not a valid IP address.`);
@@ -27,7 +27,7 @@ export const removeCommand = rootCommand({
       throw usageError(usage, `Unknown option "${option ?? ''}".`);
     }
     for (const victim of victims) moderation.kick(victim);
-    const names = victims.map((v) => `${v.name} (${v.address})`);
+    const names = victims.map((v) => `${v.name} (${v.session.address})`);
     return { reply: result('Removed', { lines: [`Removed ${names.join(', ')}.`] }), detail: `removed ${victims.map((v) => v.name).join(', ')}` };
   },
 });

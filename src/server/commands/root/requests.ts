@@ -1,30 +1,28 @@
-import { config } from '../../../../config.js';
-import { CommandError } from '../types.js';
-import { noMoreThan, result, rootCommand } from './define.js';
-
-const usage = `requests [n]   (1 to ${config.admin.requestsMax}, default ${config.admin.requestsDefault})`;
+import { CommandError } from '../command-error.js';
+import { rootCommand } from '../table.js';
+import { result } from './format.js';
 
 export const requestsCommand = rootCommand({
   name: 'requests',
   usage: 'requests [n]',
-  help: `The last n requests users filed with /request (default ${config.admin.requestsDefault}).`,
-  minParams: 0,
-  async run({ server, params }) {
-    noMoreThan(params, 1, usage);
+  help: (limits) => `The last n requests users filed with /request (default ${limits.requestsDefault}).`,
+  maxParams: 1,
+  async run({ ctx, params }) {
+    const { requestsDefault, requestsMax, requestsMaxBytes } = ctx.limits;
     const typed = params[0];
-    const count = typed === undefined ? config.admin.requestsDefault : Number(typed);
-    if (typed !== undefined && (!/^\d{1,7}$/.test(typed) || count < 1 || count > config.admin.requestsMax)) {
-      throw new CommandError('INVALID_ARGUMENT', `n must be a whole number from 1 to ${config.admin.requestsMax}. Usage: ${usage}`);
+    const count = typed === undefined ? requestsDefault : Number(typed);
+    if (typed !== undefined && (!/^\d{1,7}$/.test(typed) || count < 1 || count > requestsMax)) {
+      throw new CommandError('INVALID_ARGUMENT', `n must be a whole number from 1 to ${requestsMax}. Usage: requests [n]   (1 to ${requestsMax}, default ${requestsDefault})`);
     }
     let lines: string[];
     try {
-      lines = await server.requests.tail(count);
+      lines = await ctx.requests.tail(count);
     } catch (error) {
-      server.reportStorageFailure('requests', error);
+      ctx.alarm.report('requests', error);
       throw new CommandError('STORAGE_FAILED', 'The request file could not be read.');
     }
     // Keep the reply well inside a frame: newest lines win.
-    let budget = config.admin.requestsMaxBytes;
+    let budget = requestsMaxBytes;
     let keep = 0;
     for (let i = lines.length - 1; i >= 0; i--) {
       budget -= Buffer.byteLength(lines[i] ?? '') + 8;

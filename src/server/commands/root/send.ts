@@ -2,8 +2,9 @@ import { errorText } from '../../../common/errors.js';
 import { checkText } from '../../../protocol/text.js';
 import { canonicalAddress } from '../../abuse/ip-range.js';
 import type { Session } from '../../session/session.js';
-import { CommandError } from '../types.js';
-import { messageLength, result, rootCommand, usageError } from './define.js';
+import { CommandError } from '../command-error.js';
+import { rootCommand } from '../table.js';
+import { messageLength, result, usageError } from './format.js';
 
 const usage = 'send -all "message" | -ip <ip> [<ip> ...] "message"';
 
@@ -12,12 +13,13 @@ export const sendCommand = rootCommand({
   usage,
   help: 'A root notice to everyone, or to those addresses.',
   minParams: 2,
+  maxParams: Number.POSITIVE_INFINITY,
   // The notice's text is someone's message: the trail keeps its length, not its words.
-  auditTargets(params) {
+  audit(params) {
     if (params[0] === '-all') return ['-all', messageLength(params.slice(1).join(' '))];
     return [...params.slice(0, -1), messageLength(params.at(-1) ?? '')];
   },
-  run({ server, session, params }) {
+  run({ ctx, session, params }) {
     const [option] = params;
     let text: string;
     let recipients: Session[] | undefined;
@@ -32,23 +34,18 @@ export const sendCommand = rootCommand({
       for (const typed of params.slice(1, -1)) {
         const address = canonicalAddress(typed);
         if (!address) throw new CommandError('INVALID_ADDRESS', `"${typed}" is not a valid IP address. Quote the message: ${usage}`);
-        const here = server.moderation.usersAt(address);
+        const here = ctx.moderation.usersAt(address);
         if (here.length === 0) missing.push(address);
-        for (const s of here) if (!recipients.includes(s)) recipients.push(s);
+        for (const m of here) if (!recipients.includes(m.session)) recipients.push(m.session);
       }
       if (missing.length > 0) throw new CommandError('NOT_CONNECTED', `No user is connected from ${missing.join(', ')}; nothing was sent.`);
     } else {
       throw usageError(usage, `Unknown option "${option ?? ''}".`);
     }
-    const checked = checkText(text, server.limits.maxTextLength);
-    if ('error' in checked) throw new CommandError(checked.error, checked.error === 'TEXT_TOO_LONG' ? errorText('TEXT_TOO_LONG', { what: 'notice', max: server.limits.maxTextLength }) : undefined);
-    let count: number;
-    if (recipients) {
-      server.moderation.noticeTo(recipients, checked.text);
-      count = recipients.length;
-    } else {
-      count = server.moderation.noticeAll(checked.text, session);
-    }
+    const max = ctx.limits.maxTextLength;
+    const checked = checkText(text, max);
+    if ('error' in checked) throw new CommandError(checked.error, checked.error === 'TEXT_TOO_LONG' ? errorText('TEXT_TOO_LONG', { what: 'notice', max }) : undefined);
+    const count = recipients ? ctx.notices.fromRootTo(recipients, checked.text) : ctx.notices.fromRootToAll(checked.text, session);
     return { reply: result('Notice sent', { lines: [`Root notice delivered to ${count} session${count === 1 ? '' : 's'}.`] }), detail: `delivered to ${count}` };
   },
 });

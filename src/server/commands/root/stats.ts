@@ -1,8 +1,8 @@
-import { config } from '../../../../config.js';
-import { formatDuration } from '../../moderation/durations.js';
 import { LoginBlocks } from '../../abuse/login-blocks.js';
-import type { ServerContext } from '../../context.js';
-import { formatTime, noMoreThan, result, rootCommand } from './define.js';
+import { formatDuration } from '../../moderation/durations.js';
+import type { CommandContext } from '../context.js';
+import { rootCommand } from '../table.js';
+import { formatTime, result } from './format.js';
 
 function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -12,14 +12,15 @@ function bytes(n: number): string {
 }
 
 /** Lockdown, blocks and refusals: what abuse resistance is doing right now and since start. */
-function abuseLines(server: ServerContext): string[] {
-  const lockdown = server.lockdown.current;
-  const abuse = server.abuseSummary();
-  const blocked = server.moderation.bans.list().filter((ban) => LoginBlocks.isAutoBlock(ban));
+function abuseLines(ctx: CommandContext): string[] {
+  const lockdown = ctx.lockdown.current;
+  const abuse = ctx.abuse.summary();
+  const now = ctx.clock.now();
+  const blocked = ctx.moderation.bans.list().filter((ban) => LoginBlocks.isAutoBlock(ban));
   const limits = abuse.limits;
   return [
     `Lockdown: ${lockdown.on ? `ON since ${formatTime(lockdown.since)} (by ${lockdown.by}): registered users and issued packages only` : 'off'}`,
-    `Blocked for failed logins: ${blocked.length === 0 ? 'no address' : blocked.map((ban) => `${ban.target} (${ban.expiresAt === null ? 'permanent' : formatDuration(ban.expiresAt - server.now()) + ' left'})`).join(', ')}; ${abuse.blocksSinceStart} block${abuse.blocksSinceStart === 1 ? '' : 's'} since start (${limits.authFailureLimit} failures within ${formatDuration(limits.authFailureWindowMs)})`,
+    `Blocked for failed logins: ${blocked.length === 0 ? 'no address' : blocked.map((ban) => `${ban.target} (${ban.expiresAt === null ? 'permanent' : formatDuration(ban.expiresAt - now) + ' left'})`).join(', ')}; ${abuse.blocksSinceStart} block${abuse.blocksSinceStart === 1 ? '' : 's'} since start (${limits.authFailureLimit} failures within ${formatDuration(limits.authFailureWindowMs)})`,
     `Refused before TLS since start: ${abuse.refusedForRate} over ${limits.connectionsPerMinute}/min per address, ${abuse.refusedOverUnauthenticatedCap} over the cap of ${limits.maxUnauthenticated} not logged in (now ${abuse.unauthenticatedNow})`,
     `Rate-limited since start: ${abuse.rateLimited} request${abuse.rateLimited === 1 ? '' : 's'} (chat: burst ${limits.messageBurst}, then ${limits.messageRatePerSecond}/s); ${abuse.disconnectedForFlooding} session${abuse.disconnectedForFlooding === 1 ? '' : 's'} disconnected for flooding`,
     `Storage failures since start: ${abuse.storageFailures}`,
@@ -30,12 +31,9 @@ export const statsCommand = rootCommand({
   name: 'stats',
   usage: 'stats',
   help: 'Server state and per-address statistics.',
-  minParams: 0,
-  run({ server, params }) {
-    noMoreThan(params, 0, 'stats');
-    const moderation = server.moderation;
-    const s = moderation.stats.snapshot(moderation.liveSessions());
-    const pending = moderation.pendingShutdown;
+  run({ ctx }) {
+    const s = ctx.stats.snapshot();
+    const pending = ctx.shutdown.pending;
     const lines = [
       `Uptime: ${formatDuration(s.uptimeSeconds * 1000)} (started ${formatTime(Date.parse(s.startedAt))})`,
       `Sessions now: ${s.sessionsNow} ${s.sessionsNow === 1 ? 'user' : 'users'}, ${s.rootSessionsNow} root`,
@@ -44,17 +42,15 @@ export const statsCommand = rootCommand({
       `Messages relayed: ${s.messagesRelayed}`,
       `Bytes in / out: ${bytes(s.bytesIn)} / ${bytes(s.bytesOut)}`,
       `Counting since: ${formatTime(Date.parse(s.since))} (stats.json)`,
-      `Shutdown: ${pending ? `scheduled in ${formatDuration(pending.endsAt - server.now())} by ${pending.by}` : 'none scheduled'}`,
-      ...abuseLines(server),
+      `Shutdown: ${pending ? `scheduled in ${formatDuration(pending.endsAt - ctx.clock.now())} by ${pending.by}` : 'none scheduled'}`,
+      ...abuseLines(ctx),
     ];
-    const shown = s.addresses.slice(0, config.admin.statsRowsShown);
+    const shown = s.addresses.slice(0, ctx.limits.statsRowsShown);
     if (shown.length < s.addresses.length) lines.push(`Addresses: the ${shown.length} most recently seen of ${s.addresses.length} (all are in stats.json).`);
-    return {
-      reply: result('Statistics', {
-        lines,
-        columns: ['address', 'connections', 'failed auth', 'times banned', 'last seen'],
-        rows: shown.map((a) => [a.address, String(a.connections), String(a.failedAuth), String(a.timesBanned), formatTime(Date.parse(a.lastSeen))]),
-      }),
-    };
+    return result('Statistics', {
+      lines,
+      columns: ['address', 'connections', 'failed auth', 'times banned', 'last seen'],
+      rows: shown.map((a) => [a.address, String(a.connections), String(a.failedAuth), String(a.timesBanned), formatTime(Date.parse(a.lastSeen))]),
+    });
   },
 });

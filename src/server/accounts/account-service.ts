@@ -1,0 +1,130 @@
+// Registered names as people use them: the account side of a login (a wrong password counts as
+// a failed login), /register, /password, /nick (the account, the room memberships and the
+// roster follow the new name) and root's listing and deletion of accounts.
+import type { Logger } from '../../common/logger.js';
+import type { AuthMessage } from '../../protocol/messages.js';
+import { checkName, nameKey } from '../../protocol/names.js';
+import type { LoginFailures } from '../abuse/login-failures.js';
+import { Audience, type Fanout } from '../chat/fanout.js';
+import { actorName, type RoomService } from '../chat/room-service.js';
+import type { Clock } from '../clock.js';
+import { CommandError } from '../commands/command-error.js';
+import { ACK, type Reply } from '../commands/reply.js';
+import type { Roster } from '../roster.js';
+import type { Member } from '../session/member.js';
+import type { Session } from '../session/session.js';
+import type { StorageAlarm } from '../storage/storage-alarm.js';
+import type { Accounts, LoginCheck } from './accounts.js';
+
+export class AccountService {
+  constructor(
+    readonly accounts: Accounts,
+    private readonly rooms: RoomService,
+    private readonly roster: Roster,
+    private readonly fanout: Fanout,
+    private readonly failures: LoginFailures,
+    private readonly alarm: StorageAlarm,
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+    /** Refuse names that are not registered (PARTY_POOL_REQUIRE_REGISTRATION). */
+    private readonly requireRegistration: boolean,
+  ) {}
+
+  isRegistered(name: string): boolean {
+    return this.accounts.isRegistered(name);
+  }
+
+  /** Decide the account side of a user login; a wrong password is logged and counted. */
+  async checkLogin(session: Session, auth: AuthMessage): Promise<LoginCheck> {
+    const check = await this.accounts.checkLogin({ name: auth.name, password: auth.password, register: auth.register }, this.requireRegistration, this.clock.now());
+    if (!check.ok && check.code === 'PASSWORD_WRONG') {
+      this.failures.record(session.address);
+      this.logger.warn('login failed', { conn: session.id, address: session.address, reason: check.code });
+    }
+    if (check.ok && check.created) this.logger.info('account registered', { conn: session.id, user: auth.name });
+    return check;
+  }
+
+  /** A user logged in or out: a registered name's last-seen time moves. */
+  seen(member: Member): void {
+    if (member.role !== 'user' || !this.accounts.isRegistered(member.name)) return;
+    try {
+      this.accounts.touch(member.name, this.clock.now());
+    } catch (error) {
+      this.alarm.report('accounts', error);
+    }
+  }
+
+  async register(member: Member, password: string): Promise<Reply> {
+    if (this.accounts.isRegistered(member.name)) throw new CommandError('ALREADY_REGISTERED', `${member.name} is already registered; /password changes its password.`);
+    const problem = this.accounts.passwordProblem(password);
+    if (problem) throw new CommandError(problem);
+    if (!(await this.accounts.register(member.name, password, this.clock.now()))) throw new CommandError('NAME_REGISTERED');
+    this.logger.info('account registered', { conn: member.session.id, user: member.name });
+    return { type: 'account', event: 'registered', name: member.name };
+  }
+
+  async changePassword(member: Member, oldPassword: string, newPassword: string): Promise<Reply> {
+    if (!this.accounts.isRegistered(member.name)) throw new CommandError('NOT_REGISTERED', 'Your name is not registered: /register sets a password.');
+    if (!(await this.accounts.verify(member.name, oldPassword))) {
+      this.failures.record(member.session.address);
+      this.logger.warn('password change refused', { conn: member.session.id, user: member.name, reason: 'OLD_PASSWORD_WRONG' });
+      throw new CommandError('OLD_PASSWORD_WRONG');
+    }
+    const problem = this.accounts.passwordProblem(newPassword);
+    if (problem) throw new CommandError(problem);
+    await this.accounts.changePassword(member.name, newPassword);
+    this.logger.info('password changed', { conn: member.session.id, user: member.name });
+    return { type: 'account', event: 'password-changed', name: member.name };
+  }
+
+  /** /nick: name rules, nobody online with it, not someone else's registered name. Memberships follow. */
+  rename(member: Member, newName: string): Reply {
+    const oldName = member.name;
+    const problem = checkName(newName);
+    if (problem) throw new CommandError(problem);
+    if (newName === oldName) throw new CommandError('INVALID_ARGUMENT', `You are already called ${oldName}.`);
+    const sameKey = nameKey(newName) === member.key;
+    if (!sameKey && this.roster.named(newName)) throw new CommandError('NAME_TAKEN');
+    if (!sameKey && this.accounts.isRegistered(newName)) throw new CommandError('NAME_REGISTERED');
+    const registered = this.accounts.isRegistered(oldName);
+    const rooms = this.rooms.rooms;
+    this.accounts.transaction(() => {
+      if (registered) this.accounts.renameAccount(oldName, newName);
+      rooms.renameMemberRows(oldName, newName);
+    });
+    rooms.renameMemberInMemory(oldName, newName);
+    this.roster.rename(member, newName);
+    this.logger.info('rename', { conn: member.session.id, from: oldName, to: newName });
+    const time = this.clock.iso();
+    this.fanout.send(Audience.everyone(), { type: 'rename', from: oldName, to: newName, time }, { type: 'notice', from: 'server', text: `${oldName} is now known as ${newName}.`, time });
+    return ACK;
+  }
+
+  /** Root: registered accounts with when they were last seen. */
+  list(): Reply {
+    return {
+      type: 'accounts',
+      accounts: this.accounts.list().map((account) => ({
+        name: account.name,
+        created: new Date(account.createdAt).toISOString(),
+        ...(account.lastSeenAt === null ? {} : { lastSeen: new Date(account.lastSeenAt).toISOString() }),
+        online: this.roster.named(account.name) !== undefined,
+      })),
+    };
+  }
+
+  /** Root: delete an account, its memberships and ownerships; an online holder is disconnected. */
+  delete(actor: Member, name: string): Reply {
+    const account = this.accounts.find(name);
+    if (!account) throw new CommandError('NO_SUCH_USER', `No registered user is called ${name.slice(0, 24)}.`);
+    const online = this.roster.named(account.name);
+    const rooms = this.rooms.rooms;
+    for (const room of rooms.roomsOf(account.name)) if (room !== rooms.lobby) this.rooms.announce(room, 'kick', account.name, actorName(actor));
+    this.accounts.delete(account.name);
+    const emptied = rooms.forget(account.name);
+    this.logger.info('account deleted', { conn: actor.session.id, user: account.name, emptiedRooms: emptied.length });
+    online?.session.fail('ACCOUNT_DELETED');
+    return ACK;
+  }
+}

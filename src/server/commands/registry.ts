@@ -1,0 +1,92 @@
+// The one list: every message type and every command the server answers. The dispatcher
+// (table.ts) enforces each entry's policy; `help` lists the commands from here.
+import { deleteUserCommand } from './accounts/delete-user.js';
+import { nickCommand } from './accounts/nick.js';
+import { passwordCommand } from './accounts/password.js';
+import { registerCommand } from './accounts/register.js';
+import { usersCommand } from './accounts/users.js';
+import { historyCommand } from './chat/history.js';
+import { publicCommand } from './chat/public.js';
+import { sayMessage } from './chat/say.js';
+import { authMessage } from './connection/auth.js';
+import { byeMessage } from './connection/bye.js';
+import { helloMessage } from './connection/hello.js';
+import { pingMessage } from './connection/ping.js';
+import { pongMessage } from './connection/pong.js';
+import { exitCommand } from './general/exit.js';
+import { helpCommand } from './general/help.js';
+import { ipCommand } from './general/ip.js';
+import { onlineCommand } from './general/online.js';
+import { requestCommand } from './general/request.js';
+import { packagesCommand } from './packages/packages.js';
+import { revokeCommand } from './packages/revoke.js';
+import { createCommand } from './rooms/create.js';
+import { deleteCommand } from './rooms/delete.js';
+import { inviteCommand } from './rooms/invite.js';
+import { joinCommand } from './rooms/join.js';
+import { kickCommand } from './rooms/kick.js';
+import { leaveCommand } from './rooms/leave.js';
+import { roomsCommand } from './rooms/rooms.js';
+import { switchCommand } from './rooms/switch.js';
+import { whoCommand } from './rooms/who.js';
+import { banCommand } from './root/ban.js';
+import { bansCommand } from './root/bans.js';
+import { cancelShutdownCommand } from './root/cancel-shutdown.js';
+import { closeServerCommand } from './root/close-server.js';
+import { rootExitCommand } from './root/exit.js';
+import { rootHelpCommand, rootListCommand } from './root/help.js';
+import { listConnCommand } from './root/list-conn.js';
+import { lockdownCommand } from './root/lockdown.js';
+import { removeCommand } from './root/remove.js';
+import { requestsCommand } from './root/requests.js';
+import { sendCommand } from './root/send.js';
+import { statsCommand } from './root/stats.js';
+import { unbanCommand } from './root/unban.js';
+import type { CommandSpec, MessageSpec } from './table.js';
+
+/** Every client message type but `command`. */
+export const messageSpecs: readonly MessageSpec[] = [helloMessage, authMessage, pingMessage, pongMessage, byeMessage, sayMessage];
+
+/** Every command, in the order `help` lists them. */
+export const commandSpecs: readonly CommandSpec[] = [
+  // Everyone (protocol 1).
+  helpCommand,
+  onlineCommand,
+  ipCommand,
+  requestCommand,
+  exitCommand,
+  // Rooms, accounts and history (protocol 2); kick, delete, rooms and who also serve root.
+  switchCommand,
+  publicCommand,
+  roomsCommand,
+  whoCommand,
+  joinCommand,
+  leaveCommand,
+  createCommand,
+  inviteCommand,
+  kickCommand,
+  deleteCommand,
+  historyCommand,
+  registerCommand,
+  passwordCommand,
+  nickCommand,
+  // The root console.
+  rootListCommand,
+  rootHelpCommand,
+  listConnCommand,
+  removeCommand,
+  sendCommand,
+  closeServerCommand,
+  cancelShutdownCommand,
+  banCommand,
+  unbanCommand,
+  bansCommand,
+  requestsCommand,
+  statsCommand,
+  lockdownCommand,
+  rootExitCommand,
+  usersCommand,
+  deleteUserCommand,
+  packagesCommand,
+  revokeCommand,
+];

@@ -1,0 +1,174 @@
+// The TLS 1.3 listener: the pre-TLS checks on a bare TCP connection (rate per address, the cap
+// on connections not logged in), the ban check right after the handshake, sessions for the
+// rest, and one heartbeat for all of them (a ping each interval; silence past the timeout
+// ends a session).
+import net from 'node:net';
+import tls from 'node:tls';
+import type { ErrorCode } from '../common/errors.js';
+import { PartyPoolError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { ServerLimits, ServerSettings } from '../common/settings.js';
+import type { ServerIdentity } from '../data-dir/identity.js';
+import { encodeFrame } from '../protocol/frame.js';
+import { rateKey, type ConnectionGuard } from './abuse/connection-guard.js';
+import type { LogThrottle } from './abuse/log-throttle.js';
+import type { LoginBlocks } from './abuse/login-blocks.js';
+import type { Clock } from './clock.js';
+import { formatDuration } from './moderation/durations.js';
+import type { Moderation } from './moderation/moderation.js';
+import type { Roster } from './roster.js';
+import { Session, type SessionHandlers } from './session/session.js';
+
+/** Strip the IPv4-mapped prefix so one household is one address, however it arrived. */
+export function unmapIPv4(address: string | undefined): string {
+  if (!address) return 'unknown';
+  return address.startsWith('::ffff:') && net.isIPv4(address.slice(7)) ? address.slice(7) : address;
+}
+
+type ListenerSettings = Pick<ServerSettings, 'host' | 'port' | 'tlsHandshakeTimeoutMs' | 'connectionsPerMinute' | 'maxUnauthenticated'>;
+type ListenerLimits = Pick<ServerLimits, 'maxFrameBytes' | 'maxOutboundFrameBytes' | 'maxUnsentBytes' | 'maxInvalidFrames' | 'heartbeatIntervalMs' | 'heartbeatTimeoutMs'>;
+
+export class Listener {
+  /** Every connection past the TLS handshake, logged in or not. */
+  readonly connections = new Set<Session>();
+  private readonly server: tls.Server;
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** Shared by every session: the server's handlers, and the connection forgotten at its end. */
+  private readonly handlers: SessionHandlers;
+  private readonly now: () => number;
+  private nextSessionId = 1;
+  private closing = false;
+
+  constructor(
+    identity: ServerIdentity,
+    private readonly settings: ListenerSettings,
+    private readonly limits: ListenerLimits,
+    private readonly guard: ConnectionGuard,
+    private readonly moderation: Moderation,
+    private readonly loginBlocks: LoginBlocks,
+    private readonly roster: Roster,
+    /** One log line per minute per kind of stranger trouble (refused connections, failed handshakes). */
+    private readonly logThrottle: LogThrottle,
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+    /** What happens on each new session, with its messages and at its end. */
+    private readonly sessions: SessionHandlers & { opened(session: Session): void },
+  ) {
+    this.now = () => clock.now();
+    this.handlers = {
+      message: (session, message) => sessions.message(session, message),
+      crashed: (session, error) => sessions.crashed(session, error),
+      closed: (session, reason) => {
+        this.connections.delete(session);
+        sessions.closed(session, reason);
+      },
+    };
+    this.server = tls.createServer({
+      key: identity.privateKeyPem,
+      cert: identity.certificatePem,
+      minVersion: 'TLSv1.3',
+      maxVersion: 'TLSv1.3',
+      handshakeTimeout: settings.tlsHandshakeTimeoutMs,
+    });
+    // Before the TLS server's own listener wraps the socket: a refused connection costs no handshake.
+    this.server.prependListener('connection', (socket: net.Socket) => this.onRawConnection(socket));
+    this.server.on('secureConnection', (socket) => this.onConnection(socket));
+    this.server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+      socket.destroy();
+      // A peer that hangs up mid-handshake (port scanners, refused connections) is not news.
+      if (this.closing || error.code === 'ECONNRESET') return;
+      const address = unmapIPv4(socket.remoteAddress);
+      const skipped = this.logThrottle.pass(`tls:${address}`, this.clock.now());
+      if (skipped !== undefined) this.logger.info('tls handshake failed', { address, reason: (error.code ?? error.message).slice(0, 120), ...(skipped > 0 ? { alsoFailed: skipped } : {}) });
+    });
+  }
+
+  /** Listen on the configured host and port; resolves once accepting. */
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', (error: NodeJS.ErrnoException) => {
+        const why = error.code === 'EADDRINUSE' ? 'something else is already using that port' : error.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : error.message;
+        reject(new PartyPoolError('LISTEN_FAILED', `Cannot listen on ${this.settings.host}:${this.settings.port}: ${why}. Choose another port with --port.`, { cause: error }));
+      });
+      this.server.listen(this.settings.port, this.settings.host, () => {
+        this.server.removeAllListeners('error');
+        resolve();
+      });
+    });
+    this.server.on('error', (error: Error) => this.logger.error('listener error', { reason: error.message }));
+    this.heartbeat = setInterval(() => this.checkHeartbeats(), this.limits.heartbeatIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  /** The port actually listened on (the configured one until then). */
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address ? address.port : this.settings.port;
+  }
+
+  /** Refuse new connections and stop the heartbeat; resolves once the listening socket is closed. */
+  stopAccepting(): Promise<void> {
+    this.closing = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** A TCP connection, before TLS: per-address rate and the unauthenticated cap, else it is closed at once. */
+  private onRawConnection(socket: net.Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const address = unmapIPv4(socket.remoteAddress);
+    const now = this.clock.now();
+    const refusal = this.guard.admit(socket, address, this.roster.size, now);
+    if (!refusal) return;
+    socket.destroy();
+    const skipped = this.logThrottle.pass(refusal === 'rate' ? `rate:${rateKey(address)}` : 'unauthenticated', now);
+    if (skipped === undefined) return;
+    const reason = refusal === 'rate' ? `over ${this.settings.connectionsPerMinute} connections per minute` : `over ${this.settings.maxUnauthenticated} connections not logged in`;
+    this.logger.warn('connection refused before TLS', { address, reason, ...(skipped > 0 ? { alsoRefused: skipped } : {}) });
+  }
+
+  private onConnection(socket: tls.TLSSocket): void {
+    const address = unmapIPv4(socket.remoteAddress);
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    try {
+      const refusal = this.moderation.connectionRefusal(address);
+      if (refusal) return this.refuseConnection(socket, address, refusal.code, refusal.message);
+      const unsaved = this.loginBlocks.unsavedBlock(address);
+      if (unsaved !== undefined) return this.refuseConnection(socket, address, 'BANNED', `Too many failed logins from your address; try again in ${formatDuration(unsaved)}.`);
+      socket.setNoDelay(true);
+      socket.setKeepAlive(true, 30_000);
+      const session = new Session(socket, this.nextSessionId++, address, this.limits, this.handlers, this.now);
+      this.connections.add(session);
+      this.logger.info('connection', { conn: session.id, address });
+      this.sessions.opened(session);
+    } catch (error) {
+      // Outside any session: a failing ban look-up (a broken disk) must cost this connection only.
+      this.logger.error('connection setup failed', { address, reason: error instanceof Error ? error.message.slice(0, 200) : String(error) });
+      socket.destroy();
+    }
+  }
+
+  /** Turn a connection away before any login work: one error, a bye, and the socket closed. */
+  private refuseConnection(socket: tls.TLSSocket, address: string, code: ErrorCode, message: string): void {
+    this.logger.info('connection refused', { address, reason: code });
+    socket.on('error', () => undefined);
+    socket.end(Buffer.concat([encodeFrame({ type: 'error', code, message }), encodeFrame({ type: 'bye', code, message })]));
+    setTimeout(() => socket.destroy(), 2000).unref();
+  }
+
+  /** Ping every connection; one silent past the timeout is closed (HEARTBEAT_TIMEOUT). */
+  private checkHeartbeats(): void {
+    const now = this.clock.now();
+    const ping = encodeFrame({ type: 'ping' });
+    for (const session of this.connections) {
+      if (now - session.lastSeenAt > this.limits.heartbeatTimeoutMs) session.fail('HEARTBEAT_TIMEOUT');
+      else session.sendFrame(ping);
+    }
+  }
+}

@@ -1,0 +1,131 @@
+// The server's object graph, built in one place: every service gets its collaborators here, by
+// name, and nothing else. Reading this file top to bottom shows who depends on whom.
+import { config } from '../../config.js';
+import type { Logger } from '../common/logger.js';
+import type { ServerLimits, ServerSettings } from '../common/settings.js';
+import type { AuthKeys } from '../data-dir/auth-keys.js';
+import { PackageRegistry } from '../data-dir/packages.js';
+import type { Store } from '../data-dir/store.js';
+import { AbuseMonitor } from './abuse/abuse-monitor.js';
+import { ConnectionGuard } from './abuse/connection-guard.js';
+import { Lockdown } from './abuse/lockdown.js';
+import { LoginBlocks } from './abuse/login-blocks.js';
+import { LoginFailures } from './abuse/login-failures.js';
+import { AccountService } from './accounts/account-service.js';
+import { Accounts } from './accounts/accounts.js';
+import { ChatLines } from './chat/chat-lines.js';
+import { Delivery } from './chat/delivery.js';
+import { Fanout } from './chat/fanout.js';
+import { HistoryReplay } from './chat/history-replay.js';
+import { HistoryStore } from './chat/history.js';
+import { RoomService } from './chat/room-service.js';
+import { Rooms } from './chat/rooms.js';
+import type { Clock } from './clock.js';
+import type { CommandContext } from './commands/context.js';
+import { commandSpecs, messageSpecs } from './commands/registry.js';
+import { CommandTable, Dispatcher } from './commands/table.js';
+import { Admission } from './login/admission.js';
+import { Arrivals } from './login/arrivals.js';
+import { LoginHandshake } from './login/handshake.js';
+import { AuditLog } from './moderation/audit.js';
+import { BanList } from './moderation/bans.js';
+import type { Timers } from './moderation/countdown.js';
+import { Moderation } from './moderation/moderation.js';
+import { Notices } from './moderation/notices.js';
+import { ShutdownCountdown } from './moderation/shutdown.js';
+import { Statistics } from './moderation/statistics.js';
+import { ServerStats } from './moderation/stats.js';
+import { Roster } from './roster.js';
+import { RequestLog } from './storage/request-log.js';
+import { StorageAlarm } from './storage/storage-alarm.js';
+
+export interface ServiceInputs {
+  readonly settings: ServerSettings;
+  readonly limits: ServerLimits;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly keys: AuthKeys;
+  readonly store: Store;
+  /** The server's own shutdown (the timed shutdown ends in it). */
+  readonly shutdown: (message: string) => Promise<void>;
+}
+
+export type Services = ReturnType<typeof buildServices>;
+
+export function buildServices(inputs: ServiceInputs) {
+  const { settings, limits, logger, clock, store } = inputs;
+  const now = (): number => clock.now();
+
+  // Who is online, and the one way to reach them.
+  const roster = new Roster();
+  const delivery = new Delivery(limits.maxUnsentBytes, limits.historyFrameBudgetBytes);
+  const history = new HistoryStore(store.db, { enabled: settings.historyEnabled, retentionDays: settings.historyRetentionDays, maxPerRoom: settings.historyMaxPerRoom, deleteBatch: config.history.deleteBatch });
+  const roomData = new Rooms(store.db, history.latestIds());
+  const fanout = new Fanout(roster, roomData, delivery);
+  const alarm = new StorageAlarm(logger, clock, fanout, config.abuse.storageReportIntervalMs);
+
+  // Moderation: statistics, the audit trail, bans, notices, the timed shutdown.
+  const counters = new ServerStats({ dataDir: settings.dataDir, fileName: config.admin.statsFileName, maxAddresses: config.admin.statsMaxAddresses, now });
+  if (counters.load() === 'damaged') logger.warn('stats file damaged; statistics start afresh', { file: counters.file });
+  const stats = new Statistics(counters, roster, alarm, config.admin.statsIntervalMs);
+  const audit = new AuditLog(settings.logDir, config.admin.auditFileName, now, (error) => alarm.report('audit', error));
+  const bans = new BanList(store.db, now);
+  const notices = new Notices(fanout, clock);
+  const shutdown = new ShutdownCountdown(notices, clock, inputs.timers, logger, inputs.shutdown);
+  const moderation = new Moderation(bans, counters, roster, shutdown, logger, clock);
+
+  // Abuse resistance.
+  const guard = new ConnectionGuard({ connectionsPerMinute: settings.connectionsPerMinute, maxUnauthenticated: settings.maxUnauthenticated });
+  const loginBlocks = new LoginBlocks({ logger, now, reportStorageFailure: (what, error) => alarm.report(what, error) }, store.db, bans, {
+    maxFailures: settings.authFailureLimit,
+    windowMs: settings.authFailureWindowMs,
+    firstBlockMs: settings.authBlockMs,
+    maxBlockMs: settings.authBlockMaxMs,
+  });
+  loginBlocks.load();
+  const failures = new LoginFailures(counters, loginBlocks);
+  const lockdown = new Lockdown(store);
+  lockdown.load();
+  const abuse = new AbuseMonitor(guard, loginBlocks, alarm, roster, settings);
+
+  // Rooms, accounts, history and chat.
+  const accountData = new Accounts(store.db, { cost: config.accounts.scrypt, passwordMinLength: config.accounts.passwordMinLength, passwordMaxLength: config.accounts.passwordMaxLength, maxConcurrentHashes: config.accounts.maxConcurrentHashes });
+  const replay = new HistoryReplay(history, roomData, delivery, limits.historyOnJoin);
+  const rooms = new RoomService(roomData, accountData, roster, fanout, replay, logger, clock, limits, config.rooms.inviteBytes);
+  const accounts = new AccountService(accountData, rooms, roster, fanout, failures, alarm, logger, clock, settings.requireRegistration);
+  const chat = new ChatLines(rooms, history, fanout, stats, alarm, logger, clock, limits.maxTextLength);
+  const packages = new PackageRegistry(store);
+  const requests = new RequestLog({ dir: settings.dataDir, ...config.requests });
+
+  // Logging in, and the commands.
+  const admission = new Admission(moderation, packages, lockdown, accountData, roster, limits);
+  const arrivals = new Arrivals(roster, accounts, replay, fanout, failures, stats, audit, logger, clock, limits);
+  const handshake = new LoginHandshake(inputs.keys, { name: config.serverName, version: config.version, protocols: config.protocolVersions }, admission, accounts, arrivals, failures, alarm, logger, limits);
+  const table = new CommandTable(commandSpecs, limits);
+  const context: CommandContext = {
+    limits,
+    clock,
+    logger,
+    roster,
+    handshake,
+    admission,
+    chat,
+    rooms,
+    replay,
+    accounts,
+    moderation,
+    notices,
+    shutdown,
+    stats,
+    abuse,
+    lockdown,
+    packages,
+    requests,
+    alarm,
+    listCommands: (role, protocol) => table.list(role, protocol),
+  };
+  const dispatcher = new Dispatcher(messageSpecs, table, context, { roster, delivery, audit, alarm, abuse, logger, clock });
+
+  return { roster, delivery, fanout, alarm, history, stats, audit, moderation, shutdown, guard, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context };
+}

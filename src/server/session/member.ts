@@ -1,0 +1,49 @@
+// Who is behind a logged-in session: the identity the roster indexes. Immutable; a rename makes
+// a new Member for the same session (the roster swaps them), so nobody edits an identity in place.
+import { nameKey } from '../../protocol/names.js';
+import type { MessageLimiter } from '../abuse/message-limiter.js';
+import type { Session } from './session.js';
+
+export type Role = 'user' | 'root';
+
+export interface Identity {
+  readonly name: string;
+  readonly role: Role;
+  /** The wire protocol version agreed in hello. */
+  readonly protocol: number;
+  /** The issued package this login came with, if any (revoking it ends the session). */
+  readonly packageId?: string | undefined;
+  /** How the log names that package: the id, "<id> (unknown)" or "malformed". */
+  readonly packageLogLabel?: string | undefined;
+  /** Chat and command rate limits (users only: root sessions are exempt). */
+  readonly limiter?: MessageLimiter | undefined;
+}
+
+export class Member implements Identity {
+  /** The name lower-cased: how the roster and room memberships know it. */
+  readonly key: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly protocol: number;
+  readonly packageId: string | undefined;
+  readonly packageLogLabel: string | undefined;
+  readonly limiter: MessageLimiter | undefined;
+
+  constructor(
+    readonly session: Session,
+    identity: Identity,
+  ) {
+    this.name = identity.name;
+    this.key = nameKey(identity.name);
+    this.role = identity.role;
+    this.protocol = identity.protocol;
+    this.packageId = identity.packageId;
+    this.packageLogLabel = identity.packageLogLabel;
+    this.limiter = identity.limiter;
+  }
+
+  /** The same person on the same connection under another name. */
+  renamed(name: string): Member {
+    return new Member(this.session, { ...this, name });
+  }
+}
