@@ -2,9 +2,10 @@
 import tls from 'node:tls';
 import { computeProof, channelBinding } from '../../src/crypto/auth-proof.js';
 import { deriveKey } from '../../src/crypto/kdf.js';
-import { FrameDecoder, decodePayload, encodeFrame } from '../../src/protocol/frame.js';
+import { encodeFrame } from '../../src/protocol/frame.js';
+import { MessageReader } from '../../src/protocol/message-reader.js';
 import { parseServerMessage, type ServerMessage } from '../../src/protocol/messages.js';
-import { PASSKEY, ROOT_PASSWORD } from './server.js';
+import { PASSKEY, ROOT_PASSWORD, trackClient, within } from './server.js';
 
 type Challenge = Extract<ServerMessage, { type: 'challenge' }>;
 
@@ -23,7 +24,7 @@ export function keyFor(secret: string, kdf: Challenge['kdf']): Promise<Buffer> {
 
 export class RawClient {
   readonly received: ServerMessage[] = [];
-  private readonly decoder = new FrameDecoder(16 * 1024 * 1024);
+  private readonly reader = new MessageReader(parseServerMessage, 16 * 1024 * 1024);
   private waiters: { accept: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
   closed = false;
   readonly closedPromise: Promise<void>;
@@ -32,9 +33,9 @@ export class RawClient {
 
   private constructor(readonly socket: tls.TLSSocket) {
     socket.on('data', (chunk: Buffer) => {
-      for (const payload of this.decoder.push(chunk)) {
-        const parsed = parseServerMessage(decodePayload(payload));
-        if (!parsed.ok) throw new Error(`server sent an invalid message: ${parsed.detail}`);
+      for (const payload of this.reader.push(chunk)) {
+        const parsed = this.reader.read(payload);
+        if (!parsed.ok) throw new Error(`server sent an invalid message: ${parsed.message}`);
         this.received.push(parsed.message);
         if (parsed.message.type === 'ping') this.send({ type: 'pong' });
         for (const waiter of [...this.waiters]) {
@@ -46,6 +47,7 @@ export class RawClient {
       }
     });
     socket.on('error', () => undefined);
+    trackClient(socket);
     this.closedPromise = new Promise((resolve) => socket.on('close', () => ((this.closed = true), resolve())));
   }
 
@@ -146,6 +148,11 @@ export class RawClient {
         },
       });
     });
+  }
+
+  /** Resolves once the connection is closed; fails after `timeoutMs`. */
+  gone(timeoutMs = 5000): Promise<void> {
+    return within(this.closedPromise, timeoutMs, 'the connection to close');
   }
 
   close(): void {

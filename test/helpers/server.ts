@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type tls from 'node:tls';
 import { createLogger } from '../../src/common/logger.js';
 import { resolveServerSettings, type ServerSettings } from '../../src/common/settings.js';
 import { PartyPoolServer, type ServerOptions } from '../../src/server/server.js';
@@ -26,6 +27,28 @@ export async function waitUntil(condition: () => boolean, timeoutMs = 5000, what
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** `promise`, or a failure naming `what` once `timeoutMs` has passed: no wait in a test is unbounded. */
+export async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Test clients still connected, so a server's close() can end the ones a failed test left behind. */
+const openClients = new Set<tls.TLSSocket>();
+
+/** Remember a client socket until it closes (raw-client.ts registers every connection). */
+export function trackClient(socket: tls.TLSSocket): void {
+  openClients.add(socket);
+  socket.once('close', () => openClients.delete(socket));
 }
 
 /** Wait until every user has left the server (after a test destroyed its clients). */
@@ -70,7 +93,20 @@ export const RAISED_FLOOD_ENV: Record<string, string> = {
   PARTY_POOL_CONNECTIONS_PER_MINUTE: '1000000',
 };
 
-export async function startTestServer(overrides: Partial<ServerSettings> = {}, base?: string, inject: Pick<ServerOptions, 'now' | 'timers'> = {}): Promise<TestServer> {
+type Injected = Pick<ServerOptions, 'now' | 'timers' | 'limits'>;
+
+/**
+ * Start a test server and close it when the test ends, pass or fail (`t.after`): a failed
+ * assertion can never leave a server (or its clients) running and hang the run.
+ */
+export async function serverFor(t: { after: (fn: () => Promise<void>) => void }, overrides: Partial<ServerSettings> = {}, base?: string, inject: Injected = {}): Promise<TestServer> {
+  const server = await startTestServer(overrides, base, inject);
+  t.after(() => server.close());
+  return server;
+}
+
+/** Start a test server; whoever calls this closes it in an `after` hook (or use serverFor). */
+export async function startTestServer(overrides: Partial<ServerSettings> = {}, base?: string, inject: Injected = {}): Promise<TestServer> {
   const root = base ?? tempDir();
   const settings: ServerSettings = {
     ...resolveServerSettings({}, {}),
@@ -85,9 +121,10 @@ export async function startTestServer(overrides: Partial<ServerSettings> = {}, b
   const logger = createLogger({ logDir: settings.logDir, console: false });
   const server = await PartyPoolServer.start({ settings, passkey: PASSKEY, rootPassword: ROOT_PASSWORD, logger, ...inject });
   let closed = false;
+  const port = server.port;
   return {
     server,
-    port: server.port,
+    port,
     fingerprint: server.identity.fingerprint,
     dataDir: settings.dataDir,
     logDir: settings.logDir,
@@ -95,6 +132,7 @@ export async function startTestServer(overrides: Partial<ServerSettings> = {}, b
     close: async () => {
       if (closed) return;
       closed = true;
+      for (const socket of openClients) if (socket.remotePort === port) socket.destroy();
       await server.shutdown();
       await new Promise<void>((resolve) => {
         logger.on('finish', () => resolve());

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { test } from 'node:test';
 import { RawClient, loggedIn } from '../helpers/raw-client.js';
 import { rootLoggedIn, runOk } from '../helpers/root.js';
-import { DEFAULT_FLOOD_LIMITS, startTestServer, waitUntil } from '../helpers/server.js';
+import { DEFAULT_FLOOD_LIMITS, serverFor, waitUntil, within } from '../helpers/server.js';
 
 const FLOODER = '127.0.0.2';
 const MINUTE = 60_000;
@@ -20,9 +20,9 @@ async function stillChatting(alice: RawClient, bob: RawClient, text: string): Pr
   await bob.waitFor('message', (m) => m.text === text);
 }
 
-test('a connection flood from one address is cut before TLS at 20 a minute, while everyone else keeps chatting', async () => {
+test('a connection flood from one address is cut before TLS at 20 a minute, while everyone else keeps chatting', async (tc) => {
   let now = Date.parse('2026-05-01T09:00:00Z');
-  const t = await startTestServer({ ...DEFAULT_FLOOD_LIMITS, maxUnauthenticated: 1000 }, undefined, { now: () => now });
+  const t = await serverFor(tc, { ...DEFAULT_FLOOD_LIMITS, maxUnauthenticated: 1000 }, undefined, { now: () => now });
   const flood: RawClient[] = [];
   try {
     const alice = await loggedIn(t.port, 'alice');
@@ -54,8 +54,8 @@ test('a connection flood from one address is cut before TLS at 20 a minute, whil
   }
 });
 
-test('connections that have not logged in are capped server-wide; logged-in sessions do not count', async () => {
-  const t = await startTestServer({ maxUnauthenticated: 4 });
+test('connections that have not logged in are capped server-wide; logged-in sessions do not count', async (tc) => {
+  const t = await serverFor(tc, { maxUnauthenticated: 4 });
   const idle: RawClient[] = [];
   try {
     const alice = await loggedIn(t.port, 'alice');
@@ -83,44 +83,44 @@ test('connections that have not logged in are capped server-wide; logged-in sess
   }
 });
 
-test('a TCP connection that never finishes the TLS handshake is dropped after the handshake timeout', async () => {
-  const t = await startTestServer({ tlsHandshakeTimeoutMs: 300 });
+test('a TCP connection that never finishes the TLS handshake is dropped after the handshake timeout', async (tc) => {
+  const t = await serverFor(tc, { tlsHandshakeTimeoutMs: 300 });
   try {
     const started = Date.now();
     const socket = net.connect(t.port, '127.0.0.1');
     socket.on('error', () => undefined);
-    await new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    await within(new Promise<void>((resolve) => socket.on('close', () => resolve())), 5000, 'the socket to close');
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 250, `dropped after ${elapsed} ms, not before the timeout`);
     // Half a handshake (a few bytes of a ClientHello, then silence) is dropped the same way.
     const partial = net.connect(t.port, '127.0.0.1', () => partial.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])));
     partial.on('error', () => undefined);
-    await new Promise<void>((resolve) => partial.on('close', () => resolve()));
+    await within(new Promise<void>((resolve) => partial.on('close', () => resolve())), 5000, 'the socket to close');
     await waitUntil(() => t.server.services.guard.openCount === 0, 5000, 'the server to let go of both');
   } finally {
     await t.close();
   }
 });
 
-test('a client that opens TLS and then sends nothing is dropped with AUTH_TIMEOUT', async () => {
-  const t = await startTestServer({ authTimeoutMs: 300 });
+test('a client that opens TLS and then sends nothing is dropped with AUTH_TIMEOUT', async (tc) => {
+  const t = await serverFor(tc, { authTimeoutMs: 300 });
   try {
     const silent = await RawClient.connect(t.port);
     const error = await silent.waitFor('error');
     assert.equal(error.code, 'AUTH_TIMEOUT');
-    await silent.closedPromise;
+    await silent.gone();
     // Saying hello is not enough either: the clock runs until the login is done.
     const chatty = await RawClient.connect(t.port);
     await chatty.hello();
     assert.equal((await chatty.waitFor('error')).code, 'AUTH_TIMEOUT');
-    await chatty.closedPromise;
+    await chatty.gone();
   } finally {
     await t.close();
   }
 });
 
-test('plain-text bytes on the port are refused at the TLS layer and cost nothing else', async () => {
-  const t = await startTestServer();
+test('plain-text bytes on the port are refused at the TLS layer and cost nothing else', async (tc) => {
+  const t = await serverFor(tc);
   try {
     const alice = await loggedIn(t.port, 'alice');
     const bob = await loggedIn(t.port, 'bob');
@@ -129,7 +129,7 @@ test('plain-text bytes on the port are refused at the TLS layer and cost nothing
       socket.on('error', () => undefined);
       let received = 0;
       socket.on('data', (chunk: Buffer) => (received += chunk.length));
-      await new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      await within(new Promise<void>((resolve) => socket.on('close', () => resolve())), 5000, 'the socket to close');
       // At most a TLS alert comes back, never a frame.
       assert.ok(received < 64, `${received} bytes came back`);
     }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RawClient, loggedIn, loggedInV2 } from '../helpers/raw-client.js';
 import { rootLoggedIn, runOk } from '../helpers/root.js';
-import { startTestServer, tempDir, waitUntil } from '../helpers/server.js';
+import { serverFor, tempDir, type TestServer, waitUntil } from '../helpers/server.js';
 
 const GUESSER = '127.0.0.2';
 const MINUTE = 60_000;
@@ -23,7 +23,7 @@ async function attempt(port: number, localAddress: string, options: Parameters<R
     await waitUntil(() => client.received.some((m) => m.type === 'challenge' || m.type === 'error'), 5000, 'a challenge or a refusal');
     const first = client.received.find((m) => m.type === 'challenge' || m.type === 'error');
     if (first?.type === 'error') {
-      await client.closedPromise;
+      await client.gone();
       return { code: first.code, message: first.message, refusedEarly: true };
     }
     if (first?.type === 'challenge') client.challenge = first;
@@ -35,12 +35,12 @@ async function attempt(port: number, localAddress: string, options: Parameters<R
   }
 }
 
-test('a guessing loop is blocked after 3 failures; the block survives a restart, shows in bans and stats, and doubles on repeat', async () => {
+test('a guessing loop is blocked after 3 failures; the block survives a restart, shows in bans and stats, and doubles on repeat', async (tc) => {
   let now = Date.parse('2026-05-01T09:00:00Z');
   const clock = (): number => now;
   const base = tempDir();
-  const first = await startTestServer({}, base, { now: clock });
-  let second: Awaited<ReturnType<typeof startTestServer>> | undefined;
+  const first = await serverFor(tc, {}, base, { now: clock });
+  let second: TestServer | undefined;
   try {
     for (let i = 0; i < 3; i++) assert.equal((await attempt(first.port, GUESSER)).code, 'AUTH_FAILED');
     const blocked = await attempt(first.port, GUESSER);
@@ -62,7 +62,7 @@ test('a guessing loop is blocked after 3 failures; the block survives a restart,
     await first.close();
 
     // After a restart the block still holds.
-    second = await startTestServer({}, base, { now: clock });
+    second = await serverFor(tc, {}, base, { now: clock });
     assert.equal((await attempt(second.port, GUESSER)).code, 'BANNED');
 
     // Once it ends, guessing is answered again; the next block lasts twice as long (the count of
@@ -86,9 +86,9 @@ test('a guessing loop is blocked after 3 failures; the block survives a restart,
   }
 });
 
-test('a success resets the count; failures outside the window do not add up', async () => {
+test('a success resets the count; failures outside the window do not add up', async (tc) => {
   let now = Date.parse('2026-05-01T09:00:00Z');
-  const t = await startTestServer({}, undefined, { now: () => now });
+  const t = await serverFor(tc, {}, undefined, { now: () => now });
   try {
     for (let round = 0; round < 3; round++) {
       assert.equal((await attempt(t.port, GUESSER)).code, 'AUTH_FAILED');
@@ -110,8 +110,8 @@ test('a success resets the count; failures outside the window do not add up', as
   }
 });
 
-test('wrong root passwords and wrong account passwords count like wrong passkeys', async () => {
-  const t = await startTestServer();
+test('wrong root passwords and wrong account passwords count like wrong passkeys', async (tc) => {
+  const t = await serverFor(tc);
   try {
     const owner = await loggedInV2(t.port, 'owner');
     await owner.answer(owner.command('register', 'owner-password'));
@@ -126,8 +126,8 @@ test('wrong root passwords and wrong account passwords count like wrong passkeys
   }
 });
 
-test('a connection that was open when its address got blocked is refused before its proof is checked', async () => {
-  const t = await startTestServer();
+test('a connection that was open when its address got blocked is refused before its proof is checked', async (tc) => {
+  const t = await serverFor(tc);
   try {
     const patient = await RawClient.connect(t.port, '127.0.0.1', GUESSER);
     patient.versions = [1, 2];
@@ -137,7 +137,7 @@ test('a connection that was open when its address got blocked is refused before 
     // connections open learns nothing from the guesses after the block.
     patient.send(await patient.authMessage('patient'));
     assert.equal((await patient.waitFor('error')).code, 'BANNED');
-    await patient.closedPromise;
+    await patient.gone();
   } finally {
     await t.close();
   }

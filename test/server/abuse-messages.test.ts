@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import type { ServerMessage } from '../../src/protocol/messages.js';
 import { loggedIn, type RawClient } from '../helpers/raw-client.js';
 import { rootLoggedIn, runOk } from '../helpers/root.js';
-import { DEFAULT_FLOOD_LIMITS, startTestServer, waitUntil } from '../helpers/server.js';
+import { DEFAULT_FLOOD_LIMITS, serverFor, waitUntil } from '../helpers/server.js';
 
 /** Send `count` chat lines at once and collect the one answer each gets. */
 async function burst(client: RawClient, prefix: string, count: number): Promise<{ text: string; answer: ServerMessage }[]> {
@@ -22,9 +22,9 @@ function codes(answers: { answer: ServerMessage }[]): string[] {
   return answers.map(({ answer }) => (answer.type === 'error' ? answer.code : answer.type));
 }
 
-test('a message flood is limited: a burst of 5, then 2 a second; the rest is refused and never delivered', async () => {
+test('a message flood is limited: a burst of 5, then 2 a second; the rest is refused and never delivered', async (tc) => {
   let now = Date.parse('2026-05-01T09:00:00Z');
-  const t = await startTestServer(DEFAULT_FLOOD_LIMITS, undefined, { now: () => now });
+  const t = await serverFor(tc, DEFAULT_FLOOD_LIMITS, undefined, { now: () => now });
   try {
     const flooder = await loggedIn(t.port, 'flooder');
     const bystander = await loggedIn(t.port, 'bystander');
@@ -47,9 +47,9 @@ test('a message flood is limited: a burst of 5, then 2 a second; the rest is ref
   }
 });
 
-test('sustained abuse disconnects: more than 10 refusals within 10 s is FLOODING, and the others keep chatting', async () => {
+test('sustained abuse disconnects: more than 10 refusals within 10 s is FLOODING, and the others keep chatting', async (tc) => {
   let now = Date.parse('2026-05-01T09:00:00Z');
-  const t = await startTestServer(DEFAULT_FLOOD_LIMITS, undefined, { now: () => now });
+  const t = await serverFor(tc, DEFAULT_FLOOD_LIMITS, undefined, { now: () => now });
   try {
     const flooder = await loggedIn(t.port, 'flooder');
     const bystander = await loggedIn(t.port, 'bystander');
@@ -65,7 +65,7 @@ test('sustained abuse disconnects: more than 10 refusals within 10 s is FLOODING
     const answer = await flooder.answer(last);
     assert.deepEqual([answer.type, answer.type === 'error' && answer.code], ['error', 'FLOODING']);
     assert.equal((await flooder.waitFor('bye')).code, 'FLOODING');
-    await flooder.closedPromise;
+    await flooder.gone();
     await bystander.waitFor('presence', (m) => m.event === 'leave' && m.name === 'flooder');
     const other = await loggedIn(t.port, 'other');
     const id = other.say('life goes on');
@@ -82,9 +82,9 @@ test('sustained abuse disconnects: more than 10 refusals within 10 s is FLOODING
   }
 });
 
-test('commands get a burst of 20, then 5 a second; rate-limited commands count toward flooding', async () => {
+test('commands get a burst of 20, then 5 a second; rate-limited commands count toward flooding', async (tc) => {
   let now = Date.parse('2026-05-01T09:00:00Z');
-  const t = await startTestServer(DEFAULT_FLOOD_LIMITS, undefined, { now: () => now });
+  const t = await serverFor(tc, DEFAULT_FLOOD_LIMITS, undefined, { now: () => now });
   try {
     const busy = await loggedIn(t.port, 'busy');
     const ids = Array.from({ length: 22 }, () => busy.command('ip'));
@@ -105,8 +105,8 @@ test('commands get a burst of 20, then 5 a second; rate-limited commands count t
   }
 });
 
-test('root sessions are exempt from the message limits', async () => {
-  const t = await startTestServer(DEFAULT_FLOOD_LIMITS, undefined, { now: () => Date.parse('2026-05-01T09:00:00Z') });
+test('root sessions are exempt from the message limits', async (tc) => {
+  const t = await serverFor(tc, DEFAULT_FLOOD_LIMITS, undefined, { now: () => Date.parse('2026-05-01T09:00:00Z') });
   try {
     const listener = await loggedIn(t.port, 'listener');
     const root = await rootLoggedIn(t.port);

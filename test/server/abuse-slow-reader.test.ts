@@ -7,13 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loggedIn } from '../helpers/raw-client.js';
-import { startTestServer, waitUntil } from '../helpers/server.js';
+import { serverFor, waitUntil } from '../helpers/server.js';
 import { MAX_TICK_OUTPUT_FACTOR } from '../../src/server/session/outbox.js';
 
 const CAP = 64 * 1024;
 
-test('a client that stops reading is cut off at the output cap while the server stays bounded', async () => {
-  const t = await startTestServer({ maxUnsentBytes: CAP, historyEnabled: false, maxSessionsPerAddress: 10 });
+test('a client that stops reading is cut off at the output cap while the server stays bounded', async (tc) => {
+  const t = await serverFor(tc, { maxUnsentBytes: CAP, historyEnabled: false, maxSessionsPerAddress: 10 });
   let sampler: NodeJS.Timeout | undefined;
   try {
     const reader = await loggedIn(t.port, 'reader');

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ServerMessage } from '../../src/protocol/messages.js';
 import { DATABASE_FILE, Store } from '../../src/data-dir/store.js';
 import { RawClient, loggedIn, loggedInV2 } from '../helpers/raw-client.js';
-import { ROOT_PASSWORD, everyoneGone, startTestServer, waitUntil, type TestServer } from '../helpers/server.js';
+import { everyoneGone, ROOT_PASSWORD, serverFor, startTestServer, type TestServer, waitUntil } from '../helpers/server.js';
 
 /** The error code of a reply, or its type when it is not an error. */
 function outcome(message: ServerMessage): string {
@@ -59,7 +59,7 @@ describe('accounts', () => {
     const wrong = await v2(t.port);
     wrong.send(await wrong.authMessage('ALICE', { password: 'not-her-password' }));
     assert.equal((await wrong.waitFor('error')).code, 'PASSWORD_WRONG');
-    await wrong.closedPromise;
+    await wrong.gone();
     assert.equal(t.server.moderation.stats.failuresFrom('127.0.0.1'), before + 1);
 
     // The database holds a scrypt hash with its cost, never the password.
@@ -191,7 +191,7 @@ describe('accounts', () => {
     assert.equal(outcome(await frank.answer(frank.command('delete-user', 'alice'))), 'UNKNOWN_COMMAND');
     assert.equal(outcome(await root.answer(root.command('delete-user', 'FRANK'))), 'ack');
     await frank.waitFor('error', (e) => e.code === 'ACCOUNT_DELETED');
-    await frank.closedPromise;
+    await frank.gone();
     // The name is a guest name again, and the room frank alone was in is gone.
     const guest = await loggedInV2(t.port, 'frank');
     assert.equal((await guest.waitFor('synced')).registered, false);
@@ -204,8 +204,8 @@ describe('accounts', () => {
 });
 
 describe('accounts: registration required', () => {
-  test('unregistered names are refused until they register at login', async () => {
-    const t = await startTestServer({ requireRegistration: true });
+  test('unregistered names are refused until they register at login', async (tc) => {
+    const t = await serverFor(tc, { requireRegistration: true });
     try {
       const client = await v2(t.port);
       client.send(await client.authMessage('newbie'));

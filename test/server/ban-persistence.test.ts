@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RawClient, loggedIn } from '../helpers/raw-client.js';
 import { rootLoggedIn, runOk } from '../helpers/root.js';
-import { startTestServer, tempDir } from '../helpers/server.js';
+import { serverFor, tempDir } from '../helpers/server.js';
 
 const OTHER = '127.0.0.2';
 const MINUTE = 60_000;
@@ -13,16 +13,16 @@ async function refusedAt(port: number, name: string, localAddress?: string): Pro
   const client = await RawClient.connect(port, '127.0.0.1', localAddress);
   if (!localAddress) client.send(await client.authMessage(name));
   const error = await client.waitFor('error');
-  await client.closedPromise;
+  await client.gone();
   assert.equal(error.code, 'BANNED');
   return error.message;
 }
 
-test('name and address bans survive a restart, and timed ones expire while permanent ones stay', async () => {
+test('name and address bans survive a restart, and timed ones expire while permanent ones stay', async (tc) => {
   let now = Date.parse('2026-03-01T12:00:00Z');
   const clock = (): number => now;
   const base = tempDir();
-  const first = await startTestServer({ maxSessionsPerAddress: 100 }, base, { now: clock });
+  const first = await serverFor(tc, { maxSessionsPerAddress: 100 }, base, { now: clock });
   const root = await rootLoggedIn(first.port);
   await runOk(root, 'ban', '-u shortban 10m');
   await runOk(root, 'ban', '-u forever');
@@ -30,7 +30,7 @@ test('name and address bans survive a restart, and timed ones expire while perma
   root.destroy();
   await first.close();
 
-  const second = await startTestServer({ maxSessionsPerAddress: 100 }, base, { now: clock });
+  const second = await serverFor(tc, { maxSessionsPerAddress: 100 }, base, { now: clock });
   try {
     assert.match(await refusedAt(second.port, 'ShortBan'), /for another 10m/);
     assert.match(await refusedAt(second.port, 'forever'), /permanently/);

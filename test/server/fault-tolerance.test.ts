@@ -13,7 +13,7 @@ import { WRITE_CHECK_FILE } from '../../src/data-dir/files.js';
 import { runCli } from '../helpers/cli.js';
 import { RawClient, loggedIn, loggedInV2 } from '../helpers/raw-client.js';
 import { rootLoggedIn, runOk } from '../helpers/root.js';
-import { PASSKEY, ROOT_PASSWORD, startTestServer, tempDir, waitUntil } from '../helpers/server.js';
+import { PASSKEY, ROOT_PASSWORD, serverFor, tempDir, waitUntil, within } from '../helpers/server.js';
 
 const MINUTE = 60_000;
 /** Linux's always-full device; elsewhere the tests that need it are skipped (CI runs Linux). */
@@ -29,9 +29,9 @@ function storageNotices(root: RawClient): string[] {
   return root.received.flatMap((m: ServerMessage) => (m.type === 'notice' && m.from === 'server' && m.text.startsWith('Storage problem') ? [m.text] : []));
 }
 
-test('a full disk at run time: requests, stats, audit and log writes fail, chat goes on, roots are told once a minute per kind', { skip: fullDevice }, async () => {
+test('a full disk at run time: requests, stats, audit and log writes fail, chat goes on, roots are told once a minute per kind', { skip: fullDevice }, async (tc) => {
   let now = Date.parse('2026-05-01T09:00:00Z');
-  const t = await startTestServer({}, undefined, { now: () => now });
+  const t = await serverFor(tc, {}, undefined, { now: () => now });
   try {
     const root = await rootLoggedIn(t.port);
     const alice = await loggedIn(t.port, 'alice');
@@ -64,7 +64,7 @@ test('a full disk at run time: requests, stats, audit and log writes fail, chat 
     fillDisk(path.join(t.logDir, 'audit.log'));
     const kicked = await runOk(root, 'remove', '-u bob');
     assert.equal(kicked.title.length > 0, true);
-    await bob.closedPromise;
+    await bob.gone();
     await waitUntil(() => storageNotices(root).some((n) => n.includes('audit.log')), 5000, 'the audit notice');
 
     // server.log.
@@ -87,8 +87,8 @@ test('a full disk at run time: requests, stats, audit and log writes fail, chat 
   }
 });
 
-test('a database that refuses writes: chat lines and commands answer STORAGE_FAILED, sessions stay, blocks still hold, roots are told', async () => {
-  const t = await startTestServer();
+test('a database that refuses writes: chat lines and commands answer STORAGE_FAILED, sessions stay, blocks still hold, roots are told', async (tc) => {
+  const t = await serverFor(tc);
   try {
     const root = await rootLoggedIn(t.port);
     const owner = await loggedInV2(t.port, 'owner');
@@ -132,12 +132,12 @@ test('a database that refuses writes: chat lines and commands answer STORAGE_FAI
   }
 });
 
-test('nothing is logged into a closed logger: late socket events after shutdown are harmless', async () => {
+test('nothing is logged into a closed logger: late socket events after shutdown are harmless', async (tc) => {
   const errors: unknown[] = [];
   const onError = (error: unknown): void => void errors.push(error);
   process.on('uncaughtException', onError);
   try {
-    const t = await startTestServer({ tlsHandshakeTimeoutMs: 200 });
+    const t = await serverFor(tc, { tlsHandshakeTimeoutMs: 200 });
     const { connect } = await import('node:net');
     // A handshake in progress and a TLS connection mid-login when the server stops.
     const raw = connect(t.port, '127.0.0.1');
@@ -145,8 +145,8 @@ test('nothing is logged into a closed logger: late socket events after shutdown 
     const midLogin = await RawClient.connect(t.port);
     await midLogin.hello();
     await t.close();
-    await new Promise<void>((resolve) => (raw.destroyed ? resolve() : raw.on('close', () => resolve())));
-    await midLogin.closedPromise;
+    await within(new Promise<void>((resolve) => (raw.destroyed ? resolve() : raw.on('close', () => resolve()))), 5000, 'the socket to close');
+    await midLogin.gone();
     // And a line logged after the logger closed is dropped, not an uncaught "write after end".
     t.server.logger.info('too late');
     await new Promise((resolve) => setImmediate(resolve));

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { isErrorCode } from '../../src/common/errors.js';
 import { encodeFrame } from '../../src/protocol/frame.js';
 import { RawClient, loggedIn } from '../helpers/raw-client.js';
-import { startTestServer, waitUntil } from '../helpers/server.js';
+import { serverFor, waitUntil } from '../helpers/server.js';
 
 const MAX_FRAME = 64 * 1024;
 
@@ -75,9 +75,9 @@ function split(bytes: Buffer, cuts: number[]): Buffer[] {
   return parts;
 }
 
-test('live fuzzing: hostile frames never crash the server or stop the chat; the offender gets an error code or a disconnect', async () => {
+test('live fuzzing: hostile frames never crash the server or stop the chat; the offender gets an error code or a disconnect', async (tc) => {
   // Proof guesses in the attacks must not block the test's own address; that limit has its own tests.
-  const t = await startTestServer({ maxSessionsPerAddress: 1000, authFailureLimit: 1_000_000 });
+  const t = await serverFor(tc, { maxSessionsPerAddress: 1000, authFailureLimit: 1_000_000 });
   try {
     const alice = await loggedIn(t.port, 'alice');
     const bob = await loggedIn(t.port, 'bob');

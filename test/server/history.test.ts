@@ -7,7 +7,7 @@ import type { ServerMessage, StoredMessage } from '../../src/protocol/messages.j
 import { HistoryStore } from '../../src/server/chat/history.js';
 import { Store } from '../../src/data-dir/store.js';
 import { RawClient, loggedInV2 } from '../helpers/raw-client.js';
-import { everyoneGone, startTestServer, tempDir, waitUntil, type TestServer } from '../helpers/server.js';
+import { everyoneGone, serverFor, startTestServer, tempDir, type TestServer, waitUntil } from '../helpers/server.js';
 
 function outcome(message: ServerMessage): string {
   return message.type === 'error' ? message.code : message.type;
@@ -150,8 +150,8 @@ describe('history', () => {
     await everyoneGone(t);
   });
 
-  test('a long absence replays in several paced frames without tripping the output limit', async () => {
-    const small = await startTestServer({ maxUnsentBytes: 64 * 1024, maxSessionsPerAddress: 100 });
+  test('a long absence replays in several paced frames without tripping the output limit', async (tc) => {
+    const small = await serverFor(tc, { maxUnsentBytes: 64 * 1024, maxSessionsPerAddress: 100 });
     try {
       const writer = await loggedInV2(small.port, 'writer');
       const reader = await loggedInV2(small.port, 'reader');
@@ -210,10 +210,11 @@ describe('history: retention', () => {
     store.db.prepare("INSERT INTO rooms (name_key, name, owner_key, private, created_at) VALUES ('#two', '#two', NULL, 0, 0)").run();
     const two = Number(store.db.prepare("SELECT id FROM rooms WHERE name_key = '#two'").pluck().get());
     // #lobby: 50 messages 40 days old, 50 from yesterday. #two: 250 recent messages.
-    for (let i = 0; i < 50; i++) history.append(1, 'old', `old ${i}`, now - 40 * DAY);
-    for (let i = 0; i < 50; i++) history.append(1, 'new', `new ${i}`, now - DAY);
-    for (let i = 0; i < 250; i++) history.append(two, 'busy', `busy ${i}`, now - DAY + i);
-    const highest = history.append(two, 'busy', 'newest', now);
+    const append = (roomId: number, sender: string, body: string, sentAt: number): number => history.appendMany([{ roomId, sender, body, sentAt }])[0] ?? 0;
+    for (let i = 0; i < 50; i++) append(1, 'old', `old ${i}`, now - 40 * DAY);
+    for (let i = 0; i < 50; i++) append(1, 'new', `new ${i}`, now - DAY);
+    for (let i = 0; i < 250; i++) append(two, 'busy', `busy ${i}`, now - DAY + i);
+    const highest = append(two, 'busy', 'newest', now);
     const result = await history.enforceRetention(now);
     assert.deepEqual(result, { byAge: 50, byCount: 151 });
     assert.deepEqual(
@@ -227,12 +228,12 @@ describe('history: retention', () => {
     // A second pass finds nothing; new ids keep increasing past deleted ones.
     assert.deepEqual(await history.enforceRetention(now), { byAge: 0, byCount: 0 });
     store.db.exec('DELETE FROM messages');
-    assert.ok(history.append(1, 'x', 'after', now) > highest);
+    assert.ok(append(1, 'x', 'after', now) > highest);
     store.close();
   });
 
-  test('the server runs retention in the background from its injected clock', async () => {
-    const t = await startTestServer({ historyRetentionDays: 1 });
+  test('the server runs retention in the background from its injected clock', async (tc) => {
+    const t = await serverFor(tc, { historyRetentionDays: 1 });
     try {
       const writer = await loggedInV2(t.port, 'writer');
       const id = writer.say('soon old');
@@ -248,16 +249,16 @@ describe('history: retention', () => {
 });
 
 describe('history: switched off', () => {
-  test('nothing is stored, stored messages are deleted at start, and history/resume say history is off', async () => {
+  test('nothing is stored, stored messages are deleted at start, and history/resume say history is off', async (tc) => {
     const base = tempDir();
-    const on = await startTestServer({}, base);
+    const on = await serverFor(tc, {}, base);
     const early = await loggedInV2(on.port, 'early');
     await early.answer(early.say('kept while history was on'));
     early.destroy();
     await everyoneGone(on);
     await on.close();
 
-    const t = await startTestServer({ historyEnabled: false }, base);
+    const t = await serverFor(tc, { historyEnabled: false }, base);
     try {
       const store = Store.open(t.dataDir);
       assert.equal(store.db.prepare('SELECT count(*) FROM messages').pluck().get(), 0, 'old history removed');

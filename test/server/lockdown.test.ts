@@ -10,7 +10,7 @@ import { PackageRegistry } from '../../src/data-dir/packages.js';
 import { runCli } from '../helpers/cli.js';
 import { RawClient, loggedInV2 } from '../helpers/raw-client.js';
 import { rootLoggedIn, runError, runOk } from '../helpers/root.js';
-import { PASSKEY, startTestServer, tempDir, waitUntil } from '../helpers/server.js';
+import { PASSKEY, serverFor, tempDir, type TestServer, waitUntil } from '../helpers/server.js';
 
 const ISSUED = 'issuedpkg222';
 const REVOKED = 'revokedpkg22';
@@ -32,10 +32,10 @@ async function tryLogin(port: number, name: string, extra: { password?: string; 
   }
 }
 
-test('lockdown admits only registered users and issued packages, is audited, shown in stats, and survives a restart', async () => {
+test('lockdown admits only registered users and issued packages, is audited, shown in stats, and survives a restart', async (tc) => {
   const base = tempDir();
-  const t = await startTestServer({}, base);
-  let second: Awaited<ReturnType<typeof startTestServer>> | undefined;
+  const t = await serverFor(tc, {}, base);
+  let second: TestServer | undefined;
   try {
     const registry = new PackageRegistry(t.server.store);
     registry.record({ id: ISSUED, kind: 'client', platforms: ['linux'], version: '1.0.0', createdAt: new Date(), note: 'for ann' });
@@ -77,7 +77,7 @@ test('lockdown admits only registered users and issued packages, is audited, sho
     await t.close();
 
     // A restart keeps it on.
-    second = await startTestServer({}, base);
+    second = await serverFor(tc, {}, base);
     assert.equal(await tryLogin(second.port, 'stranger'), 'LOCKDOWN');
     const root2 = await rootLoggedIn(second.port);
     assert.match((await runOk(root2, 'lockdown', 'off')).lines?.join('\n') ?? '', /Lockdown is off \(since .*by root#\d+\)/);

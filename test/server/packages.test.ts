@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PackageRegistry } from '../../src/data-dir/packages.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { ROOT_PASSWORD, startTestServer, waitUntil, type TestServer } from '../helpers/server.js';
+import { ROOT_PASSWORD, startTestServer, type TestServer, waitUntil } from '../helpers/server.js';
 
 async function rootClient(port: number): Promise<RawClient> {
   const root = await RawClient.connect(port);
@@ -83,12 +83,12 @@ describe('server: package records and revocation', () => {
     assert.equal(answer.type, 'ack');
     const bye = await live.client.waitFor('bye');
     assert.equal(bye.code, 'PACKAGE_REVOKED');
-    await live.client.closedPromise;
+    await live.client.gone();
     assert.equal(other.client.closed, false, 'another package keeps its session');
 
     const again = await loginWithPackage(t.port, 'annagain', 'aaaaaaaaaaaa');
     assert.equal(again.outcome, 'PACKAGE_REVOKED');
-    await again.client.closedPromise;
+    await again.client.gone();
     const stillFine = await loginWithPackage(t.port, 'bobagain', 'cccccccccccc');
     assert.equal(stillFine.outcome, 'welcome');
 

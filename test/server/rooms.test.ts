@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ServerMessage } from '../../src/protocol/messages.js';
 import { RawClient, loggedIn, loggedInV2 } from '../helpers/raw-client.js';
-import { ROOT_PASSWORD, everyoneGone, startTestServer, tempDir, waitUntil, type TestServer } from '../helpers/server.js';
+import { everyoneGone, ROOT_PASSWORD, serverFor, startTestServer, tempDir, type TestServer, waitUntil } from '../helpers/server.js';
 
 function outcome(message: ServerMessage): string {
   return message.type === 'error' ? message.code : message.type;
@@ -264,14 +264,15 @@ describe('rooms', () => {
 });
 
 describe('rooms: restart', () => {
-  test('a restart keeps accounts, rooms, owners, invite codes and memberships', async () => {
+  test('a restart keeps accounts, rooms, owners, invite codes and memberships', async (tc) => {
     const base = tempDir();
-    const first = await startTestServer({}, base);
+    const first = await serverFor(tc, {}, base);
     const owner = await registered(first.port, 'nora');
     const created = await owner.answer(owner.command('create', '#keep --private --max 5'));
     const code = created.type === 'joined' ? (created.invite ?? '') : '';
     const guest = await loggedInV2(first.port, 'otto');
-    await guest.answer(guest.command('join', '#games-not-here')).catch(() => undefined);
+    const missing = await guest.answer(guest.command('join', '#games-not-here'));
+    assert.equal(missing.type === 'error' && missing.code, 'NO_SUCH_ROOM');
     await owner.answer(owner.command('create', '#open'));
     await guest.answer(guest.command('join', '#open'));
     const member = await registered(first.port, 'pia');
@@ -280,7 +281,7 @@ describe('rooms: restart', () => {
     await waitUntil(() => first.server.onlineNames().length === 0);
     await first.close();
 
-    const second = await startTestServer({}, base);
+    const second = await serverFor(tc, {}, base);
     try {
       const wrong = await RawClient.connect(second.port);
       wrong.versions = [1, 2];

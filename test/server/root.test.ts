@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { encodeFrame } from '../../src/protocol/frame.js';
 import { RawClient, loggedIn } from '../helpers/raw-client.js';
 import { rootLoggedIn, run, runError, runOk } from '../helpers/root.js';
-import { everyoneGone, startTestServer, waitUntil, type TestServer } from '../helpers/server.js';
+import { everyoneGone, serverFor, startTestServer, type TestServer, waitUntil } from '../helpers/server.js';
 
 const OTHER = '127.0.0.2';
 
@@ -50,8 +50,8 @@ describe('root: access', () => {
     await everyoneGone(t);
   });
 
-  test('root sessions are not online, and do not count toward the user and per-address limits', async () => {
-    const small = await startTestServer({ maxClients: 1, maxSessionsPerAddress: 1 });
+  test('root sessions are not online, and do not count toward the user and per-address limits', async (tc) => {
+    const small = await serverFor(tc, { maxClients: 1, maxSessionsPerAddress: 1 });
     try {
       const user = await loggedIn(small.port, 'onlyone');
       const rootA = await rootLoggedIn(small.port);
@@ -109,7 +109,7 @@ describe('root: connections and kicks', () => {
     const bye = await victim.waitFor('bye');
     assert.equal(bye.code, 'KICKED');
     assert.match(bye.message, /removed/);
-    await victim.closedPromise;
+    await victim.gone();
     const leave = await bystander.waitFor('presence', (p) => p.name === 'Victim' && p.event === 'leave');
     assert.equal(leave.reason, 'kicked');
     // Root sessions see it too, and a kick is not a ban: the name can come back at once.
@@ -247,7 +247,7 @@ describe('root: bans', () => {
     const bye = await troll.waitFor('bye');
     assert.equal(bye.code, 'BANNED');
     assert.match(bye.message, /banned .* for another 2h/);
-    await troll.closedPromise;
+    await troll.gone();
     const leave = await bystander.waitFor('presence', (p) => p.name === 'Troll' && p.event === 'leave');
     assert.equal(leave.reason, 'banned');
 
@@ -257,7 +257,7 @@ describe('root: bans', () => {
     const refused = await again.waitFor('error');
     assert.equal(refused.code, 'BANNED');
     assert.match(refused.message, /for another (2h|1h 59m)/);
-    await again.closedPromise;
+    await again.gone();
 
     const bans = await runOk(root, 'bans');
     assert.deepEqual(bans.columns, ['kind', 'target', 'by', 'since', 'expires', 'left']);
@@ -304,7 +304,7 @@ describe('root: bans', () => {
     await runOk(root, 'ban', `-ip ${OTHER} 10m`);
     midway.send(await midway.authMessage('midway'));
     assert.equal((await midway.waitFor('error')).code, 'BANNED');
-    await midway.closedPromise;
+    await midway.gone();
     assert.equal((await far.waitFor('bye')).code, 'BANNED');
     await near.waitFor('presence', (p) => p.name === 'faraway' && p.reason === 'banned');
     assert.equal(near.closed, false);
@@ -314,7 +314,7 @@ describe('root: bans', () => {
     const refused = await knocking.waitFor('error');
     assert.equal(refused.code, 'BANNED');
     assert.match(refused.message, /for another (10m|9m \d+s)/);
-    await knocking.closedPromise;
+    await knocking.gone();
     assert.equal(knocking.received.some((m) => m.type === 'challenge'), false);
 
     await runOk(root, 'unban', OTHER);
@@ -410,7 +410,7 @@ describe('root: requests, stats, exit and the audit trail', () => {
     for (const options of [{ passkey: 'wrong-passkey-1' }, { role: 'root' as const, rootPassword: 'wrong-root-password' }]) {
       const bad = await RawClient.connect(t.port, '127.0.0.1', OTHER);
       bad.send(await bad.authMessage('intruder', options));
-      await bad.closedPromise;
+      await bad.gone();
     }
     const after = await runOk(root, 'stats');
     assert.equal(visits(after) - visits(before), 2);
@@ -436,7 +436,7 @@ describe('root: requests, stats, exit and the audit trail', () => {
     assert.equal(await runError(root, 'exit', 'now'), 'TOO_MANY_ARGUMENTS');
     assert.equal((await run(root, 'exit')).type, 'ack');
     assert.equal((await root.waitFor('bye')).code, 'LEFT');
-    await root.closedPromise;
+    await root.gone();
     const user = await loggedIn(t.port, 'stillhere');
     user.destroy();
   });
@@ -459,7 +459,7 @@ describe('root: requests, stats, exit and the audit trail', () => {
     await run(root, 'packages');
     await run(root, 'revoke', 'nosuchpackage');
     await run(root, 'exit');
-    await root.closedPromise;
+    await root.gone();
     const who = root.received.find((m) => m.type === 'welcome');
     const rootName = who?.type === 'welcome' ? who.name : '';
     const file = path.join(t.logDir, 'audit.log');

@@ -7,11 +7,11 @@ import { PartyPoolError } from '../../src/common/errors.js';
 import { CERT_FILE, NEXT_KEY_FILE, fingerprintOfPrivateKey } from '../../src/data-dir/identity.js';
 import { rotateServerKey } from '../../src/data-dir/rotate-key.js';
 import { runCli } from '../helpers/cli.js';
-import { startTestServer, tempDir, waitUntil } from '../helpers/server.js';
+import { serverFor, startTestServer, tempDir, waitUntil } from '../helpers/server.js';
 
-test('first start makes an owner-only next key; rotate-key promotes it and packages pinning both still connect', async () => {
+test('first start makes an owner-only next key; rotate-key promotes it and packages pinning both still connect', async (tc) => {
   const dir = tempDir();
-  const first = await startTestServer({}, dir);
+  const first = await serverFor(tc, {}, dir);
   const { fingerprint: original, nextFingerprint: backup } = first.server.identity;
   const nextFile = path.join(first.dataDir, NEXT_KEY_FILE);
   assert.equal(fs.statSync(nextFile).mode & 0o777, 0o600);
@@ -27,7 +27,7 @@ test('first start makes an owner-only next key; rotate-key promotes it and packa
   assert.notEqual(rotated.next, backup);
   assert.equal(fs.statSync(nextFile).mode & 0o777, 0o600);
 
-  const second = await startTestServer({}, dir);
+  const second = await serverFor(tc, {}, dir);
   try {
     assert.equal(second.server.identity.fingerprint, backup);
     assert.equal(second.server.identity.nextFingerprint, rotated.next);
@@ -42,19 +42,19 @@ test('first start makes an owner-only next key; rotate-key promotes it and packa
   }
 });
 
-test('a key and certificate that do not belong together stop the server with a clear error', async () => {
+test('a key and certificate that do not belong together stop the server with a clear error', async (tc) => {
   const dir = tempDir();
-  const a = await startTestServer({}, dir);
+  const a = await serverFor(tc, {}, dir);
   await a.close();
-  const other = await startTestServer();
+  const other = await serverFor(tc);
   await other.close();
   fs.copyFileSync(path.join(other.dataDir, CERT_FILE), path.join(a.dataDir, CERT_FILE));
   await assert.rejects(startTestServer({}, dir), (error) => error instanceof PartyPoolError && error.code === 'DATA_DIR_UNUSABLE' && /do not belong together/.test(error.message));
 });
 
-test('party-pool rotate-key: prints the new fingerprints; refuses a live server and an empty data dir', async () => {
+test('party-pool rotate-key: prints the new fingerprints; refuses a live server and an empty data dir', async (tc) => {
   const dir = tempDir();
-  const t = await startTestServer({}, dir);
+  const t = await serverFor(tc, {}, dir);
   const running = await runCli(['rotate-key', '--data-dir', t.dataDir]);
   assert.equal(running.code, 1);
   assert.match(running.stderr, /The server is running \(pid \d+\); stop it/);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { RawClient, loggedIn } from '../helpers/raw-client.js';
-import { PASSKEY, ROOT_PASSWORD, everyoneGone, startTestServer, tempDir, waitUntil, type TestServer } from '../helpers/server.js';
+import { everyoneGone, PASSKEY, ROOT_PASSWORD, serverFor, startTestServer, tempDir, type TestServer, waitUntil, within } from '../helpers/server.js';
 
 describe('server: login', () => {
   let t: TestServer;
@@ -16,10 +16,15 @@ describe('server: login', () => {
     assert.equal(client.socket.getProtocol(), 'TLSv1.3');
     client.destroy();
     await assert.rejects(
-      new Promise((resolve, reject) => {
-        const socket = tls.connect({ host: '127.0.0.1', port: t.port, rejectUnauthorized: false, maxVersion: 'TLSv1.2' }, () => resolve(socket));
-        socket.once('error', reject);
-      }),
+      within(
+        new Promise((resolve, reject) => {
+          const socket = tls.connect({ host: '127.0.0.1', port: t.port, rejectUnauthorized: false, maxVersion: 'TLSv1.2' }, () => resolve(socket));
+          socket.once('error', reject);
+        }),
+        5000,
+        'the TLS 1.2 handshake to fail',
+      ),
+      (error: unknown) => error instanceof Error && !error.message.startsWith('timed out'),
     );
   });
 
@@ -39,7 +44,7 @@ describe('server: login', () => {
     client.send(await client.authMessage('mallory', { passkey: 'wrong-passkey-guess' }));
     const error = await client.waitFor('error');
     assert.equal(error.code, 'AUTH_FAILED');
-    await client.closedPromise;
+    await client.gone();
   });
 
   test('a proof replayed on another connection is refused', async () => {
@@ -48,12 +53,12 @@ describe('server: login', () => {
     victim.send(stolen);
     await victim.waitFor('welcome');
     victim.close();
-    await victim.closedPromise;
+    await victim.gone();
     const attacker = await RawClient.connect(t.port);
     await attacker.hello();
     attacker.send(stolen);
     assert.equal((await attacker.waitFor('error')).code, 'AUTH_FAILED');
-    await attacker.closedPromise;
+    await attacker.gone();
   });
 
   test('a proof cannot be reused on the same connection with a new nonce', async () => {
@@ -69,7 +74,7 @@ describe('server: login', () => {
     const client = await RawClient.connect(t.port);
     client.send({ type: 'hello', versions: [99], client: 'future' });
     assert.equal((await client.waitFor('error')).code, 'PROTOCOL_VERSION');
-    await client.closedPromise;
+    await client.gone();
   });
 
   test('name rules: invalid, reserved and taken names get an error and another try', async () => {
@@ -110,14 +115,14 @@ describe('server: login', () => {
         nonce = error.nonce;
       } else assert.equal(error.code, 'AUTH_TIMEOUT');
     }
-    await client.closedPromise;
+    await client.gone();
   });
 
   test('a root login needs the root password too', async () => {
     const wrong = await RawClient.connect(t.port);
     wrong.send(await wrong.authMessage('boss', { role: 'root', rootPassword: 'not-the-root-pw' }));
     assert.equal((await wrong.waitFor('error')).code, 'ROOT_AUTH_FAILED');
-    await wrong.closedPromise;
+    await wrong.gone();
     const right = await RawClient.connect(t.port);
     const welcome = await right.login('boss', { role: 'root', rootPassword: ROOT_PASSWORD });
     assert.equal(welcome.role, 'root');
@@ -172,7 +177,7 @@ describe('server: chatting', () => {
     const extra = await dave.answer(dave.command('online', 'now'));
     assert.deepEqual(extra.type === 'error' && extra.code, 'TOO_MANY_ARGUMENTS');
     assert.equal((await dave.answer(dave.command('exit'))).type, 'ack');
-    await dave.closedPromise;
+    await dave.gone();
     await erin.waitFor('presence', (p) => p.name === 'dave' && p.event === 'leave');
     const after = await erin.answer(erin.command('online'));
     assert.deepEqual(after.type === 'online' && after.users, ['erin']);
@@ -199,8 +204,8 @@ describe('server: chatting', () => {
     await everyoneGone(t);
   });
 
-  test('in a crowd above the announce limit, joins and leaves are not broadcast', async () => {
-    const crowd = await startTestServer({ maxPresenceAnnounced: 2, maxSessionsPerAddress: 100 });
+  test('in a crowd above the announce limit, joins and leaves are not broadcast', async (tc) => {
+    const crowd = await serverFor(tc, { maxPresenceAnnounced: 2, maxSessionsPerAddress: 100 });
     const first = await loggedIn(crowd.port, 'first');
     const second = await loggedIn(crowd.port, 'second');
     await first.waitFor('presence', (p) => p.name === 'second' && p.event === 'join');
@@ -208,7 +213,6 @@ describe('server: chatting', () => {
     await first.answer(first.command('online'));
     assert.equal(first.received.filter((m) => m.type === 'presence' && m.name === 'third').length, 0);
     for (const c of [first, second, third]) c.destroy();
-    await crowd.close();
   });
 
   test('an abrupt disconnect removes the user at once: no ghost', async () => {
@@ -226,35 +230,33 @@ describe('server: chatting', () => {
 });
 
 describe('server: limits', () => {
-  test('max clients: the next login is refused with SERVER_FULL', async () => {
-    const t = await startTestServer({ maxClients: 2, maxSessionsPerAddress: 10 });
+  test('max clients: the next login is refused with SERVER_FULL', async (tc) => {
+    const t = await serverFor(tc, { maxClients: 2, maxSessionsPerAddress: 10 });
     const a = await loggedIn(t.port, 'a1');
     const b = await loggedIn(t.port, 'b1');
     const c = await RawClient.connect(t.port);
     c.send(await c.authMessage('c1'));
     assert.equal((await c.waitFor('error')).code, 'SERVER_FULL');
-    await c.closedPromise;
+    await c.gone();
     a.close();
     await b.waitFor('presence', (p) => p.event === 'leave');
     const d = await loggedIn(t.port, 'd1');
     d.destroy();
     b.destroy();
-    await t.close();
   });
 
-  test('sessions per address: the sixth from one address is refused', async () => {
-    const t = await startTestServer({ maxSessionsPerAddress: 5 });
+  test('sessions per address: the sixth from one address is refused', async (tc) => {
+    const t = await serverFor(tc, { maxSessionsPerAddress: 5 });
     const clients = [];
     for (let i = 0; i < 5; i++) clients.push(await loggedIn(t.port, `u${i}`));
     const extra = await RawClient.connect(t.port);
     extra.send(await extra.authMessage('u5'));
     assert.equal((await extra.waitFor('error')).code, 'TOO_MANY_FROM_ADDRESS');
     for (const c of clients) c.destroy();
-    await t.close();
   });
 
-  test('a burst queued in one tick does not count as a slow reader: healthy readers stay', async () => {
-    const t = await startTestServer({ maxUnsentBytes: 64 * 1024, maxSessionsPerAddress: 10 });
+  test('a burst queued in one tick does not count as a slow reader: healthy readers stay', async (tc) => {
+    const t = await serverFor(tc, { maxUnsentBytes: 64 * 1024, maxSessionsPerAddress: 10 });
     const readers = [await loggedIn(t.port, 'reader1'), await loggedIn(t.port, 'reader2')];
     const sender = await loggedIn(t.port, 'burster');
     // 16 lines of ~8 KB each, pipelined: one group commit, 128 KB queued for everyone in one tick.
@@ -264,19 +266,17 @@ describe('server: limits', () => {
     for (const reader of readers) await waitUntil(() => reader.received.filter((m) => m.type === 'message' && m.from === 'burster').length === 16, 10_000, 'all 16 lines');
     assert.deepEqual(t.server.onlineNames().sort(), ['burster', 'reader1', 'reader2']);
     for (const c of [...readers, sender]) c.destroy();
-    await t.close();
   });
 
-  test('a connection that does not finish logging in is dropped after the auth timeout', async () => {
-    const t = await startTestServer({ authTimeoutMs: 300 });
+  test('a connection that does not finish logging in is dropped after the auth timeout', async (tc) => {
+    const t = await serverFor(tc, { authTimeoutMs: 300 });
     const idle = await RawClient.connect(t.port);
     assert.equal((await idle.waitFor('error')).code, 'AUTH_TIMEOUT');
-    await idle.closedPromise;
-    await t.close();
+    await idle.gone();
   });
 
-  test('a peer that stops answering heartbeats is dropped', async () => {
-    const t = await startTestServer({ heartbeatIntervalMs: 100, heartbeatTimeoutMs: 400 });
+  test('a peer that stops answering heartbeats is dropped', async (tc) => {
+    const t = await serverFor(tc, { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 400 });
     const watcher = await loggedIn(t.port, 'watcher');
     const silent = await RawClient.connect(t.port);
     await silent.login('silent');
@@ -286,7 +286,6 @@ describe('server: limits', () => {
     await watcher.waitFor('presence', (p) => p.name === 'silent' && p.event === 'leave' && p.reason === 'timed out', 5000);
     watcher.destroy();
     silent.destroy();
-    await t.close();
   });
 });
 
@@ -302,7 +301,7 @@ describe('server: bad input', () => {
     header.writeUInt32BE(64 * 1024 + 1, 0);
     attacker.writeRaw(header);
     assert.equal((await attacker.waitFor('error')).code, 'FRAME_TOO_LARGE');
-    await attacker.closedPromise;
+    await attacker.gone();
     await bystander.answer(bystander.say('still here'));
     await bystander.waitFor('message', (m) => m.text === 'still here');
     bystander.destroy();
@@ -324,7 +323,7 @@ describe('server: bad input', () => {
     );
     client.send({ type: 'nonsense' });
     assert.equal((await client.waitFor('error', (e) => e.code === 'TOO_MANY_ERRORS')).code, 'TOO_MANY_ERRORS');
-    await client.closedPromise;
+    await client.gone();
   });
 
   test('chat before login is refused', async () => {
@@ -336,20 +335,24 @@ describe('server: bad input', () => {
 
   test('plain-text bytes on the TLS port are dropped without harming the server', async () => {
     const net = await import('node:net');
-    await new Promise<void>((resolve) => {
-      const socket = net.connect(t.port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
-      socket.on('error', () => resolve());
-      socket.on('close', () => resolve());
-    });
+    await within(
+      new Promise<void>((resolve) => {
+        const socket = net.connect(t.port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+        socket.on('error', () => resolve());
+        socket.on('close', () => resolve());
+      }),
+      5000,
+      'the server to drop the plain-text connection',
+    );
     const ok = await loggedIn(t.port, 'afterplain');
     ok.destroy();
   });
 });
 
 describe('server: files, restart and privacy', () => {
-  test('server.json and keys are owner-only; identity survives restart; server.json goes away on close', async () => {
+  test('server.json and keys are owner-only; identity survives restart; server.json goes away on close', async (tc) => {
     const base = tempDir();
-    const first = await startTestServer({}, base);
+    const first = await serverFor(tc, {}, base);
     const info = JSON.parse(fs.readFileSync(path.join(first.dataDir, 'server.json'), 'utf8')) as Record<string, unknown>;
     assert.deepEqual(Object.keys(info).sort(), ['fingerprint', 'host', 'pid', 'port', 'version']);
     assert.equal(info.port, first.port);
@@ -359,20 +362,19 @@ describe('server: files, restart and privacy', () => {
     assert.ok(!auth.includes(PASSKEY) && !auth.includes(ROOT_PASSWORD));
     await first.close();
     assert.equal(fs.existsSync(path.join(first.dataDir, 'server.json')), false);
-    const second = await startTestServer({}, base);
+    const second = await serverFor(tc, {}, base);
     assert.equal(second.fingerprint, first.fingerprint);
-    await second.close();
   });
 
-  test('server.log records logins but never message bodies or secrets', async () => {
-    const t = await startTestServer();
+  test('server.log records logins but never message bodies or secrets', async (tc) => {
+    const t = await serverFor(tc);
     const a = await loggedIn(t.port, 'logalice');
     const b = await loggedIn(t.port, 'logbob');
     await a.answer(a.say('the secret body text 12345'));
     await a.answer(a.command('request', 'private request body 67890'));
     const wrong = await RawClient.connect(t.port);
     wrong.send(await wrong.authMessage('x', { passkey: 'guessed-passkey-999' }));
-    await wrong.closedPromise;
+    await wrong.gone();
     a.destroy();
     b.destroy();
     await t.close();
@@ -382,8 +384,8 @@ describe('server: files, restart and privacy', () => {
     for (const secret of ['the secret body text', 'private request body', 'guessed-passkey-999', PASSKEY, ROOT_PASSWORD]) assert.ok(!log.includes(secret), secret);
   });
 
-  test('the request file is capped and rotated', async () => {
-    const t = await startTestServer();
+  test('the request file is capped and rotated', async (tc) => {
+    const t = await serverFor(tc);
     const client = await loggedIn(t.port, 'filer');
     const text = 'r'.repeat(480);
     // ~500 bytes a line: 1 MiB cap -> rotation after ~2100 lines; write just past it.
@@ -396,6 +398,5 @@ describe('server: files, restart and privacy', () => {
     assert.ok(fs.statSync(file).size <= 1024 * 1024);
     assert.ok(fs.statSync(file + '.1').size <= 1024 * 1024);
     client.destroy();
-    await t.close();
   });
 });

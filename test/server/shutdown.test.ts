@@ -6,11 +6,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { RawClient, loggedIn } from '../helpers/raw-client.js';
 import { ManualTimers, rootLoggedIn, runError, runOk } from '../helpers/root.js';
-import { startTestServer } from '../helpers/server.js';
+import { serverFor, within } from '../helpers/server.js';
 
-test('close-server -t 30 -m: countdown at start, 10 s and the last 5 s, logins refused, then a clean stop', async () => {
+test('close-server -t 30 -m: countdown at start, 10 s and the last 5 s, logins refused, then a clean stop', async (tc) => {
   const timers = new ManualTimers();
-  const t = await startTestServer({ maxSessionsPerAddress: 100 }, undefined, { timers });
+  const t = await serverFor(tc, { maxSessionsPerAddress: 100 }, undefined, { timers });
   const root = await rootLoggedIn(t.port);
   const user = await loggedIn(t.port, 'watcher');
   const reply = await runOk(root, 'close-server', '-t 30 -m "Maintenance, back at 10"');
@@ -42,20 +42,19 @@ test('close-server -t 30 -m: countdown at start, 10 s and the last 5 s, logins r
   const bye = await user.waitFor('bye');
   assert.deepEqual([bye.code, bye.message], ['SHUTDOWN', 'Maintenance, back at 10']);
   assert.equal((await root.waitFor('bye')).code, 'SHUTDOWN');
-  await Promise.all([user.closedPromise, root.closedPromise, otherRoot.closedPromise]);
-  await t.server.stopped;
+  await Promise.all([user.gone(), root.gone(), otherRoot.gone()]);
+  await within(t.server.stopped, 10_000, 'the server to stop');
   assert.equal(fs.existsSync(path.join(t.dataDir, 'server.json')), false);
   const statsFile = path.join(t.dataDir, 'stats.json');
   assert.equal(fs.statSync(statsFile).mode & 0o777, 0o600);
   const written = JSON.parse(fs.readFileSync(statsFile, 'utf8')) as Record<string, unknown>;
   assert.equal(written.totalVisits, 1);
   assert.equal(written.sessionsNow, 0);
-  await t.close();
 });
 
-test('cancel-shutdown stops the countdown and tells everyone; logins work again', async () => {
+test('cancel-shutdown stops the countdown and tells everyone; logins work again', async (tc) => {
   const timers = new ManualTimers();
-  const t = await startTestServer({ maxSessionsPerAddress: 100 }, undefined, { timers });
+  const t = await serverFor(tc, { maxSessionsPerAddress: 100 }, undefined, { timers });
   try {
     const root = await rootLoggedIn(t.port);
     const user = await loggedIn(t.port, 'hopeful');
@@ -85,8 +84,8 @@ test('cancel-shutdown stops the countdown and tells everyone; logins work again'
   }
 });
 
-test('close-server with no countdown: the root gets its answer, everyone gets the message and the server stops', async () => {
-  const t = await startTestServer();
+test('close-server with no countdown: the root gets its answer, everyone gets the message and the server stops', async (tc) => {
+  const t = await serverFor(tc);
   const root = await rootLoggedIn(t.port);
   const user = await loggedIn(t.port, 'lastone');
   const id = root.command('close-server');
@@ -98,8 +97,7 @@ test('close-server with no countdown: the root gets its answer, everyone gets th
   const notice = await user.waitFor('notice');
   assert.deepEqual([notice.from, notice.text], ['server', 'The server is shutting down.']);
   assert.equal((await user.waitFor('bye')).code, 'SHUTDOWN');
-  await t.server.stopped;
+  await within(t.server.stopped, 10_000, 'the server to stop');
   assert.equal(fs.existsSync(path.join(t.dataDir, 'server.json')), false);
   assert.ok(fs.existsSync(path.join(t.dataDir, 'stats.json')));
-  await t.close();
 });

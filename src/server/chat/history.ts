@@ -79,12 +79,6 @@ export class HistoryStore {
     return this.options.enabled;
   }
 
-  /** Store one message (committed when this returns) and return its id. */
-  append(roomId: number, sender: string, body: string, sentAt: number): number {
-    if (!this.options.enabled) return ++this.counter;
-    return Number(this.insertRow.run(roomId, sender, body, sentAt).lastInsertRowid);
-  }
-
   /** Store several messages in one transaction (one commit, one fsync); ids in the same order. */
   appendMany(messages: readonly { roomId: number; sender: string; body: string; sentAt: number }[]): number[] {
     if (!this.options.enabled) return messages.map(() => ++this.counter);
