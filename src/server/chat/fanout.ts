@@ -22,10 +22,13 @@ export type Audience =
   /** These sessions, logged in or not. */
   | { readonly kind: 'sessions'; readonly sessions: Iterable<Session> };
 
+const users: Audience = { kind: 'users' };
+const roots: Audience = { kind: 'roots' };
+
 export const Audience = {
   everyone: (except?: Session): Audience => ({ kind: 'everyone', except }),
-  users: { kind: 'users' } as Audience,
-  roots: { kind: 'roots' } as Audience,
+  users,
+  roots,
   room: (room: Room, options: { except?: Session; also?: Session } = {}): Audience => ({ kind: 'room', room, ...options }),
   sessions: (sessions: Iterable<Session>): Audience => ({ kind: 'sessions', sessions }),
 } as const;
