@@ -28,6 +28,12 @@ async function startServer(overrides: Partial<ServerSettings>): Promise<PartyPoo
     publicIpUrl: '',
     maxClients: 100,
     maxSessionsPerAddress: 100,
+    // A benchmark sends far faster than people type: the per-session flood limits would cut it off.
+    messageRatePerSecond: 1_000_000,
+    messageBurst: 1_000_000,
+    commandRatePerSecond: 1_000_000,
+    commandBurst: 1_000_000,
+    connectionsPerMinute: 1_000_000,
     ...overrides,
   };
   return PartyPoolServer.start({ settings, passkey: PASSKEY, rootPassword: ROOT, logger: createSilentLogger() });
