@@ -37,6 +37,8 @@ export interface ChatClientOptions {
   random?: () => number;
   /** Injected for tests: the first reconnect delay (default from config.ts). */
   reconnectInitialDelayMs?: number;
+  /** Injected for tests: how a reconnect waits out its delay (default: a timer). */
+  reconnectSleep?: (ms: number) => Promise<void>;
   /** Derived keys to reuse (a test derives them before a short login window opens). */
   keyCache?: KeyCache;
 }
@@ -79,6 +81,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       initialDelayMs: options.reconnectInitialDelayMs ?? config.client.reconnectInitialDelayMs,
       maxDelayMs: config.client.reconnectMaxDelayMs,
       random: options.random ?? Math.random,
+      ...(options.reconnectSleep ? { sleep: options.reconnectSleep } : {}),
     });
     this.password = options.account?.password;
     this.registerAtLogin = options.account?.register === true;
