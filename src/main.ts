@@ -19,24 +19,29 @@ import { runRoot } from './root/run-root.js';
 // The server and the package builder are loaded with import() where they are used: issued
 // packages are bundled from this file and must carry neither (see src/packaging/bundle.ts).
 
-/** Where the server is, and the passkey (and package id) that log in to it. */
-export interface ServerAccess {
+/** The server a run connects to, once the passkey is known. */
+export interface OpenedServer {
   pin: PinnedTarget;
-  passkey: string;
   /** An issued package presents its id, so the server can refuse a revoked package. */
   packageId?: string;
 }
 
-/** How a client or root run learns its server: from flags or server.json here, from the sealed file in an issued program. */
-export type FindServer = (io: CliIo, values: Values) => Promise<ServerAccess>;
+/**
+ * Where a client or root run finds its server: --server/--fingerprint or server.json (known
+ * before any passkey), or an issued package's sealed file, which only the passkey opens. A
+ * wrong passkey is AUTH_FAILED.
+ */
+export interface ServerLocation {
+  open: (passkey: string) => Promise<OpenedServer>;
+}
 
 export interface Subcommand {
   summary: string;
   usage: string;
   options: Options;
   details: string;
-  /** `findServer` is set when an issued package runs this subcommand: the server comes from its sealed file. */
-  run: (io: CliIo, values: Values, findServer?: FindServer) => Promise<ExitCodeValue>;
+  /** `location` is set when an issued package runs this subcommand: the server comes from its sealed file. */
+  run: (io: CliIo, values: Values, location?: ServerLocation) => Promise<ExitCodeValue>;
 }
 
 const common: Options = { help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } };
@@ -84,7 +89,7 @@ export const subcommands: Readonly<Record<string, Subcommand>> = {
       '--register registers the name with that password at login (servers that require registration).',
     ].join('\n'),
     options: { ...common, ...connectionOptions, name: { type: 'string' }, 'password-file': { type: 'string' }, register: { type: 'boolean' } },
-    run: (io, values, findServer) => startClient(io, values, findServer),
+    run: (io, values, location) => startClient(io, values, location),
   },
   root: {
     summary: 'Open the root console: manage the live server.',
@@ -98,7 +103,7 @@ export const subcommands: Readonly<Record<string, Subcommand>> = {
       'Exit codes: 0 ok, 1 error, 2 usage, 3 refused (wrong passkey or root password), 4 cannot connect.',
     ].join('\n'),
     options: { ...common, ...connectionOptions, 'root-password-file': { type: 'string' } },
-    run: (io, values, findServer) => startRoot(io, values, findServer),
+    run: (io, values, location) => startRoot(io, values, location),
   },
   package: {
     summary: 'Build client and root packages (executables and zip bundles) into dist/.',
@@ -212,30 +217,45 @@ async function resolvePin(io: CliIo, values: Values): Promise<PinnedTarget> {
   return localServerPin(resolveServerSettings({ 'data-dir': stringValue(values, 'data-dir') }, io.env).dataDir);
 }
 
-/** The server from the flags (or server.json), then the passkey. */
-const serverFromFlags: FindServer = async (io, values) => {
+/** The server named by the flags (or server.json): read before the passkey is asked for. */
+async function locationFromFlags(io: CliIo, values: Values): Promise<ServerLocation> {
   const pin = await resolvePin(io, values);
-  const passkey = await resolveSecret(passkeyFrom(values, io.isTTY), io);
-  return { pin, passkey };
-};
-
-function credentialsOf(access: ServerAccess): { passkey: string; packageId?: string } {
-  return { passkey: access.passkey, ...(access.packageId !== undefined ? { packageId: access.packageId } : {}) };
+  return { open: () => Promise.resolve({ pin }) };
 }
 
-async function startClient(io: CliIo, values: Values, findServer: FindServer = serverFromFlags): Promise<ExitCodeValue> {
+/**
+ * Get the passkey and open the server's location with it. At a terminal a wrong passkey (an
+ * issued package's sealed file does not open) may be typed again, three tries in all, each
+ * costing the slow KDF; otherwise it is exit 3.
+ */
+async function accessServer(io: CliIo, values: Values, location: ServerLocation): Promise<{ opened: OpenedServer; credentials: { passkey: string; packageId?: string } }> {
+  const source = passkeyFrom(values, io.isTTY);
+  const fromPrompt = io.isTTY && source.file === undefined && !io.env.PARTY_POOL_PASSKEY;
+  for (let attempt = 1; ; attempt++) {
+    const passkey = await resolveSecret(source, io);
+    try {
+      const opened = await location.open(passkey);
+      return { opened, credentials: { passkey, ...(opened.packageId !== undefined ? { packageId: opened.packageId } : {}) } };
+    } catch (error) {
+      if (!(fromPrompt && attempt < 3 && error instanceof PartyPoolError && error.code === 'AUTH_FAILED')) throw error;
+      new Output(io).error('Wrong passkey; try again.');
+    }
+  }
+}
+
+async function startClient(io: CliIo, values: Values, given?: ServerLocation): Promise<ExitCodeValue> {
   // The account password is optional: guests need none, and a terminal asks when the server does.
   const password = givenSecret({ label: 'password', envName: 'PARTY_POOL_PASSWORD', file: stringValue(values, 'password-file') }, io.env);
   const register = values.register === true;
   if (register && password === undefined) throw new PartyPoolError('USAGE', '--register needs the password: set PARTY_POOL_PASSWORD or use --password-file F.');
-  const access = await findServer(io, values);
-  return runClient(io, { pin: access.pin, credentials: credentialsOf(access), name: stringValue(values, 'name'), json: values.json === true, interactive: io.isTTY, account: { password, register } });
+  const { opened, credentials } = await accessServer(io, values, given ?? (await locationFromFlags(io, values)));
+  return runClient(io, { pin: opened.pin, credentials, name: stringValue(values, 'name'), json: values.json === true, interactive: io.isTTY, account: { password, register } });
 }
 
-async function startRoot(io: CliIo, values: Values, findServer: FindServer = serverFromFlags): Promise<ExitCodeValue> {
-  const access = await findServer(io, values);
+async function startRoot(io: CliIo, values: Values, given?: ServerLocation): Promise<ExitCodeValue> {
+  const { opened, credentials } = await accessServer(io, values, given ?? (await locationFromFlags(io, values)));
   const rootPassword = await resolveSecret({ label: 'root password', envName: 'PARTY_POOL_ROOT_PASSWORD', fileFlag: '--root-password-file', file: stringValue(values, 'root-password-file'), interactive: io.isTTY }, io);
-  return runRoot(io, { pin: access.pin, credentials: { ...credentialsOf(access), rootPassword }, json: values.json === true, interactive: io.isTTY });
+  return runRoot(io, { pin: opened.pin, credentials: { ...credentials, rootPassword }, json: values.json === true, interactive: io.isTTY });
 }
 
 function menuActions(io: CliIo): MenuActions {

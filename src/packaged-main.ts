@@ -2,12 +2,11 @@
 // taken from the sealed file (opened with the passkey) instead of --server or server.json.
 import { config } from '../config.js';
 import { ExitCode, PartyPoolError, type ExitCodeValue } from './common/errors.js';
-import { stringValue, type Options } from './cli/args.js';
+import type { Options } from './cli/args.js';
 import type { CliIo } from './cli/io.js';
 import { Output, guardOutputStreams } from './cli/output.js';
-import { resolveSecret } from './cli/secrets.js';
-import { openPackagedServer, readPackageHeader, type OpenedPackage } from './link/packaged-server.js';
-import { parseSubcommand, settle, subcommands, type FindServer, type Subcommand } from './main.js';
+import { openPackagedServer, readPackageHeader } from './link/packaged-server.js';
+import { parseSubcommand, settle, subcommands, type ServerLocation, type Subcommand } from './main.js';
 
 /** Options an issued package accepts: its subcommand's, minus where the server is (the sealed file says). */
 function packagedOptions(sub: Subcommand): Options {
@@ -28,28 +27,13 @@ function packagedDetails(kind: string, version: string): string {
   ].join('\n');
 }
 
-/**
- * Ask for the passkey and open the sealed server file with it. At a terminal a wrong passkey may
- * be typed again (three tries; each costs the slow KDF); otherwise it is exit 3.
- */
-export async function openPackaged(io: CliIo, sealedText: string, passkeyFile: string | undefined): Promise<{ passkey: string; opened: OpenedPackage }> {
-  const fromPrompt = io.isTTY && passkeyFile === undefined && !io.env.PARTY_POOL_PASSKEY;
-  for (let attempt = 1; ; attempt++) {
-    const passkey = await resolveSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: passkeyFile, interactive: io.isTTY }, io);
-    try {
-      return { passkey, opened: await openPackagedServer(sealedText, passkey) };
-    } catch (error) {
-      if (!(fromPrompt && attempt < 3 && error instanceof PartyPoolError && error.code === 'AUTH_FAILED')) throw error;
-      new Output(io).error('Wrong passkey; try again.');
-    }
-  }
-}
-
-/** The server of an issued package: its sealed file, opened with the passkey. */
-function serverFromPackage(sealedText: string): FindServer {
-  return async (io, values) => {
-    const { passkey, opened } = await openPackaged(io, sealedText, stringValue(values, 'passkey-file'));
-    return { pin: opened.pin, passkey, packageId: opened.content.packageId };
+/** The server of an issued package: its sealed file, which the passkey opens. */
+function sealedLocation(sealedText: string): ServerLocation {
+  return {
+    open: async (passkey) => {
+      const opened = await openPackagedServer(sealedText, passkey);
+      return { pin: opened.pin, packageId: opened.content.packageId };
+    },
   };
 }
 
@@ -81,7 +65,7 @@ async function dispatchPackaged(io: CliIo, readSealed: () => string, args: strin
     out.line(`Usage: ${sub.usage}\n\n${packagedDetails(header.kind, header.version)}`);
     return ExitCode.ok;
   }
-  return sub.run(io, values, serverFromPackage(sealedText));
+  return sub.run(io, values, sealedLocation(sealedText));
 }
 
 /**
