@@ -123,9 +123,10 @@ describe('cli: server subcommand', () => {
     assert.match(listener.out(), /"type":"notice","from":"server","text":"The server is shutting down\."/);
   });
 
-  test('a restart with a different passkey is refused instead of silently locking everyone out', async () => {
+  test('a restart with a different passkey is refused instead of silently locking everyone out', async (tt) => {
     const dir = tempDir();
     const t = await startTestServer({}, dir);
+    tt.after(() => t.close());
     await t.close();
     const result = await runCli(['server', '--port', '0', '--data-dir', t.dataDir, '--log-dir', t.logDir], {
       env: { PARTY_POOL_PASSKEY: 'a-different-passkey', PARTY_POOL_ROOT_PASSWORD: 'root-password-staple' },
