@@ -1,36 +1,47 @@
-// The command line: the menu and subcommand dispatch. The only place that reads argv,
-// catches the top-level error and sets the exit code.
+// The command line: the menu and subcommand dispatch, and the top-level error. It runs on the
+// streams and environment it is given (CliIo): bin/party-pool.js passes the process's own, tests
+// pass in-memory ones. Issued programs enter through packaged-main.ts instead.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { config } from '../config.js';
 import { ExitCode, PartyPoolError, type ExitCodeValue } from './common/errors.js';
 import { resolveServerSettings } from './common/settings.js';
 import { isFingerprint } from './crypto/fingerprint.js';
-import { guardOutputStreams, printError, printLine } from './cli/output.js';
-import { givenSecret, resolveSecret } from './cli/secrets.js';
+import { parseOptions, stringValue, type Options, type Values } from './cli/args.js';
+import type { CliIo } from './cli/io.js';
+import { Output, guardOutputStreams } from './cli/output.js';
+import { waitForEnter } from './cli/prompts.js';
+import { givenSecret, resolveSecret, type SecretSource } from './cli/secrets.js';
 import { runMenu, type MenuActions } from './cli/menu.js';
-import { parseTarget, type PinnedTarget } from './link/connection.js';
-import { openPackagedServer, readPackageHeader, type OpenedPackage } from './link/packaged-server.js';
+import { parseTarget, type PinnedTarget } from './link/pin.js';
 import { runClient } from './client/run-client.js';
 import { runRoot } from './root/run-root.js';
 // The server and the package builder are loaded with import() where they are used: issued
 // packages are bundled from this file and must carry neither (see src/packaging/bundle.ts).
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/** The server a run connects to, once the passkey is known. */
+export interface OpenedServer {
+  pin: PinnedTarget;
+  /** An issued package presents its id, so the server can refuse a revoked package. */
+  packageId?: string;
+}
 
-interface Subcommand {
+/**
+ * Where a client or root run finds its server: --server/--fingerprint or server.json (known
+ * before any passkey), or an issued package's sealed file, which only the passkey opens. A
+ * wrong passkey is AUTH_FAILED.
+ */
+export interface ServerLocation {
+  open: (passkey: string) => Promise<OpenedServer>;
+}
+
+export interface Subcommand {
   summary: string;
   usage: string;
   options: Options;
   details: string;
-  /** `packaged` is set when an issued package runs this subcommand: the server comes from its sealed file. */
-  run: (values: Record<string, string | boolean | undefined>, packaged?: PackagedServer) => Promise<ExitCodeValue>;
-}
-
-/** The sealed server file of an issued package (client.cjs / root.cjs / the executables). */
-export interface PackagedServer {
-  sealedText: string;
+  /** `location` is set when an issued package runs this subcommand: the server comes from its sealed file. */
+  run: (io: CliIo, values: Values, location?: ServerLocation) => Promise<ExitCodeValue>;
 }
 
 const common: Options = { help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } };
@@ -42,7 +53,7 @@ const connectionOptions: Options = {
   json: { type: 'boolean' },
 };
 
-const subcommands: Record<string, Subcommand> = {
+export const subcommands: Readonly<Record<string, Subcommand>> = {
   server: {
     summary: 'Run the chat server in the foreground.',
     usage: 'party-pool server [--host H] [--port N] [--data-dir D] [--log-dir L] [--max-clients N] [--passkey-file F] [--root-password-file F] [--replace-secrets]',
@@ -63,7 +74,7 @@ const subcommands: Record<string, Subcommand> = {
       'root-password-file': { type: 'string' },
       'replace-secrets': { type: 'boolean' },
     },
-    run: (values) => startServer(values, process.stdin.isTTY === true),
+    run: (io, values) => startServer(io, values, io.isTTY),
   },
   client: {
     summary: 'Join a server and chat.',
@@ -78,7 +89,7 @@ const subcommands: Record<string, Subcommand> = {
       '--register registers the name with that password at login (servers that require registration).',
     ].join('\n'),
     options: { ...common, ...connectionOptions, name: { type: 'string' }, 'password-file': { type: 'string' }, register: { type: 'boolean' } },
-    run: (values, packaged) => startClient(values, packaged),
+    run: (io, values, location) => startClient(io, values, location),
   },
   root: {
     summary: 'Open the root console: manage the live server.',
@@ -92,7 +103,7 @@ const subcommands: Record<string, Subcommand> = {
       'Exit codes: 0 ok, 1 error, 2 usage, 3 refused (wrong passkey or root password), 4 cannot connect.',
     ].join('\n'),
     options: { ...common, ...connectionOptions, 'root-password-file': { type: 'string' } },
-    run: (values, packaged) => startRoot(values, packaged),
+    run: (io, values, location) => startRoot(io, values, location),
   },
   package: {
     summary: 'Build client and root packages (executables and zip bundles) into dist/.',
@@ -114,7 +125,7 @@ const subcommands: Record<string, Subcommand> = {
       note: { type: 'string' },
       'passkey-file': { type: 'string' },
     },
-    run: async (values) => (await import('./packaging/issue.js')).runPackageCommand(values, process.stdin.isTTY === true),
+    run: async (io, values) => (await import('./packaging/issue.js')).runPackageCommand(io, values),
   },
   'rotate-key': {
     summary: "Move the server to its next key (the backup every package pins) and make a new next key.",
@@ -124,7 +135,7 @@ const subcommands: Record<string, Subcommand> = {
       'issue new packages before rotating again.',
     ].join('\n'),
     options: { ...common, 'data-dir': { type: 'string' } },
-    run: async (values) => (await import('./packaging/issue.js')).runRotateKey(values),
+    run: async (io, values) => (await import('./packaging/issue.js')).runRotateKey(io, values),
   },
 };
 
@@ -144,50 +155,39 @@ function generalHelp(): string {
   ].join('\n');
 }
 
-function parse(sub: Subcommand, args: string[], helpHint = `${sub.usage.split(' ').slice(0, 2).join(' ')} --help`): Record<string, string | boolean | undefined> {
-  try {
-    return parseArgs({ args, options: sub.options, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const secretHint = /--(passkey|root-password|password)\b/.test(args.join(' ')) ? ' Secrets are never taken as arguments: use the environment variable or a --*-file option.' : '';
-    const first = (message.split('\n')[0] ?? message).trim();
-    throw new PartyPoolError('USAGE', `${/[.!?]$/.test(first) ? first : first + '.'}${secretHint} See "${helpHint}".`);
-  }
+/** Parse a subcommand's flags; a mistake is a USAGE error that points at its --help. */
+export function parseSubcommand(sub: Subcommand, args: string[], helpHint = `${sub.usage.split(' ').slice(0, 2).join(' ')} --help`): Values {
+  return parseOptions(sub.options, args, helpHint);
 }
 
-function str(values: Record<string, string | boolean | undefined>, key: string): string | undefined {
-  const value = values[key];
-  return typeof value === 'string' ? value : undefined;
-}
+const passkeyFrom = (values: Values, interactive: boolean): SecretSource => ({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: stringValue(values, 'passkey-file'), interactive });
 
-async function startServer(values: Record<string, string | boolean | undefined>, interactive: boolean): Promise<ExitCodeValue> {
+async function startServer(io: CliIo, values: Values, interactive: boolean): Promise<ExitCodeValue> {
   const [{ runServer }, { AUTH_FILE }] = await Promise.all([import('./server/run-server.js'), import('./data-dir/auth-keys.js')]);
-  const settings = resolveServerSettings({
-    host: str(values, 'host'),
-    port: str(values, 'port'),
-    'data-dir': str(values, 'data-dir'),
-    'log-dir': str(values, 'log-dir'),
-    'max-clients': str(values, 'max-clients'),
-  });
+  const settings = resolveServerSettings(
+    {
+      host: stringValue(values, 'host'),
+      port: stringValue(values, 'port'),
+      'data-dir': stringValue(values, 'data-dir'),
+      'log-dir': stringValue(values, 'log-dir'),
+      'max-clients': stringValue(values, 'max-clients'),
+    },
+    io.env,
+  );
   const firstStart = !fs.existsSync(path.join(settings.dataDir, AUTH_FILE)) || values['replace-secrets'] === true;
-  const passkey = await resolveSecret({
-    label: 'passkey',
-    envName: 'PARTY_POOL_PASSKEY',
-    fileFlag: '--passkey-file',
-    file: str(values, 'passkey-file'),
-    minLength: config.passkey.minLength,
-    confirm: firstStart,
-    interactive,
-  });
-  const rootPassword = await resolveSecret({
-    label: 'root password',
-    envName: 'PARTY_POOL_ROOT_PASSWORD',
-    fileFlag: '--root-password-file',
-    file: str(values, 'root-password-file'),
-    minLength: config.passkey.rootMinLength,
-    confirm: firstStart,
-    interactive,
-  });
+  const passkey = await resolveSecret({ ...passkeyFrom(values, interactive), minLength: config.passkey.minLength, confirm: firstStart }, io);
+  const rootPassword = await resolveSecret(
+    {
+      label: 'root password',
+      envName: 'PARTY_POOL_ROOT_PASSWORD',
+      fileFlag: '--root-password-file',
+      file: stringValue(values, 'root-password-file'),
+      minLength: config.passkey.rootMinLength,
+      confirm: firstStart,
+      interactive,
+    },
+    io,
+  );
   return runServer({ settings, passkey, rootPassword, replaceSecrets: values['replace-secrets'] === true });
 }
 
@@ -205,189 +205,121 @@ async function localServerPin(dataDir: string): Promise<PinnedTarget> {
   return { targets: [{ host: connectHost, port }], fingerprints: [fingerprint] };
 }
 
-export async function resolvePin(values: Record<string, string | boolean | undefined>): Promise<PinnedTarget> {
-  const server = str(values, 'server');
-  const fingerprint = str(values, 'fingerprint');
+/** --server and --fingerprint, or else the local server's server.json (--data-dir). */
+async function resolvePin(io: CliIo, values: Values): Promise<PinnedTarget> {
+  const server = stringValue(values, 'server');
+  const fingerprint = stringValue(values, 'fingerprint');
   if (server !== undefined || fingerprint !== undefined) {
     if (server === undefined || fingerprint === undefined) throw new PartyPoolError('USAGE', '--server and --fingerprint go together: the fingerprint is how the client knows it reached the real server.');
     if (!isFingerprint(fingerprint)) throw new PartyPoolError('USAGE', `"${fingerprint}" is not a fingerprint; it looks like SHA256:<43 characters>, as the server's status panel shows.`);
     return { targets: [parseTarget(server)], fingerprints: [fingerprint] };
   }
-  return localServerPin(resolveServerSettings({ 'data-dir': str(values, 'data-dir') }).dataDir);
+  return localServerPin(resolveServerSettings({ 'data-dir': stringValue(values, 'data-dir') }, io.env).dataDir);
 }
 
-async function startClient(values: Record<string, string | boolean | undefined>, packaged?: PackagedServer): Promise<ExitCodeValue> {
-  const interactive = process.stdin.isTTY === true;
-  // The account password is optional: guests need none, and a terminal asks when the server does.
-  const password = givenSecret({ label: 'password', envName: 'PARTY_POOL_PASSWORD', file: str(values, 'password-file') });
-  const register = values.register === true;
-  if (register && password === undefined) throw new PartyPoolError('USAGE', '--register needs the password: set PARTY_POOL_PASSWORD or use --password-file F.');
-  const account = { password, register };
-  if (packaged) {
-    const { passkey, opened } = await openPackaged(packaged, str(values, 'passkey-file'), interactive);
-    return runClient({ pin: opened.pin, credentials: { passkey, packageId: opened.content.packageId }, name: str(values, 'name'), json: values.json === true, interactive, account });
-  }
-  const pin = await resolvePin(values);
-  const passkey = await resolveSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: str(values, 'passkey-file'), interactive });
-  return runClient({ pin, credentials: { passkey }, name: str(values, 'name'), json: values.json === true, interactive, account });
-}
-
-async function startRoot(values: Record<string, string | boolean | undefined>, packaged?: PackagedServer): Promise<ExitCodeValue> {
-  const interactive = process.stdin.isTTY === true;
-  const rootPasswordFrom = { label: 'root password', envName: 'PARTY_POOL_ROOT_PASSWORD', fileFlag: '--root-password-file', file: str(values, 'root-password-file'), interactive };
-  if (packaged) {
-    const { passkey, opened } = await openPackaged(packaged, str(values, 'passkey-file'), interactive);
-    const rootPassword = await resolveSecret(rootPasswordFrom);
-    return runRoot({ pin: opened.pin, credentials: { passkey, rootPassword, packageId: opened.content.packageId }, json: values.json === true, interactive });
-  }
-  const pin = await resolvePin(values);
-  const passkey = await resolveSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: str(values, 'passkey-file'), interactive });
-  const rootPassword = await resolveSecret(rootPasswordFrom);
-  return runRoot({ pin, credentials: { passkey, rootPassword }, json: values.json === true, interactive });
+/** The server named by the flags (or server.json): read before the passkey is asked for. */
+async function locationFromFlags(io: CliIo, values: Values): Promise<ServerLocation> {
+  const pin = await resolvePin(io, values);
+  return { open: () => Promise.resolve({ pin }) };
 }
 
 /**
- * Ask for the passkey and open an issued package's sealed server file with it. At a terminal a
- * wrong passkey may be typed again (three tries; each costs the slow KDF); otherwise it is exit 3.
+ * Get the passkey and open the server's location with it. At a terminal a wrong passkey (an
+ * issued package's sealed file does not open) may be typed again, three tries in all, each
+ * costing the slow KDF; otherwise it is exit 3.
  */
-export async function openPackaged(packaged: PackagedServer, passkeyFile: string | undefined, interactive: boolean): Promise<{ passkey: string; opened: OpenedPackage }> {
-  const fromPrompt = interactive && passkeyFile === undefined && !process.env.PARTY_POOL_PASSKEY;
+async function accessServer(io: CliIo, values: Values, location: ServerLocation): Promise<{ opened: OpenedServer; credentials: { passkey: string; packageId?: string } }> {
+  const source = passkeyFrom(values, io.isTTY);
+  const fromPrompt = io.isTTY && source.file === undefined && !io.env.PARTY_POOL_PASSKEY;
   for (let attempt = 1; ; attempt++) {
-    const passkey = await resolveSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: passkeyFile, interactive });
+    const passkey = await resolveSecret(source, io);
     try {
-      return { passkey, opened: await openPackagedServer(packaged.sealedText, passkey) };
+      const opened = await location.open(passkey);
+      return { opened, credentials: { passkey, ...(opened.packageId !== undefined ? { packageId: opened.packageId } : {}) } };
     } catch (error) {
       if (!(fromPrompt && attempt < 3 && error instanceof PartyPoolError && error.code === 'AUTH_FAILED')) throw error;
-      printError('Wrong passkey; try again.');
+      new Output(io).error('Wrong passkey; try again.');
     }
   }
 }
 
-const menuActions: MenuActions = {
-  startServer: () => startServer({}, true),
-  loginAsRoot: () => startRoot({}),
-  generatePackages: async () => (await import('./packaging/issue.js')).runPackageMenu(),
-  loginAsClient: () => startClient({}),
-};
+async function startClient(io: CliIo, values: Values, given?: ServerLocation): Promise<ExitCodeValue> {
+  // The account password is optional: guests need none, and a terminal asks when the server does.
+  const password = givenSecret({ label: 'password', envName: 'PARTY_POOL_PASSWORD', file: stringValue(values, 'password-file') }, io.env);
+  const register = values.register === true;
+  if (register && password === undefined) throw new PartyPoolError('USAGE', '--register needs the password: set PARTY_POOL_PASSWORD or use --password-file F.');
+  const { opened, credentials } = await accessServer(io, values, given ?? (await locationFromFlags(io, values)));
+  return runClient(io, { pin: opened.pin, credentials, name: stringValue(values, 'name'), json: values.json === true, interactive: io.isTTY, account: { password, register } });
+}
 
-async function dispatch(args: string[]): Promise<ExitCodeValue> {
+async function startRoot(io: CliIo, values: Values, given?: ServerLocation): Promise<ExitCodeValue> {
+  const { opened, credentials } = await accessServer(io, values, given ?? (await locationFromFlags(io, values)));
+  const rootPassword = await resolveSecret({ label: 'root password', envName: 'PARTY_POOL_ROOT_PASSWORD', fileFlag: '--root-password-file', file: stringValue(values, 'root-password-file'), interactive: io.isTTY }, io);
+  return runRoot(io, { pin: opened.pin, credentials: { ...credentials, rootPassword }, json: values.json === true, interactive: io.isTTY });
+}
+
+function menuActions(io: CliIo): MenuActions {
+  return {
+    startServer: () => startServer(io, {}, true),
+    loginAsRoot: () => startRoot(io, {}),
+    generatePackages: async () => (await import('./packaging/issue.js')).runPackageMenu(io),
+    loginAsClient: () => startClient(io, {}),
+  };
+}
+
+async function dispatch(args: string[], io: CliIo): Promise<ExitCodeValue> {
+  const out = new Output(io);
   const [first, ...rest] = args;
-  if (first === undefined) return runMenu(menuActions);
+  if (first === undefined) return runMenu(io, menuActions(io));
   if (first === '--version' || first === '-v' || first === 'version') {
-    printLine(config.version);
+    out.line(config.version);
     return ExitCode.ok;
   }
   if (first === '--help' || first === '-h' || first === 'help') {
-    printLine(generalHelp());
+    out.line(generalHelp());
     return ExitCode.ok;
   }
   const sub = Object.hasOwn(subcommands, first) ? subcommands[first] : undefined;
   if (!sub) throw new PartyPoolError('USAGE', `Unknown command "${first}". Run "party-pool --help" for the list.`);
   if (rest.includes('--version')) {
-    printLine(config.version);
+    out.line(config.version);
     return ExitCode.ok;
   }
-  const values = parse(sub, rest);
+  const values = parseSubcommand(sub, rest);
   if (values.help === true) {
-    printLine(`Usage: ${sub.usage}\n\n${sub.summary}\n${sub.details}`);
+    out.line(`Usage: ${sub.usage}\n\n${sub.summary}\n${sub.details}`);
     return ExitCode.ok;
   }
-  return sub.run(values);
+  return sub.run(io, values);
 }
 
-/** Run the CLI and exit with its status; failures print one sentence (a stack with --debug). */
-export function main(args: string[]): void {
-  guardOutputStreams();
-  finish(dispatch(args), { debug: args.includes('--debug') });
-}
-
-interface FinishOptions {
+export interface FailureOptions {
   debug: boolean;
-  /** Before exiting on an error, wait for Enter (a double-clicked Windows program's window would vanish). */
+  /** Before returning on an error, wait for Enter (a double-clicked Windows program's window would vanish). */
   pauseOnError?: boolean;
 }
 
-function finish(run: Promise<ExitCodeValue>, options: FinishOptions): void {
-  const exit = (code: ExitCodeValue): void => {
-    process.exitCode = code;
-    // Stray handles (a half-closed socket, stdin) must not keep a finished CLI alive.
-    setTimeout(() => process.exit(code), 200).unref();
-  };
-  run.then(exit, async (error: unknown) => {
+/**
+ * Wait for a run and turn a failure into its exit status: one sentence on stderr (and the stack
+ * with --debug), nothing for a cancelled prompt. Never rejects.
+ */
+export async function settle(io: CliIo, run: Promise<ExitCodeValue>, options: FailureOptions): Promise<ExitCodeValue> {
+  try {
+    return await run;
+  } catch (error) {
     const code = error instanceof PartyPoolError ? error.exitCode : ExitCode.runtime;
     if (!(error instanceof PartyPoolError && error.code === 'CANCELLED')) {
-      printError(error instanceof Error ? error.message : String(error));
-      if (options.debug && error instanceof Error && error.stack) printError(error.stack);
-      if (options.pauseOnError && process.stdin.isTTY === true) await waitForEnter('Press Enter to close.');
+      const out = new Output(io);
+      out.error(error instanceof Error ? error.message : String(error));
+      if (options.debug && error instanceof Error && error.stack) out.error(error.stack);
+      if (options.pauseOnError && io.isTTY) await waitForEnter(io, 'Press Enter to close.');
     }
-    exit(code);
-  });
-}
-
-function waitForEnter(prompt: string): Promise<void> {
-  return new Promise((resolve) => {
-    printError(prompt);
-    process.stdin.resume();
-    process.stdin.once('data', () => resolve());
-    process.stdin.once('end', () => resolve());
-  });
-}
-
-/** Options an issued package accepts: its subcommand's, minus where the server is (the sealed file says). */
-function packagedOptions(sub: Subcommand): Options {
-  const options: Options = { ...sub.options, 'package-info': { type: 'boolean' }, version: { type: 'boolean' } };
-  for (const key of ['server', 'fingerprint', 'data-dir']) Reflect.deleteProperty(options, key);
-  return options;
-}
-
-function packagedDetails(kind: string, version: string): string {
-  return [
-    `Party Pool ${kind} v${version}. The server's address is sealed inside and opened with the passkey,`,
-    'which comes from PARTY_POOL_PASSKEY, --passkey-file F, or a hidden prompt.',
-    kind === 'root'
-      ? 'The root password comes from PARTY_POOL_ROOT_PASSWORD, --root-password-file F, or a prompt.'
-      : 'When stdin is not a terminal it runs in line mode: one message or /command per input line, one event per output line (--json: JSON).',
-    '--package-info prints the package id, kind and version (no passkey needed); --version the version.',
-    'Exit codes: 0 ok, 1 error, 2 usage, 3 refused (wrong passkey, revoked), 4 cannot connect or damaged package.',
-  ].join('\n');
-}
-
-async function dispatchPackaged(readSealed: () => string, args: string[], program: string): Promise<ExitCodeValue> {
-  if (args[0] === '--version' || args[0] === '-v') {
-    printLine(config.version);
-    return ExitCode.ok;
+    return code;
   }
-  const sealedText = readSealed();
-  const header = readPackageHeader(sealedText);
-  const base = header.kind === 'root' ? subcommands.root : subcommands.client;
-  if (!base) throw new PartyPoolError('USAGE', `This program does not know the package kind "${header.kind}".`);
-  const options = packagedOptions(base);
-  const flags = Object.keys(options)
-    .filter((key) => !['help', 'debug', 'version', 'package-info'].includes(key))
-    .map((key) => `[--${key}${options[key]?.type === 'string' ? ' ' + key.toUpperCase().replace(/-/g, '_') : ''}]`);
-  const sub: Subcommand = { ...base, options, usage: `${program} ${flags.join(' ')}` };
-  const values = parse(sub, args, `${program} --help`);
-  if (values.version === true) {
-    printLine(config.version);
-    return ExitCode.ok;
-  }
-  if (values['package-info'] === true) {
-    printLine(`package id: ${header.id}\nkind: ${header.kind}\nversion: ${header.version}`);
-    return ExitCode.ok;
-  }
-  if (values.help === true) {
-    printLine(`Usage: ${sub.usage}\n\n${packagedDetails(header.kind, header.version)}`);
-    return ExitCode.ok;
-  }
-  return sub.run(values, { sealedText });
 }
 
-/**
- * The entry of an issued package: start straight into the client (or root) program, with the
- * server taken from the sealed file that `readSealed` returns (read lazily, so --version works
- * even without it).
- */
-export function packagedMain(readSealed: () => string, args: string[], program: string, options: { pauseOnError: boolean }): void {
-  guardOutputStreams();
-  finish(dispatchPackaged(readSealed, args, program), { debug: args.includes('--debug'), pauseOnError: options.pauseOnError });
+/** Run the CLI on `io` and resolve with its exit status; failures print one sentence (a stack with --debug). */
+export function main(args: string[], io: CliIo): Promise<ExitCodeValue> {
+  guardOutputStreams([io.stdout, io.stderr]);
+  return settle(io, dispatch(args, io), { debug: args.includes('--debug') });
 }

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { config } from '../config.js';
 import { PartyPoolError } from './common/errors.js';
 import { SEALED_FILE_NAME } from './protocol/sealed-file.js';
-import { packagedMain } from './main.js';
+import { exitProcess, processIo } from './cli/io.js';
+import { packagedMain } from './packaged-main.js';
 
 /** True when running as a single-executable application (Node 22 executables). */
 function isExecutable(): boolean {
@@ -36,4 +37,4 @@ if (nodeIsTooOld()) {
   process.exit(1);
 }
 const program = isExecutable() ? path.basename(process.execPath) : `node ${path.basename(process.argv[1] ?? 'client.cjs')}`;
-packagedMain(readSealedText, process.argv.slice(2), program, { pauseOnError: isExecutable() && process.platform === 'win32' });
+void packagedMain(processIo(), readSealedText, process.argv.slice(2), program, { pauseOnError: isExecutable() && process.platform === 'win32' }).then(exitProcess);

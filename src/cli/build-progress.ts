@@ -2,6 +2,7 @@
 // executable takes seconds to make), one line per finished step everywhere else.
 import readline from 'node:readline';
 import type { ChalkInstance } from 'chalk';
+import type { OutputStream } from './io.js';
 import { box, colorEnabled, makeChalk } from './style.js';
 
 function seconds(ms: number): string {
@@ -15,8 +16,11 @@ export class BuildProgressPrinter {
   private current: { label: string; started: number } | undefined;
   private ticker: NodeJS.Timeout | undefined;
 
-  constructor(private readonly output: NodeJS.WriteStream = process.stdout) {
-    this.c = makeChalk(colorEnabled(output));
+  constructor(
+    private readonly output: OutputStream = process.stdout,
+    color: boolean = colorEnabled(output),
+  ) {
+    this.c = makeChalk(color);
     this.live = output.isTTY === true;
   }
 

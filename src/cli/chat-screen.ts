@@ -1,10 +1,11 @@
 // The interactive chat screen: a readline prompt that incoming messages never overwrite.
 // Each printed line clears the prompt row, writes above it, and redraws what the user typed.
 import readline from 'node:readline';
+import type { OutputStream } from './io.js';
 
 export interface ChatScreenOptions {
   input: NodeJS.ReadableStream;
-  output: NodeJS.WriteStream;
+  output: OutputStream;
   prompt: string;
 }
 

@@ -1,24 +1,40 @@
-// The one place that writes to the terminal for people (besides the chat screen).
+// The one place that writes to the terminal for people (besides the chat screen and the build
+// progress), always to the streams a run was given.
+import type { CliIo, OutputStream } from './io.js';
+
+/** Lines for people on stdout, errors on stderr, JSON lines for programs. */
+export class Output {
+  constructor(private readonly io: Pick<CliIo, 'stdout' | 'stderr'>) {}
+
+  line(text: string): void {
+    this.io.stdout.write(text + '\n');
+  }
+
+  error(text: string): void {
+    this.io.stderr.write(text + '\n');
+  }
+
+  json(value: unknown): void {
+    this.io.stdout.write(JSON.stringify(value) + '\n');
+  }
+}
 
 /**
  * A closed terminal or pipe (`party-pool server | head -1`, a vanished SSH session) must not
  * crash a running server: output that cannot be written is dropped; anything else still fails.
  */
-export function guardOutputStreams(): void {
-  for (const stream of [process.stdout, process.stderr]) {
+export function guardOutputStreams(streams: readonly OutputStream[]): void {
+  for (const stream of streams) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error;
     });
   }
 }
+
+/**
+ * The server's status panel (src/server/run-server.ts), which only ever runs as its own process,
+ * still prints through this; everything else uses an Output bound to the run's streams.
+ */
 export function printLine(text: string): void {
   process.stdout.write(text + '\n');
-}
-
-export function printError(text: string): void {
-  process.stderr.write(text + '\n');
-}
-
-export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value) + '\n');
 }

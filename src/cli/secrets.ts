@@ -2,6 +2,7 @@
 // prompt on a terminal. Never a plain command-line argument (argv is visible to everyone).
 import fs from 'node:fs';
 import { PartyPoolError } from '../common/errors.js';
+import type { CliIo } from './io.js';
 import { askSecret } from './prompts.js';
 
 export interface SecretSource {
@@ -29,26 +30,24 @@ function readSecretFile(file: string, label: string): string {
 }
 
 /** A secret from its file or environment variable, without prompting; undefined when neither is given. */
-export function givenSecret(source: Pick<SecretSource, 'label' | 'envName' | 'file'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function givenSecret(source: Pick<SecretSource, 'label' | 'envName' | 'file'>, env: CliIo['env']): string | undefined {
   if (source.file !== undefined) return readSecretFile(source.file, source.label);
   const value = env[source.envName];
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** Resolve a secret from env, file or prompt, in that order. */
-export async function resolveSecret(source: SecretSource, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  let secret: string | undefined;
-  if (source.file !== undefined) secret = readSecretFile(source.file, source.label);
-  else if (env[source.envName] !== undefined && env[source.envName] !== '') secret = env[source.envName];
+/** Resolve a secret from file, environment or prompt, in that order. */
+export async function resolveSecret(source: SecretSource, io: Pick<CliIo, 'env' | 'stdin' | 'stdout'>): Promise<string> {
+  let secret = givenSecret(source, io.env);
   if (secret === undefined) {
     if (!source.interactive) {
       throw new PartyPoolError('SECRET_MISSING', `No ${source.label} given: set ${source.envName} or use ${source.fileFlag} FILE.`);
     }
     const min = source.minLength ?? 1;
     const validate = (value: string): true | string => (value.length >= min ? true : `The ${source.label} must be at least ${min} characters long.`);
-    secret = await askSecret(`${capitalise(source.label)}:`, validate);
+    secret = await askSecret(io, `${capitalise(source.label)}:`, validate);
     if (source.confirm) {
-      const again = await askSecret(`Type the ${source.label} again:`);
+      const again = await askSecret(io, `Type the ${source.label} again:`);
       if (again !== secret) throw new PartyPoolError('SECRET_MISSING', `The two ${source.label}s did not match.`);
     }
   }

@@ -2,10 +2,16 @@
 import boxen from 'boxen';
 import { Chalk, type ChalkInstance } from 'chalk';
 
-export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
-  if ('NO_COLOR' in process.env && process.env.NO_COLOR !== '') return false;
-  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
+/** Colour on a terminal unless NO_COLOR is set; FORCE_COLOR forces it anywhere. */
+export function colorEnabled(stream: { isTTY?: boolean } = process.stdout, env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR && env.FORCE_COLOR !== '0') return true;
   return Boolean(stream.isTTY);
+}
+
+/** Whether a run's output gets colour. */
+export function colorFor(io: { stdout: { isTTY?: boolean }; env: Readonly<Record<string, string | undefined>> }): boolean {
+  return colorEnabled(io.stdout, io.env);
 }
 
 export function makeChalk(enabled: boolean): ChalkInstance {

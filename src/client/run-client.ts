@@ -1,21 +1,24 @@
 // `party-pool client`: log in and chat, either on the interactive screen (stdin is a TTY) or
 // in line mode (one input line per message, one output line per event, optionally JSON).
 import { ExitCode, PartyPoolError, exitCodeForClose, type ExitCodeValue } from '../common/errors.js';
-import { parseInputLine } from '../protocol/commands.js';
+import { parseInputLine } from './input-line.js';
 import { checkName } from '../protocol/names.js';
 import type { ServerMessage } from '../protocol/messages.js';
 import { ChatScreen } from '../cli/chat-screen.js';
-import { printError, printJson, printLine } from '../cli/output.js';
-import { askSecret, askText } from '../cli/prompts.js';
+import type { CliIo } from '../cli/io.js';
+import { Output } from '../cli/output.js';
+import { askSecret, askText, type PromptIo } from '../cli/prompts.js';
 import { jsonEvent, renderEvent, type RenderOptions } from '../cli/render.js';
-import { colorEnabled, makeChalk } from '../cli/style.js';
+import { colorFor, makeChalk } from '../cli/style.js';
 import { ErrorCodes } from '../common/errors.js';
 import { config } from '../../config.js';
 import { checkPassword } from '../protocol/passwords.js';
 import { ChatClient } from '../link/chat-client.js';
 import { runInputLines } from '../link/line-mode.js';
+import type { AccountProof, Credentials } from '../link/login.js';
+import type { PinnedTarget } from '../link/pin.js';
+import type { ServerRefusal } from '../link/server-link.js';
 import { SendPacer } from './send-pacer.js';
-import type { AccountProof, Credentials, PinnedTarget, ServerRefusal } from '../link/connection.js';
 
 export interface ClientRunOptions {
   pin: PinnedTarget;
@@ -27,14 +30,14 @@ export interface ClientRunOptions {
   account?: { password: string | undefined; register: boolean };
 }
 
-
 function validateName(value: string): true | string {
   const problem = checkName(value.trim());
   return problem ? ErrorCodes[problem].message : true;
 }
 
-export async function runClient(options: ClientRunOptions): Promise<ExitCodeValue> {
-  return options.interactive ? runInteractive(options) : runLineMode(options);
+/** Run the client until the session ends, on the run's streams; resolves with the exit status. */
+export async function runClient(io: CliIo, options: ClientRunOptions): Promise<ExitCodeValue> {
+  return options.interactive ? runInteractive(io, options) : runLineMode(io, options);
 }
 
 function validatePassword(value: string): true | string {
@@ -42,18 +45,18 @@ function validatePassword(value: string): true | string {
 }
 
 /** Ask for a new password twice (hidden); undefined when the two differ. */
-async function askNewPassword(label: string): Promise<string | undefined> {
-  const first = await askSecret(label, validatePassword);
-  const again = await askSecret('Type it again:');
+async function askNewPassword(io: PromptIo, label: string): Promise<string | undefined> {
+  const first = await askSecret(io, label, validatePassword);
+  const again = await askSecret(io, 'Type it again:');
   return first === again ? first : undefined;
 }
 
 /** The hidden prompts behind a login that needs a password (or a new one, to register). */
-async function askLoginPassword(name: string, refusal: ServerRefusal, say: (text: string) => void): Promise<AccountProof | undefined> {
-  if (refusal.serverCode === 'PASSWORD_REQUIRED') return { password: await askSecret(`Password for ${name}:`) };
+async function askLoginPassword(io: PromptIo, name: string, refusal: ServerRefusal, say: (text: string) => void): Promise<AccountProof | undefined> {
+  if (refusal.serverCode === 'PASSWORD_REQUIRED') return { password: await askSecret(io, `Password for ${name}:`) };
   say(refusal.message);
   for (;;) {
-    const password = await askNewPassword(`Choose a password for ${name} (at least ${config.accounts.passwordMinLength} characters):`);
+    const password = await askNewPassword(io, `Choose a password for ${name} (at least ${config.accounts.passwordMinLength} characters):`);
     if (password !== undefined) return { password, register: true };
     say('The two passwords differ; try again.');
   }
@@ -63,15 +66,16 @@ function promptFor(client: ChatClient): string {
   return `[${client.rooms.current}] ${client.name}> `;
 }
 
-async function runInteractive(options: ClientRunOptions): Promise<ExitCodeValue> {
-  const color = colorEnabled();
+async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<ExitCodeValue> {
+  const out = new Output(io);
+  const color = colorFor(io);
   const render: RenderOptions = { chalk: makeChalk(color), color, boxes: true };
   // Ask before connecting: the server gives each login attempt a limited window.
-  const firstName = options.name ?? (await askText('Your name:', { validate: validateName })).trim();
+  const firstName = options.name ?? (await askText(io, 'Your name:', { validate: validateName })).trim();
   const chooseName = async (refusal?: ServerRefusal): Promise<string | undefined> => {
     if (!refusal) return firstName;
-    printLine(render.chalk.red(`${refusal.message} Try another name.`));
-    return (await askText('Your name:', { validate: validateName })).trim();
+    out.line(render.chalk.red(`${refusal.message} Try another name.`));
+    return (await askText(io, 'Your name:', { validate: validateName })).trim();
   };
   const client = new ChatClient({
     pin: options.pin,
@@ -82,12 +86,12 @@ async function runInteractive(options: ClientRunOptions): Promise<ExitCodeValue>
     account: {
       password: options.account?.password,
       register: options.account?.register ?? false,
-      ask: (name, refusal) => askLoginPassword(name, refusal, (text) => printLine(render.chalk.yellow(text))),
+      ask: (name, refusal) => askLoginPassword(io, name, refusal, (text) => out.line(render.chalk.yellow(text))),
     },
   });
-  printLine(render.chalk.dim('Connecting…'));
+  out.line(render.chalk.dim('Connecting…'));
   const welcome = await client.start();
-  const screen = new ChatScreen({ input: process.stdin, output: process.stdout, prompt: promptFor(client) });
+  const screen = new ChatScreen({ input: io.stdin, output: io.stdout, prompt: promptFor(client) });
   let byeShown = false;
   let synced = false;
   const show = (message: ServerMessage): void => {
@@ -109,13 +113,13 @@ async function runInteractive(options: ClientRunOptions): Promise<ExitCodeValue>
     try {
       await screen.suspendFor(async () => {
         if (name === 'register') {
-          const password = await askNewPassword(`New password for ${client.name}:`);
-          if (password === undefined) printLine(render.chalk.red('The two passwords differ; nothing changed.'));
+          const password = await askNewPassword(io, `New password for ${client.name}:`);
+          if (password === undefined) out.line(render.chalk.red('The two passwords differ; nothing changed.'));
           else client.register(password).catch(notSent);
         } else {
-          const old = await askSecret('Current password:');
-          const password = await askNewPassword('New password:');
-          if (password === undefined) printLine(render.chalk.red('The two passwords differ; nothing changed.'));
+          const old = await askSecret(io, 'Current password:');
+          const password = await askNewPassword(io, 'New password:');
+          if (password === undefined) out.line(render.chalk.red('The two passwords differ; nothing changed.'));
           else client.changePassword(old, password).catch(notSent);
         }
       });
@@ -144,7 +148,7 @@ async function runInteractive(options: ClientRunOptions): Promise<ExitCodeValue>
     client.on('status', () => screen.setPrompt(promptFor(client)));
     client.on('closed', ({ code, message }) => {
       finish(exitCodeForClose(code));
-      if (code !== 'LEFT' && !byeShown) printError(message);
+      if (code !== 'LEFT' && !byeShown) out.error(message);
     });
     screen.start(
       (line) => {
@@ -175,8 +179,9 @@ async function runInteractive(options: ClientRunOptions): Promise<ExitCodeValue>
   });
 }
 
-async function runLineMode(options: ClientRunOptions): Promise<ExitCodeValue> {
-  const color = colorEnabled();
+async function runLineMode(io: CliIo, options: ClientRunOptions): Promise<ExitCodeValue> {
+  const out = new Output(io);
+  const color = colorFor(io);
   const render: RenderOptions = { chalk: makeChalk(color), color, boxes: false };
   if (options.name === undefined) throw new PartyPoolError('USAGE', 'Line mode needs --name NAME (stdin is not a terminal).');
   const name = options.name;
@@ -195,10 +200,10 @@ async function runLineMode(options: ClientRunOptions): Promise<ExitCodeValue> {
     render.currentRoom = client.rooms.current;
     if (options.json) {
       const event = jsonEvent(message);
-      if (event) printJson(event);
+      if (event) out.json(event);
     } else {
       const text = renderEvent(message, render);
-      if (text !== undefined) printLine(text);
+      if (text !== undefined) out.line(text);
     }
   };
   let welcome: Awaited<ReturnType<ChatClient['start']>>;
@@ -213,12 +218,13 @@ async function runLineMode(options: ClientRunOptions): Promise<ExitCodeValue> {
   }
   show(welcome);
   client.on('message', show);
-  client.on('invalid', (detail) => printError(detail));
+  client.on('invalid', (detail) => out.error(detail));
   // Piped input arrives all at once: send it no faster than the server's announced rates.
   const pacer = new SendPacer(welcome.limits);
   const paced = (kind: 'say' | 'command', send: () => Promise<boolean>): Promise<boolean> => pacer.schedule(kind, () => (client.connected ? send() : false));
   return runInputLines(
     client,
+    { input: io.stdin, reportError: (text) => out.error(text) },
     (line) => {
       const input = parseInputLine(line);
       if (input.kind === 'empty') return undefined;

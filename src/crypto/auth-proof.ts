@@ -3,6 +3,7 @@
 // so a captured proof is useless on any other connection or for any other nonce.
 import crypto from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
+import { lengthPrefixed } from '../common/length-prefixed.js';
 
 export const NONCE_BYTES = 32;
 const EXPORTER_LABEL = 'EXPORTER-party-pool-v1-auth';
@@ -23,17 +24,6 @@ export function newNonce(): Buffer {
 /** Keying material both ends of one TLS 1.3 session share and nobody else has. */
 export function channelBinding(socket: TLSSocket): Buffer {
   return socket.exportKeyingMaterial(CHANNEL_BINDING_BYTES, EXPORTER_LABEL, Buffer.alloc(0));
-}
-
-/** Concatenate fields, each preceded by its length (uint32 BE), so no two inputs encode alike. */
-export function lengthPrefixed(parts: readonly Buffer[]): Buffer {
-  const pieces: Buffer[] = [];
-  for (const part of parts) {
-    const length = Buffer.allocUnsafe(4);
-    length.writeUInt32BE(part.length, 0);
-    pieces.push(length, part);
-  }
-  return Buffer.concat(pieces);
 }
 
 /** HMAC-SHA256 over an unambiguous encoding of every field; returned as base64. */

@@ -1,6 +1,7 @@
-// A logged-in chat client: one connection at a time, requests tracked until the server
-// answers them, and (when asked) reconnection with exponential backoff and jitter that keeps
-// the user's name. User interfaces (interactive screen, line mode, root console) sit on top.
+// A logged-in chat client: one connection at a time (pin.ts, server-link.ts, login.ts), its
+// requests tracked until the server answers them (request-tracker.ts), its rooms followed
+// (room-state.ts), and when asked a reconnect that keeps the name (reconnector.ts). User
+// interfaces (the chat screen, line mode, the root console) sit on top.
 import { EventEmitter } from 'node:events';
 import { config } from '../../config.js';
 import { PartyPoolError, isPasswordRefusal, mayReconnectAfter } from '../common/errors.js';
@@ -8,8 +9,12 @@ import type { ServerMessage } from '../protocol/messages.js';
 import { nameKey } from '../protocol/names.js';
 import { isLobby } from '../protocol/rooms.js';
 import { quoteWords, splitWords } from '../protocol/words.js';
-import { KeyCache, ServerLink, ServerRefusal, login, openPinnedConnection, type AccountProof, type Credentials, type PinnedTarget, type Welcome } from './connection.js';
+import { KeyCache, login, type AccountProof, type Credentials, type Welcome } from './login.js';
+import { openPinnedConnection, type PinnedTarget } from './pin.js';
+import { Reconnector } from './reconnector.js';
+import { RequestTracker, type ReplyEffect } from './request-tracker.js';
 import { RoomState } from './room-state.js';
+import { ServerLink, ServerRefusal } from './server-link.js';
 
 /** Where the account password comes from: given up front, and/or asked when the server wants it. */
 export interface AccountSource {
@@ -32,6 +37,10 @@ export interface ChatClientOptions {
   random?: () => number;
   /** Injected for tests: the first reconnect delay (default from config.ts). */
   reconnectInitialDelayMs?: number;
+  /** Injected for tests: how a reconnect waits out its delay (default: a timer). */
+  reconnectSleep?: (ms: number) => Promise<void>;
+  /** Derived keys to reuse (a test derives them before a short login window opens). */
+  keyCache?: KeyCache;
 }
 
 interface ClientEvents {
@@ -45,16 +54,13 @@ interface ClientEvents {
   status: [];
 }
 
-
 export class ChatClient extends EventEmitter<ClientEvents> {
   private link: ServerLink | undefined;
-  private readonly keyCache = new KeyCache();
-  private nextId = 1;
-  private readonly pending = new Map<number, (answered: boolean) => void>();
+  private readonly keyCache: KeyCache;
+  private readonly requests = new RequestTracker();
+  private readonly reconnector: Reconnector;
   private stopped = false;
   private lastBye: { code: string; message: string } | undefined;
-  /** What happens when a request succeeds (a new password to remember), by request id. */
-  private readonly effects = new Map<number, (reply: ServerMessage) => void>();
   /** Messages that arrived with or after `welcome`, before the caller could listen. */
   private backlog: ServerMessage[] | undefined;
   /** The account password, kept in memory so a reconnect can log in again. */
@@ -70,6 +76,13 @@ export class ChatClient extends EventEmitter<ClientEvents> {
 
   constructor(private readonly options: ChatClientOptions) {
     super();
+    this.keyCache = options.keyCache ?? new KeyCache();
+    this.reconnector = new Reconnector({
+      initialDelayMs: options.reconnectInitialDelayMs ?? config.client.reconnectInitialDelayMs,
+      maxDelayMs: config.client.reconnectMaxDelayMs,
+      random: options.random ?? Math.random,
+      ...(options.reconnectSleep ? { sleep: options.reconnectSleep } : {}),
+    });
     this.password = options.account?.password;
     this.registerAtLogin = options.account?.register === true;
   }
@@ -168,14 +181,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     const change = this.rooms.apply(message, this.name);
     if (change.message) this.emit('message', change.message);
     if (renamed || change.currentChanged) this.emit('status');
-    if ('ref' in message && message.ref !== undefined) {
-      const effect = this.effects.get(message.ref);
-      this.effects.delete(message.ref);
-      effect?.(message);
-      const settle = this.pending.get(message.ref);
-      this.pending.delete(message.ref);
-      settle?.(true);
-    }
+    this.requests.reply(message);
   }
 
   private onClose(link: ServerLink): void {
@@ -183,7 +189,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     // A goodbye still queued behind the login decides how this ends.
     this.releaseBacklog();
     this.link = undefined;
-    this.settleAll();
+    this.requests.dropAll();
     const bye = this.lastBye;
     if (this.stopped || (bye && !mayReconnectAfter(bye.code)) || !this.options.reconnect) {
       this.stopped = true;
@@ -194,26 +200,18 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 
   private async reconnectLoop(reason: string): Promise<void> {
-    const random = this.options.random ?? Math.random;
-    let delay: number = this.options.reconnectInitialDelayMs ?? config.client.reconnectInitialDelayMs;
-    for (let attempt = 1; !this.stopped; attempt++) {
-      // Full jitter: a crowd of clients that lost the same server does not return in step.
-      const wait = Math.round(delay / 2 + random() * (delay / 2));
-      this.emit('disconnected', { reason: attempt === 1 ? reason : `Attempt ${attempt - 1} failed.`, retryInMs: wait });
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      if (this.stopped) return;
-      try {
-        const welcome = await this.connect((refusal) => Promise.resolve(refusal ? undefined : this.name), true);
-        this.emit('reconnected', welcome);
-        return;
-      } catch (error) {
-        if (error instanceof PartyPoolError && !mayReconnectAfter(error.code)) {
-          this.stopped = true;
-          this.emit('closed', { code: error.code, message: error.message });
-          return;
-        }
-        delay = Math.min(delay * 2, config.client.reconnectMaxDelayMs);
-      }
+    try {
+      const welcome = await this.reconnector.run(() => this.connect((refusal) => Promise.resolve(refusal ? undefined : this.name), true), {
+        waiting: (attempt, waitMs) => this.emit('disconnected', { reason: attempt === 1 ? reason : `Attempt ${attempt - 1} failed.`, retryInMs: waitMs }),
+        // Only a refusal the registry calls final ends the retries; anything else may pass.
+        mayRetry: (error) => !(error instanceof PartyPoolError && !mayReconnectAfter(error.code)),
+        stopped: () => this.stopped,
+      });
+      if (welcome) this.emit('reconnected', welcome);
+    } catch (error) {
+      this.stopped = true;
+      const code = error instanceof PartyPoolError ? error.code : 'CONNECTION_LOST';
+      this.emit('closed', { code, message: error instanceof Error ? error.message : String(error) });
     }
   }
 
@@ -232,7 +230,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
    * client's scrollback starts; `/register` and `/password` remember the new password for reconnects.
    */
   command(name: string, args: string): Promise<boolean> {
-    let effect: ((reply: ServerMessage) => void) | undefined;
+    let effect: ReplyEffect | undefined;
     let wireArgs = args;
     if (this.protocol >= 2 && name === 'history') wireArgs = this.rooms.historyArgs(args);
     const words = name === 'register' || name === 'password' ? splitWords(args) : undefined;
@@ -268,26 +266,12 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     return this.command('password', quoteWords([oldPassword, newPassword]));
   }
 
-  private request(build: (id: number) => Parameters<ServerLink['send']>[0], effect?: (reply: ServerMessage) => void): Promise<boolean> {
+  private request(build: (id: number) => Parameters<ServerLink['send']>[0], effect?: ReplyEffect): Promise<boolean> {
     const link = this.link;
     if (!link) return Promise.reject(new PartyPoolError('CONNECTION_LOST', 'Not connected; the message was not sent.'));
-    const id = this.nextId++;
-    if (effect) this.effects.set(id, effect);
-    return new Promise<boolean>((resolve) => {
-      this.pending.set(id, resolve);
-      link.send(build(id));
-    });
-  }
-
-  /** Requests sent but not yet answered. */
-  get pendingCount(): number {
-    return this.pending.size;
-  }
-
-  private settleAll(): void {
-    for (const settle of this.pending.values()) settle(false);
-    this.pending.clear();
-    this.effects.clear();
+    const { id, answered } = this.requests.start(effect);
+    link.send(build(id));
+    return answered;
   }
 
   /** Leave: stop reconnecting and close the connection. */

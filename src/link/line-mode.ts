@@ -4,7 +4,6 @@
 import readline from 'node:readline';
 import { config } from '../../config.js';
 import { ExitCode, exitCodeForClose, type ExitCodeValue } from '../common/errors.js';
-import { printError } from '../cli/output.js';
 import type { ChatClient } from './chat-client.js';
 
 /** What one input line turned into: the pending answer, and whether it ends the session. */
@@ -13,16 +12,23 @@ export interface LineRequest {
   last: boolean;
 }
 
+export interface LineSource {
+  /** The lines to send (the run's stdin). */
+  input: NodeJS.ReadableStream;
+  /** Tell the person why the session ended badly (one sentence, on stderr). */
+  reportError: (text: string) => void;
+}
+
 /**
- * Read stdin to the end, sending what `toRequest` makes of each line. `unanswered` finishes the
+ * Read the input to the end, sending what `toRequest` makes of each line. `unanswered` finishes the
  * sentence printed when the connection ends before every request was answered. `allSent`, when
  * requests are paced, resolves once the last one has left; the wait for answers starts then.
  */
-export async function runInputLines(client: ChatClient, toRequest: (line: string) => LineRequest | undefined, unanswered: string, allSent?: () => Promise<void>): Promise<ExitCodeValue> {
+export async function runInputLines(client: ChatClient, source: LineSource, toRequest: (line: string) => LineRequest | undefined, unanswered: string, allSent?: () => Promise<void>): Promise<ExitCodeValue> {
   let closedWith: { code: string; message: string } | undefined;
   const closed = new Promise<void>((resolve) => client.on('closed', (info) => ((closedWith = info), resolve())));
   const answers: Promise<boolean>[] = [];
-  const lines = readline.createInterface({ input: process.stdin, terminal: false });
+  const lines = readline.createInterface({ input: source.input, terminal: false });
   const inputDone = new Promise<void>((resolve) => lines.once('close', () => resolve()));
   lines.on('line', (line) => {
     if (closedWith) return;
@@ -40,13 +46,13 @@ export async function runInputLines(client: ChatClient, toRequest: (line: string
     if (!closedWith) client.stop();
     await closed;
     if (!allAnswered) {
-      printError(`The connection ended before the server ${unanswered}.`);
+      source.reportError(`The connection ended before the server ${unanswered}.`);
       return ExitCode.cannotConnect;
     }
     return ExitCode.ok;
   }
   lines.close();
   const info: { code: string; message: string } = closedWith;
-  if (info.code !== 'LEFT') printError(info.message);
+  if (info.code !== 'LEFT') source.reportError(info.message);
   return exitCodeForClose(info.code);
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { processAlive } from '../common/processes.js';
 import { PartyPoolError } from '../common/errors.js';
-import { newPackageId, sealWithPasskey } from '../crypto/seal.js';
+import { newPackageId, sealServerFile } from '../link/packaged-server.js';
 import { SEALED_FILE_NAME, type PackageKind, type SealedContent } from '../protocol/sealed-file.js';
 import { bundlePackagedProgram } from './bundle.js';
 import { writeChecksums } from './checksums.js';
@@ -167,7 +167,7 @@ export async function buildPackages(request: BuildRequest): Promise<BuildResult>
       const sealedText = await step(
         progress,
         `Sealing the server info for the ${kind} package`,
-        async () => JSON.stringify(await sealWithPasskey(Buffer.from(JSON.stringify(content)), request.passkey, { id: pkg.id, kind, version: request.version }, request.sealIterations), null, 2) + '\n',
+        () => sealServerFile(content, request.passkey, request.sealIterations),
         () => `package id ${pkg.id}`,
       );
       const sealedFile = path.join(kindDir, SEALED_FILE_NAME);

@@ -7,12 +7,14 @@ import { config } from '../../config.js';
 import { ExitCode, PartyPoolError, type ExitCodeValue } from '../common/errors.js';
 import { projectRoot } from '../common/paths.js';
 import { resolveServerSettings } from '../common/settings.js';
+import { listValue, stringValue, type Values } from '../cli/args.js';
 import { BuildProgressPrinter, renderPackageSummary } from '../cli/build-progress.js';
-import { printLine } from '../cli/output.js';
+import type { CliIo } from '../cli/io.js';
+import { Output } from '../cli/output.js';
 import { askPackageQuestions, type AddressOffer } from '../cli/package-questions.js';
 import { askConfirm } from '../cli/prompts.js';
 import { resolveSecret } from '../cli/secrets.js';
-import { box, colorEnabled, makeChalk } from '../cli/style.js';
+import { box, colorFor, makeChalk } from '../cli/style.js';
 import { buildPackages, checkExisting } from './build.js';
 import { KIND_CHOICES, PLATFORM_CHOICES, artifactPath, kindsFor, normaliseAddress, planArtifacts, platformsFor, type KindChoice, type PlatformChoice } from './plan.js';
 import { checkText } from '../protocol/text.js';
@@ -24,18 +26,6 @@ import { rotateServerKey } from '../data-dir/rotate-key.js';
 import { readServerInfo } from '../data-dir/server-info.js';
 import { Store } from '../data-dir/store.js';
 
-type Values = Readonly<Record<string, unknown>>;
-
-function text(values: Values, key: string): string | undefined {
-  const value = values[key];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function list(values: Values, key: string): string[] {
-  const value = values[key];
-  if (typeof value === 'string') return [value];
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-}
 
 function oneOf<T extends string>(choices: readonly T[], value: string | undefined, flag: string): T {
   const found = choices.find((choice) => choice === value);
@@ -54,12 +44,12 @@ function serverPort(dataDir: string, configured: number): number {
 }
 
 /** Where packages go: --out, else PARTY_POOL_OUT_DIR, else dist/ in the checkout. */
-export function packageOutDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+export function packageOutDir(flag: string | undefined, env: CliIo['env']): string {
   return path.resolve(flag ?? (env.PARTY_POOL_OUT_DIR || path.join(projectRoot(), config.packaging.outDir)));
 }
 
 /** The runtime cache: PARTY_POOL_RUNTIME_CACHE, else .cache/runtimes in the checkout. */
-export function runtimeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+export function runtimeCacheDir(env: CliIo['env'] = process.env): string {
   const fromEnv = env.PARTY_POOL_RUNTIME_CACHE;
   return fromEnv ? path.resolve(fromEnv) : path.join(projectRoot(), config.packaging.runtimeCacheDir);
 }
@@ -84,7 +74,7 @@ function checkNote(note: string): string {
   return checked.text;
 }
 
-async function issuePackages(options: IssueOptions): Promise<ExitCodeValue> {
+async function issuePackages(io: CliIo, options: IssueOptions): Promise<ExitCodeValue> {
   const kinds = kindsFor(options.kind);
   const platforms = platformsFor(options.platform);
   const note = checkNote(options.note);
@@ -92,18 +82,22 @@ async function issuePackages(options: IssueOptions): Promise<ExitCodeValue> {
   const fingerprints = readPinnedFingerprints(options.dataDir);
   // Fail on existing files before asking for anything.
   checkExisting(options.outDir, planArtifacts(kinds, platforms, config.version), options.force);
-  const passkey = await resolveSecret({
-    label: 'passkey',
-    envName: 'PARTY_POOL_PASSKEY',
-    fileFlag: '--passkey-file',
-    file: options.passkeyFile,
-    interactive: options.interactive,
-  });
+  const passkey = await resolveSecret(
+    {
+      label: 'passkey',
+      envName: 'PARTY_POOL_PASSKEY',
+      fileFlag: '--passkey-file',
+      file: options.passkeyFile,
+      interactive: options.interactive,
+    },
+    io,
+  );
   await verifyStoredPasskey(options.dataDir, passkey);
   const store = Store.open(options.dataDir);
   const registry = new PackageRegistry(store);
-  const color = colorEnabled();
-  printLine(makeChalk(color).bold(`Building Party Pool v${config.version} packages into ${options.outDir}`));
+  const out = new Output(io);
+  const color = colorFor(io);
+  out.line(makeChalk(color).bold(`Building Party Pool v${config.version} packages into ${options.outDir}`));
   try {
     const result = await buildPackages({
       kinds,
@@ -119,12 +113,12 @@ async function issuePackages(options: IssueOptions): Promise<ExitCodeValue> {
       nodeVersion: config.packaging.nodeVersion,
       minBundleNodeVersion: config.packaging.minBundleNodeVersion,
       sealIterations: options.kdfIterations,
-      runtimeCacheDir: runtimeCacheDir(),
+      runtimeCacheDir: runtimeCacheDir(io.env),
       templatesDir: path.join(projectRoot(), 'templates'),
       record: (issued) => registry.record({ ...issued }),
-      progress: new BuildProgressPrinter(),
+      progress: new BuildProgressPrinter(io.stdout, color),
     });
-    printLine(
+    out.line(
       renderPackageSummary(
         {
           outDir: options.outDir,
@@ -144,35 +138,36 @@ async function issuePackages(options: IssueOptions): Promise<ExitCodeValue> {
 }
 
 /** `party-pool package …` */
-export async function runPackageCommand(values: Values, interactive: boolean): Promise<ExitCodeValue> {
-  const kind = oneOf(KIND_CHOICES, text(values, 'kind'), '--kind');
-  const platform = oneOf(PLATFORM_CHOICES, text(values, 'platform'), '--platform');
-  const settings = resolveServerSettings({ 'data-dir': text(values, 'data-dir') });
+export async function runPackageCommand(io: CliIo, values: Values): Promise<ExitCodeValue> {
+  const kind = oneOf(KIND_CHOICES, stringValue(values, 'kind'), '--kind');
+  const platform = oneOf(PLATFORM_CHOICES, stringValue(values, 'platform'), '--platform');
+  const settings = resolveServerSettings({ 'data-dir': stringValue(values, 'data-dir') }, io.env);
   const port = serverPort(settings.dataDir, settings.port);
-  let given = list(values, 'address');
+  let given = listValue(values, 'address');
   if (given.length === 0) {
     const detected = privateIPv4Addresses().find((a) => !isLikelyVirtualInterface(a.interface));
     if (!detected) throw new PartyPoolError('USAGE', 'No --address given and no private IPv4 address detected; pass --address HOST[:PORT].');
     given = [detected.address];
   }
   const addresses = [...new Set(given.map((address) => normaliseAddress(address, port)))];
-  return issuePackages({
+  return issuePackages(io, {
     kind,
     platform,
     addresses,
-    outDir: packageOutDir(text(values, 'out')),
+    outDir: packageOutDir(stringValue(values, 'out'), io.env),
     dataDir: settings.dataDir,
     force: values.force === true,
-    note: text(values, 'note') ?? '',
-    passkeyFile: text(values, 'passkey-file'),
-    interactive,
+    note: stringValue(values, 'note') ?? '',
+    passkeyFile: stringValue(values, 'passkey-file'),
+    interactive: io.isTTY,
     kdfIterations: settings.kdfIterations,
   });
 }
 
 /** The menu's Generate Distribution Packages: the same questions, asked one by one. */
-export async function runPackageMenu(): Promise<ExitCodeValue> {
-  const settings = resolveServerSettings({});
+export async function runPackageMenu(io: CliIo): Promise<ExitCodeValue> {
+  const out = new Output(io);
+  const settings = resolveServerSettings({}, io.env);
   readPinnedFingerprints(settings.dataDir);
   const port = serverPort(settings.dataDir, settings.port);
   const privateAddresses = privateIPv4Addresses();
@@ -184,18 +179,18 @@ export async function runPackageMenu(): Promise<ExitCodeValue> {
   }));
   const publicAddress = await lookupPublicIPv4(settings.publicIpUrl, config.network.publicIpTimeoutMs);
   if (publicAddress) offers.push({ label: `${publicAddress}:${port}  (public: friends elsewhere, needs port forwarding)`, address: `${publicAddress}:${port}`, checked: false });
-  const answers = await askPackageQuestions(offers, (address) => normaliseAddress(address, port), config.packaging.maxNoteLength);
+  const answers = await askPackageQuestions(io, offers, (address) => normaliseAddress(address, port), config.packaging.maxNoteLength);
   if (!answers) {
-    printLine('Nothing was built.');
+    out.line('Nothing was built.');
     return ExitCode.ok;
   }
-  const outDir = packageOutDir(undefined);
+  const outDir = packageOutDir(undefined, io.env);
   const existing = planArtifacts(kindsFor(answers.kind), platformsFor(answers.platform), config.version).filter((a) => fs.existsSync(artifactPath(outDir, a)));
-  if (existing.length > 0 && !(await askConfirm(`${existing.map((a) => a.relativePath).join(', ')} already exist in ${outDir}. Replace them?`, false))) {
-    printLine('Nothing was built.');
+  if (existing.length > 0 && !(await askConfirm(io, `${existing.map((a) => a.relativePath).join(', ')} already exist in ${outDir}. Replace them?`, false))) {
+    out.line('Nothing was built.');
     return ExitCode.ok;
   }
-  return issuePackages({
+  return issuePackages(io, {
     ...answers,
     outDir,
     dataDir: settings.dataDir,
@@ -207,11 +202,11 @@ export async function runPackageMenu(): Promise<ExitCodeValue> {
 }
 
 /** `party-pool rotate-key` */
-export async function runRotateKey(values: Values): Promise<ExitCodeValue> {
-  const { dataDir } = resolveServerSettings({ 'data-dir': text(values, 'data-dir') });
+export async function runRotateKey(io: CliIo, values: Values): Promise<ExitCodeValue> {
+  const { dataDir } = resolveServerSettings({ 'data-dir': stringValue(values, 'data-dir') }, io.env);
   if (!fs.existsSync(dataDir)) throw new PartyPoolError('SERVER_NOT_SET_UP', `${dataDir} does not exist; pass the server's --data-dir.`);
   const result = await rotateServerKey(dataDir, config.serverName);
-  const color = colorEnabled();
+  const color = colorFor(io);
   const c = makeChalk(color);
   const body = [
     `${c.bold('Previous')}  ${result.previous}`,
@@ -222,6 +217,6 @@ export async function runRotateKey(values: Values): Promise<ExitCodeValue> {
     'Issue new packages before rotating again; older packages know only the two keys they pinned.',
     'Start the server to use the new key.',
   ].join('\n');
-  printLine(box(body, 'Server key rotated', color, 'green'));
+  new Output(io).line(box(body, 'Server key rotated', color, 'green'));
   return ExitCode.ok;
 }

@@ -3,6 +3,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { PartyPoolError } from '../common/errors.js';
+import { formatHostPort, parseHostPort } from '../protocol/address.js';
 import type { PackageKind } from '../protocol/sealed-file.js';
 
 export const KIND_CHOICES = ['client', 'root', 'both'] as const;
@@ -77,22 +78,15 @@ function isHostName(host: string): boolean {
 
 /**
  * Check an address a friend's program will connect to and write it as "host:port"
- * ("[v6]:port" for IPv6). Accepts an IPv4 address, a bracketed IPv6 address or a DNS name.
+ * ("[v6]:port" for IPv6). Accepts an IPv4 address, an IPv6 address or a DNS name.
  */
 export function normaliseAddress(text: string, defaultPort: number): string {
-  const trimmed = text.trim();
-  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(trimmed);
-  const plain = /^([^:[\]\s]+)(?::(\d{1,5}))?$/.exec(trimmed);
-  const bareV6 = bracketed === null && plain === null && net.isIPv6(trimmed) ? trimmed : undefined;
-  const host = bareV6 ?? bracketed?.[1] ?? plain?.[1];
-  const portText = bareV6 !== undefined ? undefined : (bracketed?.[2] ?? plain?.[2]);
-  const port = portText === undefined ? defaultPort : Number(portText);
+  const parsed = parseHostPort(text, defaultPort);
   const problem = `"${text.slice(0, 80)}" is not an address friends can connect to; use a host name, an IPv4 address or [IPv6], optionally with :PORT.`;
-  if (host === undefined || !Number.isInteger(port) || port < 1 || port > 65535) throw new PartyPoolError('USAGE', problem);
+  if (parsed === undefined) throw new PartyPoolError('USAGE', problem);
+  const { host, port } = parsed;
   // The "any address" forms make sense for listening, never for connecting.
   if (host === '0.0.0.0' || host === '::') throw new PartyPoolError('USAGE', `${host} is where a server listens, not an address friends can connect to.`);
-  if (net.isIPv6(host)) return `[${host.toLowerCase()}]:${port}`;
-  if (net.isIPv4(host)) return `${host}:${port}`;
-  if (isHostName(host) && !/^[\d.]+$/.test(host)) return `${host.toLowerCase()}:${port}`;
+  if (net.isIP(host) !== 0 || (isHostName(host) && !/^[\d.]+$/.test(host))) return formatHostPort({ host: host.toLowerCase(), port });
   throw new PartyPoolError('USAGE', problem);
 }

@@ -79,7 +79,8 @@ export class FrameDecoder {
     let filled = 0;
     while (filled < count) {
       const head = this.chunks[0];
-      if (head === undefined) throw new Error('frame decoder underflow');
+      // take() is only called with count <= buffered: reaching this is a bug, not bad input.
+      if (head === undefined) throw new PartyPoolError('INTERNAL', 'Frame decoder underflow.');
       const part = Math.min(head.length, count - filled);
       head.copy(out, filled, 0, part);
       filled += part;

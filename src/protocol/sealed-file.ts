@@ -1,31 +1,45 @@
-// The sealed server file inside every issued package (`sealed-server.json`): an envelope
-// readable by anyone (format, package id/kind/version, KDF parameters, ciphertext) and the
-// sealed content only the passkey opens. Shared by the package builder and the packaged client.
+// The sealed server file inside every issued package (`sealed-server.json`), defined once: an
+// envelope readable by anyone (format, package id/kind/version, KDF parameters, the sealed bytes
+// in base64) and the content only the passkey opens. This file owns the JSON shape and what the
+// additional data binds; crypto/seal.ts only seals and opens bytes.
 import { z } from 'zod';
 import { PartyPoolError } from '../common/errors.js';
+import { lengthPrefixed } from '../common/length-prefixed.js';
 
 export const SEALED_FILE_NAME = 'sealed-server.json';
+export const SEALED_FORMAT = 'party-pool-sealed';
+export const SEALED_FORMAT_VERSION = 1;
+export const SEAL_KDF_ALGORITHM = 'pbkdf2-sha256';
+export const SEAL_CIPHER = 'aes-256-gcm';
 
 export const PACKAGE_KINDS = ['client', 'root'] as const;
 export type PackageKind = (typeof PACKAGE_KINDS)[number];
 
-/** Package ids: what `newPackageId` makes (12 characters of lower-case base32). */
-export const PACKAGE_ID_PATTERN = /^[a-z2-7]{12}$/;
+/** Package ids: 12 characters of lower-case base32 (crypto/tokens.ts randomBase32). */
+export const PACKAGE_ID_LENGTH = 12;
+export const PACKAGE_ID_PATTERN = new RegExp(`^[a-z2-7]{${PACKAGE_ID_LENGTH}}$`);
 
 const base64 = (max: number): z.ZodString => z.string().max(max).regex(/^[A-Za-z0-9+/]*={0,2}$/);
 
+const packageHeaderSchema = z.object({ id: z.string().regex(PACKAGE_ID_PATTERN), kind: z.enum(PACKAGE_KINDS), version: z.string().min(1).max(64) });
+const kdfSchema = z.object({ algorithm: z.literal(SEAL_KDF_ALGORITHM), salt: base64(64), iterations: z.int().min(1).max(1_000_000_000) });
+
 export const sealedEnvelopeSchema = z.object({
-  format: z.literal('party-pool-sealed'),
-  formatVersion: z.literal(1),
-  package: z.object({ id: z.string().regex(PACKAGE_ID_PATTERN), kind: z.enum(PACKAGE_KINDS), version: z.string().min(1).max(64) }),
-  kdf: z.object({ algorithm: z.literal('pbkdf2-sha256'), salt: base64(64), iterations: z.int().min(1).max(1_000_000_000) }),
+  format: z.literal(SEALED_FORMAT),
+  formatVersion: z.literal(SEALED_FORMAT_VERSION),
+  package: packageHeaderSchema,
+  kdf: kdfSchema,
+  /** Tells a wrong passkey from a damaged file (see crypto/seal.ts). */
   check: base64(64),
-  cipher: z.literal('aes-256-gcm'),
+  cipher: z.literal(SEAL_CIPHER),
   iv: base64(64),
   ciphertext: base64(64 * 1024),
   tag: base64(64),
 });
 export type SealedFile = z.infer<typeof sealedEnvelopeSchema>;
+/** What a sealed file says about itself in the clear (for --package-info). */
+export type PackageHeader = SealedFile['package'];
+export type SealKdf = SealedFile['kdf'];
 
 /** What the passkey opens: where the server is and which keys it may present. */
 export const sealedContentSchema = z.object({
@@ -33,13 +47,67 @@ export const sealedContentSchema = z.object({
   kind: z.enum(PACKAGE_KINDS),
   version: z.string().min(1).max(64),
   serverName: z.string().min(1).max(256),
-  /** host:port, tried in order. */
+  /** host:port (protocol/address.ts), tried in order. */
   addresses: z.array(z.string().min(1).max(300)).min(1).max(16),
   /** The server's current key fingerprint, then the next (backup) one. */
   fingerprints: z.array(z.string().min(1).max(100)).min(1).max(4),
   issuedAt: z.string().max(40),
 });
 export type SealedContent = z.infer<typeof sealedContentSchema>;
+
+/**
+ * The bytes bound to the ciphertext as additional data: the format, the readable header and
+ * the KDF parameters, so editing any of them (say, a package id for --package-info) breaks it.
+ */
+export function sealedFileAdditionalData(header: PackageHeader, kdf: SealKdf): Buffer {
+  return lengthPrefixed([
+    Buffer.from(`${SEALED_FORMAT}/v${SEALED_FORMAT_VERSION}`),
+    Buffer.from(header.id),
+    Buffer.from(header.kind),
+    Buffer.from(header.version),
+    Buffer.from(kdf.algorithm),
+    Buffer.from(kdf.salt),
+    Buffer.from(String(kdf.iterations)),
+  ]);
+}
+
+/** The sealed bytes of an envelope, decoded from base64. */
+export interface SealedFields {
+  iv: Buffer;
+  ciphertext: Buffer;
+  tag: Buffer;
+  check: Buffer;
+}
+
+/** Build the envelope a package stores, from the header, the KDF parameters and the sealed bytes. */
+export function sealedEnvelope(header: PackageHeader, kdf: SealKdf, sealed: SealedFields): SealedFile {
+  return {
+    format: SEALED_FORMAT,
+    formatVersion: SEALED_FORMAT_VERSION,
+    package: { id: header.id, kind: header.kind, version: header.version },
+    kdf,
+    check: sealed.check.toString('base64'),
+    cipher: SEAL_CIPHER,
+    iv: sealed.iv.toString('base64'),
+    ciphertext: sealed.ciphertext.toString('base64'),
+    tag: sealed.tag.toString('base64'),
+  };
+}
+
+/** The sealed bytes of a parsed envelope. */
+export function sealedFields(envelope: SealedFile): SealedFields {
+  return {
+    iv: Buffer.from(envelope.iv, 'base64'),
+    ciphertext: Buffer.from(envelope.ciphertext, 'base64'),
+    tag: Buffer.from(envelope.tag, 'base64'),
+    check: Buffer.from(envelope.check, 'base64'),
+  };
+}
+
+/** The file's text: pretty JSON, one trailing newline. */
+export function formatSealedFile(envelope: SealedFile): string {
+  return JSON.stringify(envelope, null, 2) + '\n';
+}
 
 /** Parse the readable part of a sealed file; anything malformed is PACKAGE_DAMAGED. */
 export function parseSealedFile(text: string): SealedFile {

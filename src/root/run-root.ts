@@ -4,13 +4,15 @@
 import { ExitCode, exitCodeForClose, type ExitCodeValue } from '../common/errors.js';
 import type { ServerMessage } from '../protocol/messages.js';
 import { ChatScreen } from '../cli/chat-screen.js';
-import { printError, printJson, printLine } from '../cli/output.js';
+import type { CliIo } from '../cli/io.js';
+import { Output } from '../cli/output.js';
 import { jsonEvent, renderEvent, type RenderOptions } from '../cli/render.js';
 import { sanitizeForTerminal } from '../cli/sanitize.js';
-import { colorEnabled, makeChalk } from '../cli/style.js';
+import { colorFor, makeChalk } from '../cli/style.js';
 import { ChatClient } from '../link/chat-client.js';
-import type { Credentials, PinnedTarget, Welcome } from '../link/connection.js';
 import { runInputLines } from '../link/line-mode.js';
+import type { Credentials, Welcome } from '../link/login.js';
+import type { PinnedTarget } from '../link/pin.js';
 
 export interface RootRunOptions {
   pin: PinnedTarget;
@@ -43,18 +45,19 @@ function welcomeLine(welcome: Welcome): string {
   return `Logged in as ${sanitizeForTerminal(welcome.name)}; ${welcome.online} user${welcome.online === 1 ? '' : 's'} online. Type help for the commands, exit to leave.`;
 }
 
-/** Run the root console until the session ends; resolves with the exit status. */
-export async function runRoot(options: RootRunOptions): Promise<ExitCodeValue> {
-  return options.interactive ? runInteractive(options) : runLineMode(options);
+/** Run the root console until the session ends, on the run's streams; resolves with the exit status. */
+export async function runRoot(io: CliIo, options: RootRunOptions): Promise<ExitCodeValue> {
+  return options.interactive ? runInteractive(io, options) : runLineMode(io, options);
 }
 
-async function runInteractive(options: RootRunOptions): Promise<ExitCodeValue> {
-  const color = colorEnabled();
+async function runInteractive(io: CliIo, options: RootRunOptions): Promise<ExitCodeValue> {
+  const out = new Output(io);
+  const color = colorFor(io);
   const render: RenderOptions = { chalk: makeChalk(color), color, boxes: true };
   const client = newClient(options, true);
-  printLine(render.chalk.dim('Connecting…'));
+  out.line(render.chalk.dim('Connecting…'));
   const welcome = await client.start();
-  const screen = new ChatScreen({ input: process.stdin, output: process.stdout, prompt: ROOT_PROMPT });
+  const screen = new ChatScreen({ input: io.stdin, output: io.stdout, prompt: ROOT_PROMPT });
   screen.print(render.chalk.green(welcomeLine(welcome)));
   let byeShown = false;
   return new Promise<ExitCodeValue>((resolve) => {
@@ -77,7 +80,7 @@ async function runInteractive(options: RootRunOptions): Promise<ExitCodeValue> {
     client.on('reconnected', (again) => screen.print(render.chalk.green(`Reconnected. ${welcomeLine(again)}`)));
     client.on('closed', ({ code, message }) => {
       finish(exitCodeForClose(code));
-      if (code !== 'LEFT' && !byeShown) printError(message);
+      if (code !== 'LEFT' && !byeShown) out.error(message);
     });
     screen.start(
       (line) => {
@@ -97,28 +100,30 @@ async function runInteractive(options: RootRunOptions): Promise<ExitCodeValue> {
   });
 }
 
-async function runLineMode(options: RootRunOptions): Promise<ExitCodeValue> {
-  const color = colorEnabled();
+async function runLineMode(io: CliIo, options: RootRunOptions): Promise<ExitCodeValue> {
+  const out = new Output(io);
+  const color = colorFor(io);
   const render: RenderOptions = { chalk: makeChalk(color), color, boxes: false };
   const show = (message: ServerMessage): void => {
     if (!shownToRoot(message)) return;
     if (options.json) {
       const event = jsonEvent(message);
-      if (event) printJson(event);
+      if (event) out.json(event);
     } else if (message.type === 'welcome') {
-      printLine(welcomeLine(message));
+      out.line(welcomeLine(message));
     } else {
       const text = renderEvent(message, render);
-      if (text !== undefined) printLine(text);
+      if (text !== undefined) out.line(text);
     }
   };
   const client = newClient(options, false);
   const welcome = await client.start();
   show(welcome);
   client.on('message', show);
-  client.on('invalid', (detail) => printError(detail));
+  client.on('invalid', (detail) => out.error(detail));
   return runInputLines(
     client,
+    { input: io.stdin, reportError: (text) => out.error(text) },
     (line) => {
       const command = parseRootLine(line);
       return command ? { answer: client.command(command.name, command.args), last: command.name === 'exit' } : undefined;

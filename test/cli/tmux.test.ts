@@ -88,64 +88,58 @@ describe('interactive (tmux)', { skip }, () => {
     assert.doesNotMatch(screen, /Error|at .*\.js/);
   });
 
-  test('chat screen: the prompt survives incoming messages; /online shows a box; /exit leaves with 0', async () => {
+  test('chat screen: the prompt survives incoming messages; /online shows a box; /exit leaves with 0', async (tt) => {
     const t = await startTestServer({ maxSessionsPerAddress: 100 });
-    try {
-      const args = `client --server 127.0.0.1:${t.port} --fingerprint ${t.fingerprint}`;
-      const alice = cli(args, {});
-      sessions.push(alice);
-      await alice.waitFor(/Passkey:/);
-      alice.type(PASSKEY);
-      alice.press('Enter');
-      await alice.waitFor(/Your name:/);
-      alice.type('alice');
-      alice.press('Enter');
-      await alice.waitFor(/alice> /);
-      alice.type('half typed');
+    tt.after(() => t.close());
+    const args = `client --server 127.0.0.1:${t.port} --fingerprint ${t.fingerprint}`;
+    const alice = cli(args, {});
+    sessions.push(alice);
+    await alice.waitFor(/Passkey:/);
+    alice.type(PASSKEY);
+    alice.press('Enter');
+    await alice.waitFor(/Your name:/);
+    alice.type('alice');
+    alice.press('Enter');
+    await alice.waitFor(/alice> /);
+    alice.type('half typed');
 
-      const bob = cli(`${args} --name bob`, { PARTY_POOL_PASSKEY: PASSKEY });
-      sessions.push(bob);
-      await bob.waitFor(/bob> /);
-      bob.type('/online');
-      bob.press('Enter');
-      const bobScreen = await bob.waitFor(/Online \(2\)/);
-      assert.match(bobScreen, /╭/);
-      const screen = await alice.waitFor(/-->\s+bob joined/);
-      assert.match(screen, /alice> half typed/);
-      bob.type('hi alice <b>&amp;</b>');
-      bob.press('Enter');
-      const after = await alice.waitFor(/bob: hi alice <b>&amp;<\/b>/);
-      assert.match(after, /alice> half typed\s*$/m);
-      alice.press('C-u');
-      alice.type('/exit');
-      alice.press('Enter');
-      await alice.waitFor(/EXIT=0/);
-      await bob.waitFor(/<--\s+alice left/);
-      bob.press('C-c');
-      await bob.waitFor(/EXIT=130/);
-    } finally {
-      await t.close();
-    }
+    const bob = cli(`${args} --name bob`, { PARTY_POOL_PASSKEY: PASSKEY });
+    sessions.push(bob);
+    await bob.waitFor(/bob> /);
+    bob.type('/online');
+    bob.press('Enter');
+    const bobScreen = await bob.waitFor(/Online \(2\)/);
+    assert.match(bobScreen, /╭/);
+    const screen = await alice.waitFor(/-->\s+bob joined/);
+    assert.match(screen, /alice> half typed/);
+    bob.type('hi alice <b>&amp;</b>');
+    bob.press('Enter');
+    const after = await alice.waitFor(/bob: hi alice <b>&amp;<\/b>/);
+    assert.match(after, /alice> half typed\s*$/m);
+    alice.press('C-u');
+    alice.type('/exit');
+    alice.press('Enter');
+    await alice.waitFor(/EXIT=0/);
+    await bob.waitFor(/<--\s+alice left/);
+    bob.press('C-c');
+    await bob.waitFor(/EXIT=130/);
   });
 
-  test('the client reconnects with its name after the connection drops', async () => {
+  test('the client reconnects with its name after the connection drops', async (tt) => {
     const t = await startTestServer();
-    try {
-      const client = cli(`client --server 127.0.0.1:${t.port} --fingerprint ${t.fingerprint} --name stayer`, { PARTY_POOL_PASSKEY: PASSKEY });
-      sessions.push(client);
-      await client.waitFor(/stayer> /);
-      // Cut the connection under the client, as a flaky Wi-Fi would.
-      for (const session of t.server.activeSessions()) session.socket.destroy();
-      await client.waitFor(/Reconnecting in/);
-      await client.waitFor(/Reconnected as stayer/, 30_000);
-      assert.deepEqual(t.server.onlineNames(), ['stayer']);
-      client.type('back again');
-      client.press('Enter');
-      await client.waitFor(/stayer: back again/);
-      client.press('C-c');
-      await client.waitFor(/EXIT=130/);
-    } finally {
-      await t.close();
-    }
+    tt.after(() => t.close());
+    const client = cli(`client --server 127.0.0.1:${t.port} --fingerprint ${t.fingerprint} --name stayer`, { PARTY_POOL_PASSKEY: PASSKEY });
+    sessions.push(client);
+    await client.waitFor(/stayer> /);
+    // Cut the connection under the client, as a flaky Wi-Fi would.
+    for (const session of t.server.activeSessions()) session.socket.destroy();
+    await client.waitFor(/Reconnecting in/);
+    await client.waitFor(/Reconnected as stayer/, 30_000);
+    assert.deepEqual(t.server.onlineNames(), ['stayer']);
+    client.type('back again');
+    client.press('Enter');
+    await client.waitFor(/stayer: back again/);
+    client.press('C-c');
+    await client.waitFor(/EXIT=130/);
   });
 });

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { renderEvent } from '../../src/cli/render.js';
 import { makeChalk } from '../../src/cli/style.js';
 import { SendPacer } from '../../src/client/send-pacer.js';
-import { runCli } from '../helpers/cli.js';
+import { runMain } from '../helpers/in-process.js';
 import { loggedIn } from '../helpers/raw-client.js';
 import { DEFAULT_FLOOD_LIMITS, PASSKEY, startTestServer } from '../helpers/server.js';
 
@@ -35,23 +35,20 @@ test('the pacer sends a burst one short of the server, then one per refill, in t
   assert.equal(now, before);
 });
 
-test('line mode delivers every piped line under the default limits; RATE_LIMITED renders as advice', async () => {
+test('line mode delivers every piped line under the default limits; RATE_LIMITED renders as advice', async (tt) => {
   const t = await startTestServer({ ...DEFAULT_FLOOD_LIMITS, maxSessionsPerAddress: 10 });
-  try {
-    const listener = await loggedIn(t.port, 'listener');
-    const lines = Array.from({ length: 8 }, (_, i) => `scripted line ${i}`);
-    const result = await runCli(['client', '--server', `127.0.0.1:${t.port}`, '--fingerprint', t.fingerprint, '--name', 'script', '--json'], { env: { PARTY_POOL_PASSKEY: PASSKEY }, input: lines.join('\n') + '\n' });
-    assert.equal(result.code, 0, result.stderr);
-    assert.doesNotMatch(result.stdout, /RATE_LIMITED/);
-    for (const line of lines) await listener.waitFor('message', (m) => m.text === line);
-    assert.deepEqual(
-      listener.received.flatMap((m) => (m.type === 'message' ? [m.text] : [])),
-      lines,
-    );
-    listener.destroy();
-  } finally {
-    await t.close();
-  }
+  tt.after(() => t.close());
+  const listener = await loggedIn(t.port, 'listener');
+  tt.after(() => listener.destroy());
+  const lines = Array.from({ length: 8 }, (_, i) => `scripted line ${i}`);
+  const result = await runMain(['client', '--server', `127.0.0.1:${t.port}`, '--fingerprint', t.fingerprint, '--name', 'script', '--json'], { env: { PARTY_POOL_PASSKEY: PASSKEY }, input: lines.join('\n') + '\n' });
+  assert.equal(result.code, 0, result.stderr);
+  assert.doesNotMatch(result.stdout, /RATE_LIMITED/);
+  for (const line of lines) await listener.waitFor('message', (m) => m.text === line);
+  assert.deepEqual(
+    listener.received.flatMap((m) => (m.type === 'message' ? [m.text] : [])),
+    lines,
+  );
   const chalk = makeChalk(true);
   const shown = renderEvent({ type: 'error', code: 'RATE_LIMITED', message: 'You are sending too fast; slow down. That was not delivered.', ref: 3 }, { chalk, color: true, boxes: false });
   assert.equal(shown, chalk.yellow('! You are sending too fast; slow down. That was not delivered. [RATE_LIMITED]'));

@@ -1,5 +1,6 @@
 // `party-pool package` inputs: every bad input is one sentence and the right exit status, and
-// nothing is built or recorded. Zip-only builds are quick, so they also run here.
+// nothing is built or recorded. Zip-only builds are quick, so they also run here. In-process
+// (main() on in-memory streams); test/packaging/package.test.ts runs the real programs.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -7,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openPackagedServer } from '../../src/link/packaged-server.js';
 import { PackageRegistry } from '../../src/data-dir/packages.js';
-import { runCli } from '../helpers/cli.js';
+import { runMain } from '../helpers/in-process.js';
 import { PASSKEY, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 describe('party-pool package: inputs', () => {
@@ -37,7 +38,7 @@ describe('party-pool package: inputs', () => {
       [['--kind', 'client', '--platform', 'all', 'extra', '--out', out], /positional/i],
     ];
     for (const [args, message] of cases) {
-      const result = await runCli([...base, ...args], { env: { PARTY_POOL_PASSKEY: PASSKEY } });
+      const result = await runMain([...base, ...args], { env: { PARTY_POOL_PASSKEY: PASSKEY } });
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, message);
       assert.equal(result.stderr.trim().split('\n').length, 1);
@@ -49,10 +50,10 @@ describe('party-pool package: inputs', () => {
   test('the passkey must be given and must be the server\'s', async () => {
     const out = tempDir();
     const args = [...base, '--kind', 'client', '--platform', 'macos', '--address', 'a.example', '--out', out];
-    const missing = await runCli(args);
+    const missing = await runMain(args);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /No passkey given: set PARTY_POOL_PASSKEY/);
-    const wrong = await runCli(args, { env: { PARTY_POOL_PASSKEY: 'some-other-passkey' } });
+    const wrong = await runMain(args, { env: { PARTY_POOL_PASSKEY: 'some-other-passkey' } });
     assert.equal(wrong.code, 3);
     assert.match(wrong.stderr, /not this server's passkey/);
     assert.deepEqual(fs.readdirSync(out), []);
@@ -60,7 +61,7 @@ describe('party-pool package: inputs', () => {
   });
 
   test('a data dir without a server is refused with exit 1', async () => {
-    const result = await runCli(['package', '--kind', 'client', '--platform', 'macos', '--address', 'a.example', '--data-dir', tempDir(), '--out', tempDir()], { env: { PARTY_POOL_PASSKEY: PASSKEY } });
+    const result = await runMain(['package', '--kind', 'client', '--platform', 'macos', '--address', 'a.example', '--data-dir', tempDir(), '--out', tempDir()], { env: { PARTY_POOL_PASSKEY: PASSKEY } });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /has no server identity yet; start the server once/);
   });
@@ -72,7 +73,7 @@ describe('party-pool package: inputs', () => {
     fs.mkdirSync(path.join(out, `.building-${deadPid}-x1y2z3`, 'client'), { recursive: true });
     const passkeyFile = path.join(tempDir(), 'passkey');
     fs.writeFileSync(passkeyFile, PASSKEY + '\n', { mode: 0o600 });
-    const result = await runCli([...base, '--kind', 'both', '--platform', 'macos', '--address', 'chat.example.org', '--address', '[::1]', '--out', out, '--passkey-file', passkeyFile], { timeoutMs: 60_000 });
+    const result = await runMain([...base, '--kind', 'both', '--platform', 'macos', '--address', 'chat.example.org', '--address', '[::1]', '--out', out, '--passkey-file', passkeyFile], { timeoutMs: 60_000 });
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(fs.readdirSync(out).sort(), ['SHA256SUMS', 'client', 'root']);
     const clientFiles = fs.readdirSync(path.join(out, 'client'));

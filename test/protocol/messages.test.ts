@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseInputLine } from '../../src/protocol/commands.js';
 import { parseClientMessage, parseServerMessage } from '../../src/protocol/messages.js';
 import { checkName } from '../../src/protocol/names.js';
 import { checkText } from '../../src/protocol/text.js';
@@ -39,12 +38,4 @@ test('text rules: control characters refused, tabs become spaces, length counted
   assert.deepEqual(checkText('😀'.repeat(10), 10), { text: '😀'.repeat(10) });
   assert.deepEqual(checkText('x'.repeat(11), 10), { error: 'TEXT_TOO_LONG' });
   assert.deepEqual(checkText('<b>&amp;</b>', 20), { text: '<b>&amp;</b>' });
-});
-
-test('input lines become chat text or commands', () => {
-  assert.deepEqual(parseInputLine('hello'), { kind: 'say', text: 'hello' });
-  assert.deepEqual(parseInputLine('/request  more snacks '), { kind: 'command', name: 'request', args: 'more snacks' });
-  assert.deepEqual(parseInputLine('/ONLINE'), { kind: 'command', name: 'online', args: '' });
-  assert.deepEqual(parseInputLine('//not a command'), { kind: 'say', text: '/not a command' });
-  assert.deepEqual(parseInputLine('   '), { kind: 'empty' });
 });

@@ -13,45 +13,42 @@ describe('root console (tmux)', { skip }, () => {
   const sessions: TmuxSession[] = [];
   after(() => sessions.forEach((s) => s.kill()));
 
-  test('menu: Login as Administrator asks for both secrets, runs commands, shows events, and exit leaves with 0', async () => {
+  test('menu: Login as Administrator asks for both secrets, runs commands, shows events, and exit leaves with 0', async (tt) => {
     const t = await startTestServer({ maxSessionsPerAddress: 100 });
-    try {
-      const env = { NO_COLOR: '1', PARTY_POOL_PUBLIC_IP_URL: '', TERM: 'xterm-256color', PARTY_POOL_DATA_DIR: t.dataDir };
-      const menu = new TmuxSession(`node ${binPath}; echo "EXIT=$?"; sleep 60`, env);
-      sessions.push(menu);
-      await menu.waitFor(/What would you like to do\?/);
-      menu.press('Down', 'Down');
-      await menu.waitFor(/❯ Login as Administrator \(Root\)/);
-      menu.press('Enter');
-      await menu.waitFor(/Passkey:/);
-      menu.type(PASSKEY);
-      menu.press('Enter');
-      await menu.waitFor(/Root password:/);
-      menu.type(ROOT_PASSWORD);
-      menu.press('Enter');
-      const welcome = await menu.waitFor(/root> $/m);
-      assert.match(welcome, /Logged in as root#\d+/);
-      assert.ok(!welcome.includes(PASSKEY) && !welcome.includes(ROOT_PASSWORD), 'secrets are never echoed');
+    tt.after(() => t.close());
+    const env = { NO_COLOR: '1', PARTY_POOL_PUBLIC_IP_URL: '', TERM: 'xterm-256color', PARTY_POOL_DATA_DIR: t.dataDir };
+    const menu = new TmuxSession(`node ${binPath}; echo "EXIT=$?"; sleep 60`, env);
+    sessions.push(menu);
+    await menu.waitFor(/What would you like to do\?/);
+    menu.press('Down', 'Down');
+    await menu.waitFor(/❯ Login as Administrator \(Root\)/);
+    menu.press('Enter');
+    await menu.waitFor(/Passkey:/);
+    menu.type(PASSKEY);
+    menu.press('Enter');
+    await menu.waitFor(/Root password:/);
+    menu.type(ROOT_PASSWORD);
+    menu.press('Enter');
+    const welcome = await menu.waitFor(/root> $/m);
+    assert.match(welcome, /Logged in as root#\d+/);
+    assert.ok(!welcome.includes(PASSKEY) && !welcome.includes(ROOT_PASSWORD), 'secrets are never echoed');
 
-      const user = await loggedIn(t.port, 'joiner');
-      await menu.waitFor(/-->\s+joiner joined/);
-      menu.type('list-conn');
-      menu.press('Enter');
-      const table = await menu.waitFor(/╭─* Connections/);
-      assert.match(table, /│\s*joiner\s+user\s+127\.0\.0\.1/);
-      menu.type('remove -u nobody');
-      menu.press('Enter');
-      await menu.waitFor(/Nobody named "nobody" is connected\. \[NOT_CONNECTED\]/);
-      menu.type('send -all "Welcome aboard"');
-      menu.press('Enter');
-      await user.waitFor('notice', (n) => n.from === 'root' && n.text === 'Welcome aboard');
-      await menu.waitFor(/Root notice delivered to 1 session\./);
-      menu.type('exit');
-      menu.press('Enter');
-      await menu.waitFor(/EXIT=0/);
-      user.destroy();
-    } finally {
-      await t.close();
-    }
+    const user = await loggedIn(t.port, 'joiner');
+    await menu.waitFor(/-->\s+joiner joined/);
+    menu.type('list-conn');
+    menu.press('Enter');
+    const table = await menu.waitFor(/╭─* Connections/);
+    assert.match(table, /│\s*joiner\s+user\s+127\.0\.0\.1/);
+    menu.type('remove -u nobody');
+    menu.press('Enter');
+    await menu.waitFor(/Nobody named "nobody" is connected\. \[NOT_CONNECTED\]/);
+    menu.type('send -all "Welcome aboard"');
+    menu.press('Enter');
+    await user.waitFor('notice', (n) => n.from === 'root' && n.text === 'Welcome aboard');
+    await menu.waitFor(/Root notice delivered to 1 session\./);
+    menu.type('exit');
+    menu.press('Enter');
+    await menu.waitFor(/EXIT=0/);
+    user.destroy();
   });
 });

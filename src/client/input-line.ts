@@ -1,5 +1,5 @@
-// The slash commands a chat client offers, as data shared by client and server: the server's
-// command table is checked against this list, and the client uses it for local completion.
+// What a person types into the chat client: a chat line, or a /command with its raw arguments
+// (the server parses the arguments; the client only splits off the name).
 
 /** Turn one input line into what the client sends: plain text, or a command with raw args. */
 export type ParsedInput = { kind: 'say'; text: string } | { kind: 'command'; name: string; args: string } | { kind: 'empty' };

@@ -2,23 +2,34 @@
 // it stopped (no gap, no duplicate), keeps its password for the new login, and follows
 // /switch, /nick and removals from rooms.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { ChatClient } from '../../src/link/chat-client.js';
+import { KeyCache } from '../../src/link/login.js';
 import type { ServerMessage } from '../../src/protocol/messages.js';
-import { loggedInV2, type RawClient } from '../helpers/raw-client.js';
+import { RawClient, loggedInV2 } from '../helpers/raw-client.js';
 import { PASSKEY, startTestServer, waitUntil, type TestServer } from '../helpers/server.js';
 
+/** Clients a test opened, closed after it whether it passed or failed. */
+const toClose: (() => void)[] = [];
+
 function makeClient(t: TestServer, name: string, options: Partial<ConstructorParameters<typeof ChatClient>[0]> = {}): ChatClient {
-  return new ChatClient({
+  const client = new ChatClient({
     pin: { targets: [{ host: '127.0.0.1', port: t.port }], fingerprints: [t.fingerprint] },
     credentials: { passkey: PASSKEY },
     role: 'user',
     chooseName: (refusal) => Promise.resolve(refusal ? undefined : name),
     reconnect: true,
     random: () => 1,
-    reconnectInitialDelayMs: 1500,
     ...options,
   });
+  toClose.push(() => client.stop());
+  return client;
+}
+
+async function rawV2(t: TestServer, name: string): Promise<RawClient> {
+  const client = await loggedInV2(t.port, name);
+  toClose.push(() => client.destroy());
+  return client;
 }
 
 /** Every chat message a ChatClient passed on (live or from history), as "room:id:text". */
@@ -44,14 +55,20 @@ describe('ChatClient', () => {
   let t: TestServer;
   before(async () => (t = await startTestServer({ maxSessionsPerAddress: 100 })));
   after(() => t.close());
+  afterEach(() => {
+    for (const close of toClose.splice(0)) close();
+  });
 
   test('resumes after a forced disconnect: exactly the missed messages, with the password kept', async () => {
-    const talker = await loggedInV2(t.port, 'talker');
+    const talker = await rawV2(t, 'talker');
     await talker.answer(talker.command('register', 'talker-password'));
     await talker.answer(talker.command('create', '#games'));
     await sayAll(talker, ['before login']);
 
-    const alice = makeClient(t, 'alice');
+    // The reconnect waits until the test has sent what alice misses: no race with a timer.
+    let releaseReconnect = (): void => undefined;
+    const reconnectSleep = (): Promise<void> => new Promise((resolve) => (releaseReconnect = resolve));
+    const alice = makeClient(t, 'alice', { reconnectSleep });
     const seen = collect(alice);
     await alice.start();
     await alice.command('join', '#games');
@@ -76,6 +93,7 @@ describe('ChatClient', () => {
       Array.from({ length: 10 }, (_, i) => `games away ${i}`),
       '#games',
     );
+    releaseReconnect();
     await reconnected;
     await sayAll(talker, ['lobby after']);
     await waitUntil(() => seen.some((line) => line.endsWith(':lobby after')), 10_000, 'the message after the reconnect');
@@ -93,7 +111,7 @@ describe('ChatClient', () => {
   });
 
   test('/switch takes effect for the next line at once; a refused switch goes back', async () => {
-    const owner = await loggedInV2(t.port, 'owner');
+    const owner = await rawV2(t, 'owner');
     await owner.answer(owner.command('register', 'owner-password'));
     await owner.answer(owner.command('create', '#den'));
     const bob = makeClient(t, 'bob', { reconnect: false });
@@ -122,7 +140,7 @@ describe('ChatClient', () => {
   });
 
   test('/nick renames the client; being removed from the current room moves it to #lobby', async () => {
-    const owner = await loggedInV2(t.port, 'boss');
+    const owner = await rawV2(t, 'boss');
     await owner.answer(owner.command('register', 'boss-password'));
     await owner.answer(owner.command('create', '#temp'));
     const carl = makeClient(t, 'carl', { reconnect: false });
@@ -139,30 +157,35 @@ describe('ChatClient', () => {
     owner.destroy();
   });
 
-  test('a person slower than the login timeout can still type a password: the client asks offline, then logs in again', async () => {
-    // The login window must outlast a key derivation (~0.3 s, more on a loaded machine) but not the slow typist.
-    const slow = await startTestServer({ authTimeoutMs: 1500, requireRegistration: true });
-    try {
-      const asked: string[] = [];
-      const answer = (password: string, register?: boolean) => (name: string, refusal: { serverCode: string }) => {
-        asked.push(`${name}:${refusal.serverCode}`);
-        // Longer than the server's login timeout.
-        return new Promise<{ password: string; register?: boolean } | undefined>((resolve) => setTimeout(() => resolve({ password, ...(register ? { register } : {}) }), 2500));
-      };
-      const first = makeClient(slow, 'slowpoke', { reconnect: false, account: { ask: answer('slowpoke-password', true) } });
-      await first.start();
-      assert.deepEqual(asked, ['slowpoke:REGISTRATION_REQUIRED']);
-      first.stop();
-      await waitUntil(() => slow.server.onlineNames().length === 0);
-      const again = makeClient(slow, 'slowpoke', { reconnect: false, account: { ask: answer('slowpoke-password') } });
-      await again.start();
-      assert.deepEqual(asked, ['slowpoke:REGISTRATION_REQUIRED', 'slowpoke:PASSWORD_REQUIRED']);
-      again.stop();
-      await waitUntil(() => slow.server.onlineNames().length === 0);
-      const wrong = makeClient(slow, 'slowpoke', { reconnect: false, account: { ask: answer('not-the-password') } });
-      await assert.rejects(wrong.start(), (error: unknown) => error instanceof Error && 'code' in error && error.code === 'PASSWORD_WRONG');
-    } finally {
-      await slow.close();
-    }
+  test('a person slower than the login timeout can still type a password: the client asks offline, then logs in again', async (tt) => {
+    // A short login window (the server's auth timeout): the passkey's key is derived before it
+    // opens, so the window only has to hold a round trip and a password hash, and a "person"
+    // slower than it costs the test about a second, not the default ten.
+    const authTimeoutMs = 1000;
+    const slow = await startTestServer({ authTimeoutMs, requireRegistration: true });
+    tt.after(() => slow.close());
+    const keyCache = new KeyCache();
+    const probe = await RawClient.connect(slow.port);
+    tt.after(() => probe.destroy());
+    await keyCache.derive(PASSKEY, (await probe.hello()).kdf);
+    const asked: string[] = [];
+    const answer = (password: string, register?: boolean) => async (name: string, refusal: { serverCode: string }) => {
+      asked.push(`${name}:${refusal.serverCode}`);
+      // The person answers after the login window has closed.
+      await new Promise((resolve) => setTimeout(resolve, authTimeoutMs + 100));
+      return { password, ...(register ? { register } : {}) };
+    };
+    const first = makeClient(slow, 'slowpoke', { reconnect: false, keyCache, account: { ask: answer('slowpoke-password', true) } });
+    await first.start();
+    assert.deepEqual(asked, ['slowpoke:REGISTRATION_REQUIRED']);
+    first.stop();
+    await waitUntil(() => slow.server.onlineNames().length === 0);
+    const again = makeClient(slow, 'slowpoke', { reconnect: false, keyCache, account: { ask: answer('slowpoke-password') } });
+    await again.start();
+    assert.deepEqual(asked, ['slowpoke:REGISTRATION_REQUIRED', 'slowpoke:PASSWORD_REQUIRED']);
+    again.stop();
+    await waitUntil(() => slow.server.onlineNames().length === 0);
+    const wrong = makeClient(slow, 'slowpoke', { reconnect: false, keyCache, account: { ask: answer('not-the-password') } });
+    await assert.rejects(wrong.start(), (error: unknown) => error instanceof Error && 'code' in error && error.code === 'PASSWORD_WRONG');
   });
 });

@@ -1,0 +1,53 @@
+// Coming back after the connection dropped: exponential backoff with full jitter, so a crowd
+// of clients that lost the same server does not return in step. Clock and randomness are
+// injected, so tests move time instead of waiting.
+export interface ReconnectOptions {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** The random source for jitter, in [0, 1). */
+  random: () => number;
+  /** Wait this long (default: a timer). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ReconnectHooks {
+  /** Before each wait: attempt number (from 1) and how long it waits. */
+  waiting: (attempt: number, waitMs: number) => void;
+  /** Whether a failed attempt may be followed by another (false ends with that error). */
+  mayRetry: (error: unknown) => boolean;
+  /** Stop waiting and attempting (the person left). */
+  stopped: () => boolean;
+}
+
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class Reconnector {
+  constructor(private readonly options: ReconnectOptions) {}
+
+  /** The wait before an attempt whose backoff delay is `delay`: somewhere in [delay/2, delay]. */
+  jittered(delay: number): number {
+    return Math.round(delay / 2 + this.options.random() * (delay / 2));
+  }
+
+  /**
+   * Run `attempt` until it succeeds (its value), the hooks say stop (undefined), or it fails in a
+   * way that must not be retried (rejects with that error). The delay doubles up to the maximum.
+   */
+  async run<T>(attempt: () => Promise<T>, hooks: ReconnectHooks): Promise<T | undefined> {
+    const sleep = this.options.sleep ?? realSleep;
+    let delay = this.options.initialDelayMs;
+    for (let count = 1; !hooks.stopped(); count++) {
+      const wait = this.jittered(delay);
+      hooks.waiting(count, wait);
+      await sleep(wait);
+      if (hooks.stopped()) return undefined;
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!hooks.mayRetry(error)) throw error;
+        delay = Math.min(delay * 2, this.options.maxDelayMs);
+      }
+    }
+    return undefined;
+  }
+}
