@@ -397,7 +397,7 @@ describe('packaging: build, run, revoke', { timeout: 600_000 }, () => {
       const wine = new WinePrefix();
       after(() => wine.stop());
 
-      test('the Windows executable runs --version and chats with a local server in line mode', async () => {
+      test('the Windows executable runs --version and chats with a local server in line mode (no platform-check override)', async () => {
         const exe = file('client', '-win-x64.exe');
         const shown = await wine.run(exe, ['--version']);
         assert.equal(shown.code, 0, shown.stderr);
@@ -407,6 +407,14 @@ describe('packaging: build, run, revoke', { timeout: 600_000 }, () => {
         assert.match(chat.stdout, /Welcome, winefriend!/);
         assert.match(chat.stdout, /winefriend: hello from windows/);
         assert.match(chat.stdout, /Online \(1\): winefriend/);
+      });
+
+      test('with stdin, stdout and stderr on pipes (which libuv cannot open under wine) it still chats', async () => {
+        const exe = file('client', '-win-x64.exe');
+        const chat = await wine.runPiped(exe, ['--name', 'pipefriend'], { env, input: 'hello through a pipe\n' });
+        assert.equal(chat.code, 0, chat.stderr);
+        assert.match(chat.stdout, /pipefriend: hello through a pipe/);
+        assert.doesNotMatch(chat.stderr, /EBADF|at new Socket/);
       });
     });
   });
