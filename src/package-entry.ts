@@ -1,6 +1,8 @@
 // The entry point of every issued package. The builder bundles this file (and what it imports)
 // into client.cjs / root.cjs and into the executables. The sealed server file is an asset inside
 // an executable, or sits beside the script in a zip bundle.
+// First: every other module's top-level code may touch stdout (colour detection).
+import './package-streams.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { config } from '../config.js';

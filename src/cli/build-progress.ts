@@ -9,11 +9,11 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** Prints build steps to stdout; satisfies the package builder's progress interface. */
+/** Prints build steps to stdout; satisfies the package builder's progress interface (steps may overlap). */
 export class BuildProgressPrinter {
   private readonly c: ChalkInstance;
   private readonly live: boolean;
-  private current: { label: string; started: number } | undefined;
+  private readonly running = new Map<string, { label: string; started: number }>();
   private ticker: NodeJS.Timeout | undefined;
 
   constructor(
@@ -24,31 +24,36 @@ export class BuildProgressPrinter {
     this.live = output.isTTY === true;
   }
 
-  start(label: string): void {
-    this.current = { label, started: Date.now() };
+  start(id: string, label: string): void {
+    this.running.set(id, { label, started: Date.now() });
     if (!this.live) return;
     this.draw();
-    this.ticker = setInterval(() => this.draw(), 200);
+    this.ticker ??= setInterval(() => this.draw(), 200);
   }
 
-  done(detail: string): void {
-    this.finish(this.c.green('✔'), detail);
+  done(id: string, detail: string): void {
+    this.finish(id, this.c.green('✔'), detail);
   }
 
-  failed(): void {
-    this.finish(this.c.red('✘'), 'failed');
+  failed(id: string): void {
+    this.finish(id, this.c.red('✘'), 'stopped');
   }
 
   note(text: string): void {
     this.clearLine();
     this.output.write(this.c.yellow(`  ! ${text}`) + '\n');
-    if (this.live && this.current) this.draw();
+    this.draw();
   }
 
+  /** The live line: the longest-running step, and how many others run beside it. */
   private draw(): void {
-    if (!this.current) return;
+    if (!this.live) return;
+    const [oldest] = this.running.values();
+    if (!oldest) return;
     this.clearLine();
-    this.output.write(`  ${this.c.cyan('…')} ${this.current.label} ${this.c.dim(seconds(Date.now() - this.current.started))}`);
+    const others = this.running.size - 1;
+    const more = others > 0 ? this.c.dim(` (+${others} more)`) : '';
+    this.output.write(`  ${this.c.cyan('…')} ${oldest.label} ${this.c.dim(seconds(Date.now() - oldest.started))}${more}`);
   }
 
   private clearLine(): void {
@@ -57,14 +62,17 @@ export class BuildProgressPrinter {
     readline.clearLine(this.output, 0);
   }
 
-  private finish(mark: string, detail: string): void {
-    if (this.ticker) clearInterval(this.ticker);
-    this.ticker = undefined;
-    const step = this.current;
-    this.current = undefined;
+  private finish(id: string, mark: string, detail: string): void {
+    const step = this.running.get(id);
+    this.running.delete(id);
+    if (this.running.size === 0 && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
     if (!step) return;
     this.clearLine();
     this.output.write(`  ${mark} ${step.label} ${this.c.dim(`(${detail}, ${seconds(Date.now() - step.started)})`)}\n`);
+    this.draw();
   }
 }
 
@@ -77,12 +85,29 @@ export interface PackageSummary {
   addresses: readonly string[];
 }
 
+/** The executable a compressed download holds (by name), or undefined for any other file. */
+function executableOfDownload(relativePath: string): string | undefined {
+  if (relativePath.endsWith('-linux-x64.tar.gz')) return relativePath.slice(0, -'.tar.gz'.length);
+  if (relativePath.endsWith('-win-x64.zip')) return relativePath.replace(/\.zip$/, '.exe');
+  return undefined;
+}
+
 /** The box shown when a build finished: what was made, where, and what to do next. */
 export function renderPackageSummary(summary: PackageSummary, color: boolean = colorEnabled()): string {
   const c = makeChalk(color);
   const width = Math.max(...summary.artifacts.map((a) => a.relativePath.length));
+  const sizes = new Map(summary.artifacts.map((a) => [a.relativePath, a.bytes]));
+  const row = (a: { relativePath: string; bytes: number }): string => {
+    const size = `${(a.bytes / (1024 * 1024)).toFixed(1)} MB`.padStart(8);
+    const executable = executableOfDownload(a.relativePath);
+    const whole = executable === undefined ? undefined : sizes.get(executable);
+    const share = whole ? `  download, ${Math.round((100 * a.bytes) / whole)} %` : '';
+    return `${a.relativePath.padEnd(width)}  ${c.dim(size + share)}`;
+  };
+  const hasDownloads = summary.artifacts.some((a) => executableOfDownload(a.relativePath) !== undefined);
   const lines = [
-    ...summary.artifacts.map((a) => `${a.relativePath.padEnd(width)}  ${c.dim(`${(a.bytes / (1024 * 1024)).toFixed(1)} MB`)}`),
+    ...summary.artifacts.map(row),
+    ...(hasDownloads ? ['', 'Send the downloads (.zip for Windows, .tar.gz for Linux): the same programs, compressed.'] : []),
     '',
     `${c.bold('Output')}     ${summary.outDir}`,
     `${c.bold('Checksums')}  ${summary.checksumsFile}`,

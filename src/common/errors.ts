@@ -128,6 +128,7 @@ export const ErrorCodes = {
   PACKAGE_DAMAGED: spec("This package's server file is damaged or was altered; ask the admin for a new package.", false, { ...lost, reconnect: 'final' }),
   ARTIFACT_EXISTS: spec('A package of this version already exists; use --force to replace it.', false),
   BUILD_FAILED: spec('Building the packages failed.', false),
+  RUNTIME_MISMATCH: spec('A Node.js runtime does not match the hash pinned in the repository; it was not used.', false),
   SERVER_NOT_SET_UP: spec('This data directory has no server yet; start the server once first.', false),
   SERVER_RUNNING: spec('The server is running; stop it first.', false),
   // Accounts.

@@ -13,3 +13,10 @@ export async function sha256File(file: string): Promise<string> {
   for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
+
+/** A file's digest, streamed: SHA-256 for pinned runtimes, SHA-512 for npm's integrity strings. */
+export async function hashFile(file: string, algorithm: 'sha256' | 'sha512', encoding: 'hex' | 'base64'): Promise<string> {
+  const hash = crypto.createHash(algorithm);
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest(encoding);
+}

@@ -44,8 +44,10 @@ export async function bundlePackagedProgram(outFile: string, banner: string): Pr
       format: 'cjs',
       // Zip bundles run on the user's Node (20.19 or newer); executables carry Node 22.
       target: 'node20',
-      minifyWhitespace: true,
-      minifySyntax: true,
+      // Identifiers too (785 KB -> 628 KB); names of functions and classes are kept, so error
+      // names and --debug stack traces still read.
+      minify: true,
+      keepNames: true,
       // paths.ts falls back to the working directory when there is no module URL (a CJS bundle).
       define: { 'import.meta.url': 'undefined' },
       banner: { js: banner },

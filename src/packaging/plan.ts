@@ -12,8 +12,18 @@ export const PLATFORM_CHOICES = ['windows', 'linux', 'macos', 'all'] as const;
 export type PlatformChoice = (typeof PLATFORM_CHOICES)[number];
 export type TargetPlatform = Exclude<PlatformChoice, 'all'>;
 
-/** What a file is: an executable for one OS, or the script bundle that runs anywhere with Node. */
-export type ArtifactType = 'win-x64' | 'linux-x64' | 'zip';
+/**
+ * What a file is: an executable for one OS, its compressed download (.zip for Windows, .tar.gz
+ * for Linux), or the script bundle that runs anywhere with Node.
+ */
+export type ArtifactType = 'win-x64' | 'linux-x64' | 'win-x64-download' | 'linux-x64-download' | 'zip';
+
+/** The executable a download type compresses. */
+export function downloadOf(type: ArtifactType): 'win-x64' | 'linux-x64' | undefined {
+  if (type === 'win-x64-download') return 'win-x64';
+  if (type === 'linux-x64-download') return 'linux-x64';
+  return undefined;
+}
 
 export interface Artifact {
   kind: PackageKind;
@@ -43,15 +53,28 @@ export function scriptName(kind: PackageKind): string {
 
 export function artifactFileName(kind: PackageKind, type: ArtifactType, version: string): string {
   const stem = `${programName(kind)}-v${version}`;
-  if (type === 'zip') return `${stem}.zip`;
-  return type === 'win-x64' ? `${stem}-win-x64.exe` : `${stem}-linux-x64`;
+  switch (type) {
+    case 'zip':
+      return `${stem}.zip`;
+    case 'win-x64':
+      return `${stem}-win-x64.exe`;
+    case 'win-x64-download':
+      return `${stem}-win-x64.zip`;
+    case 'linux-x64':
+      return `${stem}-linux-x64`;
+    case 'linux-x64-download':
+      return `${stem}-linux-x64.tar.gz`;
+  }
 }
 
-/** Windows gets the .exe, Linux the Linux executable, macOS the zip; the zip comes with every choice. */
+/**
+ * Windows gets the .exe and its .zip download, Linux the executable and its .tar.gz, macOS the
+ * script zip; the script zip comes with every choice.
+ */
 export function artifactTypesFor(platforms: readonly TargetPlatform[]): ArtifactType[] {
   const types: ArtifactType[] = [];
-  if (platforms.includes('windows')) types.push('win-x64');
-  if (platforms.includes('linux')) types.push('linux-x64');
+  if (platforms.includes('windows')) types.push('win-x64', 'win-x64-download');
+  if (platforms.includes('linux')) types.push('linux-x64', 'linux-x64-download');
   types.push('zip');
   return types;
 }

@@ -1,5 +1,7 @@
-// Run a Windows executable under wine for smoke tests. wine 8 mishandles pipes, so stdin,
-// stdout and stderr are files. Each WinePrefix is a throw-away Windows installation.
+// Run a Windows executable under wine for smoke tests. Each WinePrefix is a throw-away Windows
+// installation that reports Windows 10 (a fresh wine 8 prefix reports Windows 7, which Node 22
+// refuses to start on). run() connects stdin, stdout and stderr to files, runPiped() to pipes
+// (which wine hands over as handles libuv cannot open as pipes; see docs/PACKAGING.md).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,14 +28,44 @@ export class WinePrefix {
       WINEDEBUG: '-all',
       // No Mono/Gecko install prompts in a headless prefix.
       WINEDLLOVERRIDES: 'mscoree,mshtml=',
-      // Node 22 refuses the Windows version a fresh wine prefix reports.
-      NODE_SKIP_PLATFORM_CHECK: '1',
       ...extra,
+    });
+  }
+
+  private ready = false;
+
+  /** Create the prefix and make it report Windows 10, the oldest Windows Node 22 runs on. */
+  private prepare(): void {
+    if (this.ready) return;
+    const made = spawnSync('wine', ['winecfg', '-v', 'win10'], { env: this.env({}), stdio: 'ignore', timeout: 180_000 });
+    if (made.status !== 0) throw new Error(`winecfg -v win10 failed (${made.status ?? made.signal ?? made.error?.message})`);
+    this.ready = true;
+  }
+
+  /** Run `exe args` with stdin, stdout and stderr on pipes, as a program started by another program would be. */
+  runPiped(exe: string, args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<WineResult> {
+    this.prepare();
+    return new Promise((resolve, reject) => {
+      const child = spawn('wine', [exe, ...args], { env: this.env(options.env ?? {}), stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`wine ${path.basename(exe)} ${args.join(' ')} (piped) timed out; stdout: ${stdout}`));
+      }, options.timeoutMs ?? 120_000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+      child.stdin.end(options.input ?? '');
     });
   }
 
   /** Run `exe args` with `input` on stdin; output is read back from files. */
   run(exe: string, args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<WineResult> {
+    this.prepare();
     const io = tempDir('party-pool-wine-io-');
     this.ioDirs.push(io);
     const files = { in: path.join(io, 'in.txt'), out: path.join(io, 'out.txt'), err: path.join(io, 'err.txt') };

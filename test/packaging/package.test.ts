@@ -4,11 +4,14 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { config } from '../../config.js';
 import { sha256Hex } from '../../src/crypto/hash.js';
 import { PackageRegistry } from '../../src/data-dir/packages.js';
-import { cleanEnv, runCli, runProgram, type CliResult } from '../helpers/cli.js';
+import { cachedRuntimePath } from '../../src/packaging/runtimes.js';
+import { binPath, cleanEnv, repoRoot, runCli, runProgram, type CliResult } from '../helpers/cli.js';
 import { RawClient, loggedIn } from '../helpers/raw-client.js';
 import { PASSKEY, ROOT_PASSWORD, startTestServer, tempDir, waitUntil, type TestServer } from '../helpers/server.js';
 import { WinePrefix, hasWine } from '../helpers/wine.js';
@@ -72,15 +75,24 @@ describe('packaging: build, run, revoke', { timeout: 600_000 }, () => {
     for (const dir of [out, ...unzipped]) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('builds the client and root zip bundles and Linux executables, with progress, and records both packages', () => {
-    for (const suffix of ['-linux-x64', '.zip']) for (const kind of ['client', 'root'] as const) assert.ok(fs.existsSync(file(kind, suffix)), `${kind}${suffix}`);
+  test('builds the client and root zip bundles, Linux executables and their downloads, with progress, and records both packages', () => {
+    for (const suffix of ['-linux-x64', '-linux-x64.tar.gz', '.zip']) for (const kind of ['client', 'root'] as const) assert.ok(fs.existsSync(file(kind, suffix)), `${kind}${suffix}`);
     assert.equal(fs.statSync(linuxExe()).mode & 0o111, 0o111, 'the Linux executable is executable');
     assert.equal(fs.readFileSync(linuxExe()).subarray(0, 4).toString('latin1'), '\x7fELF');
     // Each step is reported with its elapsed time.
-    for (const step of ['Bundling the program', `client Linux executable PartyPoolClient-v${version}-linux-x64`, `root zip bundle PartyPoolRoot-v${version}.zip`, 'Checksums']) {
+    for (const step of [
+      'Bundling the program',
+      'Program executable for Linux x64',
+      `client Linux executable PartyPoolClient-v${version}-linux-x64`,
+      `root Linux download PartyPoolRoot-v${version}-linux-x64.tar.gz`,
+      `root zip bundle PartyPoolRoot-v${version}.zip`,
+      'Checksums',
+    ]) {
       assert.match(firstBuild.stdout, new RegExp(`✔ ${step.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(.*\\d+\\.\\d s\\)`), step);
     }
     assert.match(firstBuild.stdout, /Packages built in \d+\.\d s/);
+    // The summary shows each download's size and its share of the executable.
+    assert.match(firstBuild.stdout, new RegExp(`client/PartyPoolClient-v${version.replace(/\./g, '\\.')}-linux-x64\\.tar\\.gz +\\d+\\.\\d MB {2}download, \\d+ %`));
     const records = new PackageRegistry(t.server.store).list(10).packages;
     assert.deepEqual(records.map((r) => r.kind).sort(), ['client', 'root']);
     for (const record of records) {
@@ -100,6 +112,39 @@ describe('packaging: build, run, revoke', { timeout: 600_000 }, () => {
     const readme = fs.readFileSync(path.join(clientZipDir, 'README.txt'), 'utf8');
     assert.match(readme, /double-click {2}setup\.bat/);
     assert.doesNotMatch(readme, /\{\{/);
+  });
+
+  test('the Linux download is a .tar.gz of exactly the executable, mode 755, with no owner names', () => {
+    for (const kind of ['client', 'root'] as const) {
+      const download = file(kind, '-linux-x64.tar.gz');
+      assert.equal(spawnSync('gzip', ['-t', download]).status, 0, `gzip -t ${download}`);
+      // GNU tar shows user/group names when the archive has them: 0/0 means it records none.
+      const listing = spawnSync('tar', ['-tvzf', download]).stdout.toString().trim().split('\n');
+      assert.equal(listing.length, 1, listing.join('\n'));
+      assert.match(listing[0] ?? '', new RegExp(`^-rwxr-xr-x 0/0 .* ${path.basename(file(kind, '-linux-x64'))}$`));
+      const extracted = tempDir('party-pool-untar-');
+      unzipped.push(extracted);
+      assert.equal(spawnSync('tar', ['-xzf', download, '-C', extracted]).status, 0);
+      const exe = path.join(extracted, path.basename(file(kind, '-linux-x64')));
+      assert.equal(sha256(exe), sha256(file(kind, '-linux-x64')), `${kind}: the download holds the executable`);
+      assert.equal(fs.statSync(exe).mode & 0o777, 0o755);
+    }
+    assert.ok(fs.statSync(file('client', '-linux-x64.tar.gz')).size < fs.statSync(linuxExe()).size * 0.6, 'the download is compressed');
+  });
+
+  test('client and root executables are one program with a different sealed slot', () => {
+    const client = fs.readFileSync(linuxExe());
+    const root = fs.readFileSync(file('root', '-linux-x64'));
+    assert.equal(client.length, root.length);
+    let first = -1;
+    let last = -1;
+    for (let i = 0; i < client.length; i++) {
+      if (client[i] !== root[i]) {
+        if (first === -1) first = i;
+        last = i;
+      }
+    }
+    assert.ok(first >= 0 && last - first < 32 * 1024, `they differ in ${first}..${last}`);
   });
 
   test('--version and --package-info need no passkey; the id matches the record', async () => {
@@ -211,11 +256,15 @@ describe('packaging: build, run, revoke', { timeout: 600_000 }, () => {
     }
   });
 
-  test('no artifact reveals an address or a secret (strings, and a raw byte search)', () => {
+  test('no artifact reveals an address, a secret or a path of the build machine (strings, and a raw byte search)', () => {
     const keyBody = (name: string): string => fs.readFileSync(path.join(t.dataDir, name), 'utf8').split('\n')[1] ?? 'missing';
     const needles = [SECRET_HOST, PASSKEY, ROOT_PASSWORD, t.fingerprint.replace('SHA256:', ''), t.server.identity.nextFingerprint.replace('SHA256:', ''), keyBody('server-key.pem'), keyBody('server-next-key.pem')];
+    // The build directory, the checkout and the home directory (a user name) must not be inside either.
+    const home = os.homedir();
+    const paths = [out, repoRoot, '.building-', '.making-', ...(home.split('/').filter(Boolean).length >= 2 ? [home] : [])];
+    needles.push(...paths);
     const artifacts = [...filesUnder(out).filter((f) => !f.endsWith('SHA256SUMS')), ...filesUnder(clientZipDir), ...filesUnder(rootZipDir)];
-    assert.ok(artifacts.length >= 14, `artifacts: ${artifacts.length}`);
+    assert.ok(artifacts.length >= 16, `artifacts: ${artifacts.length}`);
     for (const artifact of artifacts) {
       const strings = spawnSync('strings', ['-a', artifact], { maxBuffer: 512 * 1024 * 1024 });
       assert.equal(strings.status, 0, `strings ${artifact}`);
@@ -239,6 +288,47 @@ describe('packaging: build, run, revoke', { timeout: 600_000 }, () => {
     assert.equal(new PackageRegistry(t.server.store).list(10).total, 2, 'nothing was recorded');
   });
 
+  test('Ctrl-C (SIGINT) during a build stops it: exit 130, no hidden scratch folder, no file, no record', async () => {
+    // A cache without program executables, so the build is busy making one (seconds) when interrupted.
+    const cache = tempDir('party-pool-cold-cache-');
+    unzipped.push(cache);
+    for (const platform of ['linux-x64', 'win-x64'] as const) {
+      const from = cachedRuntimePath(path.join(repoRoot, config.packaging.runtimeCacheDir), platform, config.packaging.nodeVersion);
+      const to = cachedRuntimePath(cache, platform, config.packaging.nodeVersion);
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      try {
+        fs.linkSync(from, to);
+      } catch {
+        fs.copyFileSync(from, to);
+      }
+    }
+    const target = tempDir('party-pool-interrupted-');
+    unzipped.push(target);
+    const recordsBefore = new PackageRegistry(t.server.store).list(10).total;
+    const child = spawn(process.execPath, [binPath, 'package', '--kind', 'both', '--platform', 'all', ...addresses(t.port), '--data-dir', t.dataDir, '--out', target], {
+      env: cleanEnv({ ...env, PARTY_POOL_RUNTIME_CACHE: cache }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      await waitUntil(() => stdout.includes('Bundling the program') && fs.readdirSync(target).some((name) => name.startsWith('.building-')), 30_000, `the build to start (stdout: ${stdout}, stderr: ${stderr})`);
+      child.kill('SIGINT');
+      const code = await Promise.race([exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no exit after SIGINT; stdout: ${stdout}`)), 60_000).unref())]);
+      assert.equal(code, 130, stderr + stdout);
+      assert.match(stdout, /Cancelled: nothing was written and no package was recorded\./);
+      assert.equal(stderr, '');
+    } finally {
+      child.kill('SIGKILL');
+    }
+    assert.deepEqual(fs.readdirSync(target), [], 'nothing left in the output directory, hidden or not');
+    assert.deepEqual(fs.readdirSync(path.join(cache, 'programs')).filter((name) => name.startsWith('.')), [], 'no half-made program in the cache');
+    assert.equal(new PackageRegistry(t.server.store).list(10).total, recordsBefore, 'no package was recorded');
+  });
+
   describe('after a second build with --force (Windows)', () => {
     let secondBuild: CliResult;
     before(async () => {
@@ -257,6 +347,16 @@ describe('packaging: build, run, revoke', { timeout: 600_000 }, () => {
       assert.equal(exe.readUInt16LE(peOffset + 4), 0x8664, 'x86-64');
     });
 
+    test('the Windows download is a .zip of exactly the .exe', () => {
+      const download = file('client', '-win-x64.zip');
+      assert.equal(spawnSync('unzip', ['-tq', download]).status, 0, 'unzip -t');
+      assert.deepEqual(spawnSync('zipinfo', ['-1', download]).stdout.toString().trim().split('\n'), [`PartyPoolClient-v${version}-win-x64.exe`]);
+      const extracted = tempDir('party-pool-unzip-exe-');
+      unzipped.push(extracted);
+      assert.equal(spawnSync('unzip', ['-q', download, '-d', extracted]).status, 0);
+      assert.equal(sha256(path.join(extracted, `PartyPoolClient-v${version}-win-x64.exe`)), sha256(file('client', '-win-x64.exe')));
+    });
+
     test('SHA256SUMS covers every artifact and verifies', () => {
       const lines = fs.readFileSync(path.join(out, 'SHA256SUMS'), 'utf8').trim().split('\n');
       const listed = lines.map((line) => {
@@ -265,7 +365,9 @@ describe('packaging: build, run, revoke', { timeout: 600_000 }, () => {
         assert.equal(sha256(path.join(out, match[2] ?? '')), match[1], `checksum of ${match[2]}`);
         return match[2];
       });
-      const expected = ['-win-x64.exe', '-linux-x64', '.zip'].map((s) => `client/PartyPoolClient-v${version}${s}`).concat(['-linux-x64', '.zip'].map((s) => `root/PartyPoolRoot-v${version}${s}`));
+      const expected = ['-win-x64.exe', '-win-x64.zip', '-linux-x64', '-linux-x64.tar.gz', '.zip']
+        .map((s) => `client/PartyPoolClient-v${version}${s}`)
+        .concat(['-linux-x64', '-linux-x64.tar.gz', '.zip'].map((s) => `root/PartyPoolRoot-v${version}${s}`));
       assert.deepEqual([...listed].sort(), expected.sort());
       if (hasTool('sha256sum')) assert.equal(spawnSync('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: out }).status, 0);
     });
@@ -295,7 +397,7 @@ describe('packaging: build, run, revoke', { timeout: 600_000 }, () => {
       const wine = new WinePrefix();
       after(() => wine.stop());
 
-      test('the Windows executable runs --version and chats with a local server in line mode', async () => {
+      test('the Windows executable runs --version and chats with a local server in line mode (no platform-check override)', async () => {
         const exe = file('client', '-win-x64.exe');
         const shown = await wine.run(exe, ['--version']);
         assert.equal(shown.code, 0, shown.stderr);
@@ -305,6 +407,14 @@ describe('packaging: build, run, revoke', { timeout: 600_000 }, () => {
         assert.match(chat.stdout, /Welcome, winefriend!/);
         assert.match(chat.stdout, /winefriend: hello from windows/);
         assert.match(chat.stdout, /Online \(1\): winefriend/);
+      });
+
+      test('with stdin, stdout and stderr on pipes (which libuv cannot open under wine) it still chats', async () => {
+        const exe = file('client', '-win-x64.exe');
+        const chat = await wine.runPiped(exe, ['--name', 'pipefriend'], { env, input: 'hello through a pipe\n' });
+        assert.equal(chat.code, 0, chat.stderr);
+        assert.match(chat.stdout, /pipefriend: hello through a pipe/);
+        assert.doesNotMatch(chat.stderr, /EBADF|at new Socket/);
       });
     });
   });

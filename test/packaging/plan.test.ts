@@ -7,15 +7,19 @@ test('artifact names and layout follow the issue: version-suffixed, per kind dir
   const all = planArtifacts(kindsFor('both'), platformsFor('all'), '1.2.3').map((a) => a.relativePath);
   assert.deepEqual(all, [
     'client/PartyPoolClient-v1.2.3-win-x64.exe',
+    'client/PartyPoolClient-v1.2.3-win-x64.zip',
     'client/PartyPoolClient-v1.2.3-linux-x64',
+    'client/PartyPoolClient-v1.2.3-linux-x64.tar.gz',
     'client/PartyPoolClient-v1.2.3.zip',
     'root/PartyPoolRoot-v1.2.3-win-x64.exe',
+    'root/PartyPoolRoot-v1.2.3-win-x64.zip',
     'root/PartyPoolRoot-v1.2.3-linux-x64',
+    'root/PartyPoolRoot-v1.2.3-linux-x64.tar.gz',
     'root/PartyPoolRoot-v1.2.3.zip',
   ]);
   assert.deepEqual(planArtifacts(['client'], platformsFor('macos'), '1.0.0').map((a) => a.type), ['zip']);
-  assert.deepEqual(planArtifacts(['root'], platformsFor('windows'), '1.0.0').map((a) => a.type), ['win-x64', 'zip']);
-  assert.deepEqual(planArtifacts(['client'], platformsFor('linux'), '1.0.0').map((a) => a.type), ['linux-x64', 'zip']);
+  assert.deepEqual(planArtifacts(['root'], platformsFor('windows'), '1.0.0').map((a) => a.type), ['win-x64', 'win-x64-download', 'zip']);
+  assert.deepEqual(planArtifacts(['client'], platformsFor('linux'), '1.0.0').map((a) => a.type), ['linux-x64', 'linux-x64-download', 'zip']);
 });
 
 test('addresses are normalised to host:port and bad ones are usage errors', () => {
