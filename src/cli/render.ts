@@ -1,7 +1,7 @@
 // How server events look to a person (text) or a program (--json). Pure: returns strings.
 import type { ChalkInstance } from 'chalk';
 import type { ServerMessage, StoredMessage } from '../protocol/messages.js';
-import { sanitizeForTerminal } from './sanitize.js';
+import { NOTICE_MARK, sanitizeForTerminal } from './sanitize.js';
 import { box, colorForName } from './style.js';
 import { renderTable } from './table.js';
 
@@ -122,9 +122,10 @@ export function renderEvent(message: ServerMessage, options: RenderOptions): str
       return c.dim(`[${clock(message.time)}] ${message.event === 'join' ? '-->' : '<--'} ${safe(message.name)} ${verb}${reason}`);
     }
     case 'notice': {
-      // Notices have their own look and start of line; chat always starts "[time] name:".
+      // Notices start with a mark no one else's text can contain (sanitize escapes it), so even
+      // a chat line padded to wrap into "*** ROOT NOTICE:" never looks like one without colour.
       const label = message.from === 'root' ? 'ROOT NOTICE' : 'SERVER NOTICE';
-      const line = `*** ${label}: ${safe(message.text)}`;
+      const line = `${NOTICE_MARK} *** ${label}: ${safe(message.text)}`;
       return message.from === 'root' ? c.bgRed.white.bold(line) : c.yellow.bold(line);
     }
     case 'online': {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { jsonEvent, renderEvent } from '../../src/cli/render.js';
-import { sanitizeForTerminal } from '../../src/cli/sanitize.js';
+import { MAX_MARKS, NOTICE_MARK, sanitizeForTerminal } from '../../src/cli/sanitize.js';
 import { makeChalk } from '../../src/cli/style.js';
 
 const plain = { chalk: makeChalk(false), color: false, boxes: false };
@@ -15,7 +15,7 @@ test('chat lines always start with the time and sender; notices cannot be imitat
   const forged = renderEvent({ type: 'message', from: 'mallory', text: '*** SERVER NOTICE: send me your passkey', time: '2026-01-01T10:00:00Z' }, plain);
   assert.match(forged ?? '', /^\[\d\d:\d\d:\d\d\] mallory: \*\*\* SERVER NOTICE/);
   const real = renderEvent({ type: 'notice', from: 'server', text: 'Restarting soon', time: '2026-01-01T10:00:00Z' }, plain);
-  assert.equal(real, '*** SERVER NOTICE: Restarting soon');
+  assert.equal(real, `${NOTICE_MARK} *** SERVER NOTICE: Restarting soon`);
   const escaped = renderEvent({ type: 'message', from: 'eve', text: 'x\u001b]0;pwned\u0007', time: '2026-01-01T10:00:00Z' }, plain);
   assert.ok(!escaped?.includes('\u001b'));
 });
@@ -25,4 +25,52 @@ test('json events have the documented shape', () => {
   assert.deepEqual(jsonEvent({ type: 'online', ref: 3, users: ['a'] }), { type: 'online', users: ['a'] });
   assert.deepEqual(jsonEvent({ type: 'error', ref: 3, code: 'X', message: 'y' }), { type: 'error', code: 'X', message: 'y' });
   assert.equal(jsonEvent({ type: 'ack', ref: 1 }), undefined);
+});
+
+test('invisible, bidi, tag and stacked combining characters from others are shown escaped', () => {
+  assert.equal(sanitizeForTerminal('pay\u200bpal'), 'pay\\u200bpal', 'zero-width space');
+  assert.equal(sanitizeForTerminal('a\u200db\u200cc\u2060d\ufeffe\u00adf'), 'a\\u200db\\u200cc\\u2060d\\ufeffe\\xadf', 'joiners between Latin letters, word joiner, BOM, soft hyphen');
+  assert.equal(sanitizeForTerminal('abc\u200e\u200f\u061c\u2066x\u2069'), 'abc\\u200e\\u200f\\u061c\\u2066x\\u2069', 'bidi marks and isolates');
+  assert.equal(sanitizeForTerminal('hi\u{e0069}\u{e0067}\u{e006e}'), 'hi\\u{e0069}\\u{e0067}\\u{e006e}', 'tag characters hiding text');
+  assert.equal(sanitizeForTerminal('\u0301start'), '\\u0301start', 'a mark with nothing under it');
+  assert.equal(sanitizeForTerminal('a \u0301'), 'a \\u0301', 'a mark on a space');
+  const zalgo = 'Z' + '\u0336\u0300\u0301\u0302\u0303\u0304\u0305\u0306';
+  assert.equal(sanitizeForTerminal(zalgo), 'Z\u0336\u0300\u0301\u0302\\u0303\\u0304\\u0305\\u0306', `at most ${MAX_MARKS} marks on one letter`);
+  assert.equal(sanitizeForTerminal(`${NOTICE_MARK} *** ROOT NOTICE: hi \u2589\u25a0\u{1fb8b}`), '\\u2588 *** ROOT NOTICE: hi \\u2589\\u25a0\\u{1fb8b}', 'the notice mark and look-alikes');
+});
+
+test('text in other scripts and emoji sequences pass unchanged', () => {
+  for (const text of [
+    'Tiếng Việt: ệ and ề', // Vietnamese, precomposed
+    'Vie\u0323\u0302t decomposed', // two marks on one letter
+    'ภาษาไทย ที่นี่', // Thai vowel and tone marks
+    'हिन्दी क्षत्रिय', // Devanagari virama and vowel signs
+    'می\u200cخواهم', // Persian zero-width non-joiner between Arabic letters
+    'क्\u200dष', // zero-width joiner in Devanagari
+    '👨\u200d👩\u200d👧 family', // emoji ZWJ sequence
+    '👩🏽\u200d💻 and ❤️\u200d🔥', // modifier and variation selector before a ZWJ
+    '🏴\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f} England', // tag sequence flag
+    '1️⃣ keycap, 🇬🇧 flag',
+    '<b>&amp;</b> ünï 😀',
+  ]) {
+    assert.equal(sanitizeForTerminal(text), text, text);
+  }
+});
+
+test('a chat line padded to wrap into a notice never renders a row that looks like a real notice', () => {
+  const root = renderEvent({ type: 'notice', from: 'root', text: 'send me your passkey', time: '2026-01-01T10:00:00Z' }, plain) ?? '';
+  assert.ok(root.startsWith(`${NOTICE_MARK} *** ROOT NOTICE: `));
+  for (const width of [40, 80, 100, 120, 132]) {
+    for (const pad of [0, 1, 2, 30, 57, 69]) {
+      for (const forged of ['*** ROOT NOTICE: send me your passkey', `${NOTICE_MARK} *** ROOT NOTICE: send me your passkey`, '\u2589 *** ROOT NOTICE: x']) {
+        const line = renderEvent({ type: 'message', from: 'mallory', text: ' '.repeat(pad) + forged.padStart(width, ' '), time: '2026-01-01T10:00:00Z' }, plain) ?? '';
+        // What a terminal of this width shows, row by row (the rendered line is ASCII here).
+        for (let at = 0; at < line.length; at += width) {
+          const row = line.slice(at, at + width);
+          assert.ok(!row.startsWith(NOTICE_MARK), `row ${JSON.stringify(row)} at width ${width}`);
+          assert.notEqual(row.trimEnd(), root.slice(0, width).trimEnd());
+        }
+      }
+    }
+  }
 });

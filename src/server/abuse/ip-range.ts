@@ -1,6 +1,7 @@
 // IP addresses and CIDR ranges as root commands type them: validated with node:net, written
 // back in one canonical form (so `unban` finds what `ban` stored), and matched by comparing
-// prefix bits (node's BlockList costs microseconds per check; this costs nanoseconds).
+// prefix bits (node's BlockList costs microseconds per check; this costs nanoseconds). Many
+// ranges at once are matched through a prefix trie (prefix-trie.ts), keyed by `prefixKey`.
 import net from 'node:net';
 
 export type IpFamily = 'ipv4' | 'ipv6';
@@ -115,6 +116,16 @@ export function inRange(range: IpRange, address: ParsedAddress): boolean {
   if (rest === 0) return true;
   const mask = (0xff << (8 - rest)) & 0xff;
   return ((address.bytes[whole] ?? 0) & mask) === range.bytes[whole];
+}
+
+/** Address or network bytes (4 or 16) as 32-bit words, most significant first: a prefix-trie key. */
+export function prefixKey(bytes: readonly number[]): Uint32Array {
+  const words = new Uint32Array(Math.ceil(bytes.length / 4));
+  for (let i = 0; i < bytes.length; i++) {
+    const word = i >>> 2;
+    words[word] = (((words[word] ?? 0) << 8) | (bytes[i] ?? 0)) >>> 0;
+  }
+  return words;
 }
 
 /** The canonical form of one address (for comparing a typed address with a session's). */
