@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { PartyPoolError } from '../common/errors.js';
+import { describeStorageError } from '../data-dir/storage-errors.js';
 import { directPayloadSchema } from '../protocol/direct-payload.js';
 import { nameKey } from '../protocol/names.js';
 import { appendPrivateLine, ensurePrivateDirectory, readPrivateLines, readProfileJson, writeProfileJson, type FileContext } from './profile-files.js';
@@ -67,7 +69,13 @@ export class ConversationStore {
     this.readFile = path.join(accountDir, READ_FILE);
     ensurePrivateDirectory(this.dir, context);
     let damaged = 0;
-    for (const name of fs.readdirSync(this.dir).sort()) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir).sort();
+    } catch (error) {
+      throw new PartyPoolError('PROFILE_UNUSABLE', `Cannot read the conversations in ${this.dir}: ${describeStorageError(error)}.`, { cause: error });
+    }
+    for (const name of names) {
       if (!/^[0-9a-f]{2,96}\.jsonl$/.test(name)) continue;
       const file = path.join(this.dir, name);
       let skipped = 0;

@@ -96,6 +96,15 @@ const accountFileSchema = z.object({ format: z.literal('party-pool-account'), ve
 
 const DEVICE_ADVICE = 'move it away and a new device key is made (your contacts are then told that your key changed, and messages stored for the old key are lost).';
 
+/** An existing, non-empty folder without the profile marker (errors are left to ensurePrivateDirectory). */
+function isForeignFolder(dir: string, marker: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory() && !fs.existsSync(marker) && fs.readdirSync(dir).length > 0;
+  } catch {
+    return false;
+  }
+}
+
 export class Profile {
   private readonly context: FileContext;
   private readonly now: () => number;
@@ -111,7 +120,7 @@ export class Profile {
     const marker = path.join(dir, PROFILE_MARKER);
     // Only a new or empty folder becomes a profile: a mistyped --profile-dir pointing at a home or
     // shared folder must not have its permissions changed.
-    if (fs.existsSync(dir) && !fs.existsSync(marker) && fs.statSync(dir).isDirectory() && fs.readdirSync(dir).length > 0) {
+    if (isForeignFolder(dir, marker)) {
       throw new PartyPoolError('PROFILE_UNUSABLE', `${dir} is not a Party Pool profile directory and is not empty; choose a new or empty directory for --profile-dir.`);
     }
     ensurePrivateDirectory(dir, this.context);
