@@ -161,6 +161,13 @@ export const ErrorCodes = {
   RATE_LIMITED: spec('You are sending too fast; slow down. That was not delivered.', false),
   FLOODING: spec('You were disconnected for sending too fast for too long.', true, { reconnect: 'final' }),
   LOCKDOWN: spec('The server is in lockdown: only registered users and issued packages may log in right now.', true, refusedFinal),
+
+  // Direct messages, client side (issue 13): the per-user profile and end-to-end sealing.
+  PROFILE_UNUSABLE: spec('The profile directory cannot be used.', false),
+  PROFILE_DAMAGED: spec('A file in the profile directory is damaged.', false),
+  DECRYPT_FAILED: spec('A sealed message did not open: it was altered, or it was not sealed for this device.', false),
+  DEVICE_KEY_INVALID: spec('A device key from the server is not valid.', false),
+  VERIFY_REQUIRED: spec("This contact's keys changed since you verified them: compare the safety number again (/verify) before sending.", false),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PartyPoolError } from '../common/errors.js';
-import { describeStorageError, storageErrorAdvice } from './storage-errors.js';
+import { describeStorageError, storageErrorAdvice } from '../common/storage-errors.js';
 
 /** The file written (and removed) to prove a directory takes writes before the server relies on it. */
 export const WRITE_CHECK_FILE = '.party-pool-write-check';

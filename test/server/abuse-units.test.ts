@@ -14,7 +14,7 @@ import { AUTO_BLOCK_BY, LoginBlocks } from '../../src/server/abuse/login-blocks.
 import { Store } from '../../src/data-dir/store.js';
 import { LogThrottle } from '../../src/server/abuse/log-throttle.js';
 import { MessageLimiter } from '../../src/server/abuse/message-limiter.js';
-import { describeStorageError, isStorageError } from '../../src/data-dir/storage-errors.js';
+import { describeStorageError, isStorageError } from '../../src/common/storage-errors.js';
 import { tempDir, waitUntil } from '../helpers/server.js';
 
 const limits = { messageRatePerSecond: 2, messageBurst: 5, commandRatePerSecond: 5, commandBurst: 20, floodMaxRejections: 10, floodWindowMs: 10_000 };

@@ -8,7 +8,7 @@
 import { ErrorCodes, PartyPoolError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { ServerLimits } from '../../common/settings.js';
-import { isStorageError } from '../../data-dir/storage-errors.js';
+import { isStorageError } from '../../common/storage-errors.js';
 import { encodeFrame } from '../../protocol/frame.js';
 import type { ClientMessage } from '../../protocol/messages.js';
 import { splitWords } from '../../protocol/words.js';

@@ -7,7 +7,7 @@ import type { Logger } from '../../common/logger.js';
 import type { ServerLimits } from '../../common/settings.js';
 import { newNonce, verifyProof } from '../../crypto/auth-proof.js';
 import type { AuthKeys } from '../../data-dir/auth-keys.js';
-import { isStorageError } from '../../data-dir/storage-errors.js';
+import { isStorageError } from '../../common/storage-errors.js';
 import type { AuthMessage } from '../../protocol/messages.js';
 import type { LoginFailures } from '../abuse/login-failures.js';
 import type { LoginCheck } from '../accounts/accounts.js';

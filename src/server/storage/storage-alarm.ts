@@ -3,7 +3,7 @@
 // cannot flood either. The server itself carries on: chat goes on, the lost action is answered
 // with STORAGE_FAILED by whoever lost it.
 import type { Logger } from '../../common/logger.js';
-import { describeStorageError } from '../../data-dir/storage-errors.js';
+import { describeStorageError } from '../../common/storage-errors.js';
 import { Audience, type Fanout } from '../chat/fanout.js';
 import type { Clock } from '../clock.js';
 

@@ -1,6 +1,6 @@
 // `lockdown on|off`: in an emergency (the passkey leaked), admit only registered users and issued,
 // unrevoked packages until a root turns it off. Without an argument it shows the state.
-import { isStorageError } from '../../../data-dir/storage-errors.js';
+import { isStorageError } from '../../../common/storage-errors.js';
 import { formatDuration } from '../../moderation/durations.js';
 import { rootCommand } from '../table.js';
 import { formatTime, result, usageError } from './format.js';
