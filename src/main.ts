@@ -67,7 +67,7 @@ const subcommands: Record<string, Subcommand> = {
   },
   client: {
     summary: 'Join a server and chat.',
-    usage: 'party-pool client [--server HOST:PORT --fingerprint FP | --data-dir D] [--name NAME] [--json] [--passkey-file F] [--password-file F] [--register]',
+    usage: 'party-pool client [--server HOST:PORT --fingerprint FP | --data-dir D] [--name NAME] [--json] [--passkey-file F] [--password-file F] [--register] [--gui [--no-open]]',
     details: [
       'With --data-dir (default: the local server\'s data dir) the address and fingerprint are read',
       'from server.json. The passkey comes from PARTY_POOL_PASSKEY, --passkey-file F, or a prompt.',
@@ -76,8 +76,10 @@ const subcommands: Record<string, Subcommand> = {
       'has confirmed everything sent. Exit codes: 0 ok, 1 error, 2 usage, 3 refused, 4 cannot connect.',
       'A registered name needs its password: PARTY_POOL_PASSWORD, --password-file F, or a hidden prompt.',
       '--register registers the name with that password at login (servers that require registration).',
+      '--gui opens the chat in your browser (served on 127.0.0.1 by this program, which keeps the pinned',
+      'connection); --no-open only prints the link. It runs until the page\'s Leave or Ctrl-C.',
     ].join('\n'),
-    options: { ...common, ...connectionOptions, name: { type: 'string' }, 'password-file': { type: 'string' }, register: { type: 'boolean' } },
+    options: { ...common, ...connectionOptions, name: { type: 'string' }, 'password-file': { type: 'string' }, register: { type: 'boolean' }, gui: { type: 'boolean' }, 'no-open': { type: 'boolean' } },
     run: (values, packaged) => startClient(values, packaged),
   },
   root: {
@@ -223,6 +225,18 @@ async function startClient(values: Record<string, string | boolean | undefined>,
   const register = values.register === true;
   if (register && password === undefined) throw new PartyPoolError('USAGE', '--register needs the password: set PARTY_POOL_PASSWORD or use --password-file F.');
   const account = { password, register };
+  if (values.gui === true) {
+    // The passkey is typed in the page unless given (environment or file); an issued package opens its sealed file with it.
+    const passkey = givenSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', file: str(values, 'passkey-file') });
+    const pin = packaged ? undefined : await resolvePin(values);
+    const connect = async (key: string): Promise<{ pin: PinnedTarget; credentials: { passkey: string; packageId?: string } }> => {
+      if (pin) return { pin, credentials: { passkey: key } };
+      const opened = await openPackagedServer(packaged?.sealedText ?? '', key);
+      return { pin: opened.pin, credentials: { passkey: key, packageId: opened.content.packageId } };
+    };
+    const { runGui } = await import('./gui/run-gui.js');
+    return runGui({ connect, passkey, name: str(values, 'name'), account, json: values.json === true, open: values['no-open'] !== true });
+  }
   if (packaged) {
     const { passkey, opened } = await openPackaged(packaged, str(values, 'passkey-file'), interactive);
     return runClient({ pin: opened.pin, credentials: { passkey, packageId: opened.content.packageId }, name: str(values, 'name'), json: values.json === true, interactive, account });

@@ -5,3 +5,10 @@ import crypto from 'node:crypto';
 export function randomToken(bytes: number): string {
   return crypto.randomBytes(bytes).toString('base64url');
 }
+
+/** Compare a presented token with the expected one in constant time (for equal lengths). */
+export function sameToken(presented: string, expected: string): boolean {
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
