@@ -439,7 +439,9 @@ export class ChatBridge {
       }
       case 'joined': {
         this.logFor(message.room).name = message.room;
-        this.showRendered(message, message.room, 'good');
+        const size = `${message.members} member${message.members === 1 ? '' : 's'}${message.max === undefined ? '' : `, room for ${message.max}`}`;
+        const invite = message.invite === undefined ? '' : `\nInvite code for ${message.room}: ${message.invite}\nGive it only to people you want in: anyone with it can join.`;
+        this.append(message.room, [this.info(`You are in ${message.room} (${size}).${invite}`, 'good')]);
         // A room joined from this app is the one the person wants to see.
         this.view(message.room);
         return;
@@ -474,8 +476,10 @@ export class ChatBridge {
   /** Anything without its own look: the terminal's plain-text rendering, inserted as text. */
   private showRendered(message: ServerMessage, room: string, tone: InfoTone = 'plain'): void {
     this.render.currentRoom = this.client?.rooms.current;
-    const text = renderEvent(message, this.render);
-    if (text === undefined) return;
+    const rendered = renderEvent(message, this.render);
+    if (rendered === undefined) return;
+    // The page shows each line's time itself.
+    const text = rendered.replace(/^\[\d\d:\d\d:\d\d\] /, '');
     this.append(room, [this.info(text, tone, 'time' in message ? message.time : undefined)]);
   }
 

@@ -29,7 +29,7 @@ function RoomButton({ room, current, onPick }: { room: RoomView; current: boolea
   return html`
     <li>
       <button type="button" class=${`room${current ? ' current' : ''}${room.mentioned ? ' mentioned' : ''}`} aria-current=${current ? 'true' : undefined} onClick=${onPick}>
-        <span class="room-name">${room.name}</span>${room.private ? html`<span class="visually-hidden"> (invite-only)</span><span class="lock" aria-hidden="true"> ·</span>` : null}
+        <span class="room-name">${room.name}</span>${room.private ? html`<span class="tag"><span class="visually-hidden">, </span>invite-only</span>` : null}
         ${room.unread > 0
           ? html`<span class="badge" aria-hidden="true">${room.unread > 99 ? '99+' : room.unread}</span><span class="visually-hidden">, ${room.unread} unread${room.mentioned ? ', you were mentioned' : ''}</span>`
           : null}
