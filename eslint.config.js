@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['build/', 'dist/', 'node_modules/', 'logs/', 'data/', 'coverage/'] },
+  { ignores: ['build/', 'dist/', 'node_modules/', 'logs/', 'data/', 'coverage/', 'src/gui/assets.generated.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

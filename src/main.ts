@@ -78,7 +78,7 @@ export const subcommands: Readonly<Record<string, Subcommand>> = {
   },
   client: {
     summary: 'Join a server and chat.',
-    usage: 'party-pool client [--server HOST:PORT --fingerprint FP | --data-dir D] [--name NAME] [--json] [--passkey-file F] [--password-file F] [--register]',
+    usage: 'party-pool client [--server HOST:PORT --fingerprint FP | --data-dir D] [--name NAME] [--json] [--passkey-file F] [--password-file F] [--register] [--gui [--no-open]]',
     details: [
       'With --data-dir (default: the local server\'s data dir) the address and fingerprint are read',
       'from server.json. The passkey comes from PARTY_POOL_PASSKEY, --passkey-file F, or a prompt.',
@@ -87,8 +87,10 @@ export const subcommands: Readonly<Record<string, Subcommand>> = {
       'has confirmed everything sent. Exit codes: 0 ok, 1 error, 2 usage, 3 refused, 4 cannot connect.',
       'A registered name needs its password: PARTY_POOL_PASSWORD, --password-file F, or a hidden prompt.',
       '--register registers the name with that password at login (servers that require registration).',
+      '--gui opens the chat in your browser (served on 127.0.0.1 by this program, which keeps the pinned',
+      'connection); --no-open only prints the link. It runs until the page\'s Leave or Ctrl-C.',
     ].join('\n'),
-    options: { ...common, ...connectionOptions, name: { type: 'string' }, 'password-file': { type: 'string' }, register: { type: 'boolean' } },
+    options: { ...common, ...connectionOptions, name: { type: 'string' }, 'password-file': { type: 'string' }, register: { type: 'boolean' }, gui: { type: 'boolean' }, 'no-open': { type: 'boolean' } },
     run: (io, values, location) => startClient(io, values, location),
   },
   root: {
@@ -248,7 +250,18 @@ async function startClient(io: CliIo, values: Values, given?: ServerLocation): P
   const password = givenSecret({ label: 'password', envName: 'PARTY_POOL_PASSWORD', file: stringValue(values, 'password-file') }, io.env);
   const register = values.register === true;
   if (register && password === undefined) throw new PartyPoolError('USAGE', '--register needs the password: set PARTY_POOL_PASSWORD or use --password-file F.');
-  const { opened, credentials } = await accessServer(io, values, given ?? (await locationFromFlags(io, values)));
+  const location = given ?? (await locationFromFlags(io, values));
+  if (values.gui === true) {
+    // The passkey is typed in the page unless given (environment or file); an issued package opens its sealed file with it.
+    const passkey = givenSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', file: stringValue(values, 'passkey-file') }, io.env);
+    const connect = async (key: string): Promise<{ pin: PinnedTarget; credentials: { passkey: string; packageId?: string } }> => {
+      const opened = await location.open(key);
+      return { pin: opened.pin, credentials: { passkey: key, ...(opened.packageId !== undefined ? { packageId: opened.packageId } : {}) } };
+    };
+    const { runGui } = await import('./gui/run-gui.js');
+    return runGui(io, { connect, passkey, name: stringValue(values, 'name'), account: { password, register }, json: values.json === true, open: values['no-open'] !== true });
+  }
+  const { opened, credentials } = await accessServer(io, values, location);
   return runClient(io, { pin: opened.pin, credentials, name: stringValue(values, 'name'), json: values.json === true, interactive: io.isTTY, account: { password, register } });
 }
 

@@ -1,7 +1,7 @@
 // `party-pool client`: log in and chat, either on the interactive screen (stdin is a TTY) or
 // in line mode (one input line per message, one output line per event, optionally JSON).
 import { ExitCode, PartyPoolError, exitCodeForClose, type ExitCodeValue } from '../common/errors.js';
-import { parseInputLine } from './input-line.js';
+import { parseInputLine } from '../link/input-line.js';
 import { checkName } from '../protocol/names.js';
 import type { ServerMessage } from '../protocol/messages.js';
 import { ChatScreen } from '../cli/chat-screen.js';
@@ -18,7 +18,7 @@ import { runInputLines } from '../link/line-mode.js';
 import type { AccountProof, Credentials } from '../link/login.js';
 import type { PinnedTarget } from '../link/pin.js';
 import type { ServerRefusal } from '../link/server-link.js';
-import { SendPacer } from './send-pacer.js';
+import { SendPacer } from '../link/send-pacer.js';
 
 export interface ClientRunOptions {
   pin: PinnedTarget;

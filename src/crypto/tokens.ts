@@ -12,3 +12,10 @@ const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 export function randomBase32(length: number): string {
   return [...crypto.randomBytes(length)].map((byte) => BASE32[byte % 32]).join('');
 }
+
+/** Compare a presented token with the expected one in constant time (for equal lengths). */
+export function sameToken(presented: string, expected: string): boolean {
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}

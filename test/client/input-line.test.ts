@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseInputLine } from '../../src/client/input-line.js';
+import { parseInputLine } from '../../src/link/input-line.js';
 
 test('input lines become chat text or commands', () => {
   assert.deepEqual(parseInputLine('hello'), { kind: 'say', text: 'hello' });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderEvent } from '../../src/cli/render.js';
 import { makeChalk } from '../../src/cli/style.js';
-import { SendPacer } from '../../src/client/send-pacer.js';
+import { SendPacer } from '../../src/link/send-pacer.js';
 import { runMain } from '../helpers/in-process.js';
 import { loggedIn } from '../helpers/raw-client.js';
 import { DEFAULT_FLOOD_LIMITS, PASSKEY, startTestServer } from '../helpers/server.js';

@@ -1,0 +1,105 @@
+// `party-pool client --gui`: the chat in the browser already on this computer. This process
+// keeps the pinned connection (TLS 1.3 to a pinned key, passkey proof, reconnects) and serves
+// the app on 127.0.0.1; the browser only ever talks to this process. Runs until the page's
+// "Leave" (or /exit) or Ctrl-C.
+import { ExitCode, type ExitCodeValue } from '../common/errors.js';
+import type { CliIo } from '../cli/io.js';
+import { Output } from '../cli/output.js';
+import { embeddedAssets } from './assets.js';
+import { ChatBridge, type BridgeOptions } from './bridge.js';
+import { LocalWebServer, type LocalServerLimits } from './local-server.js';
+import { openBrowser } from './open-browser.js';
+
+export interface GuiOptions {
+  connect: BridgeOptions['connect'];
+  passkey?: string | undefined;
+  name?: string | undefined;
+  account?: BridgeOptions['account'];
+  /** Injected for tests. */
+  reconnectInitialDelayMs?: number;
+  limits?: Partial<LocalServerLimits>;
+  now?: () => number;
+}
+
+/** A running app: the local web server and the bridge behind it. */
+export interface GuiApp {
+  /** The one-time link that logs the browser in. */
+  url: string;
+  server: LocalWebServer;
+  bridge: ChatBridge;
+  /** Resolves when the page asked to leave. */
+  left: Promise<void>;
+  /** Log out (if logged in) and stop serving. */
+  close(message?: string): Promise<void>;
+}
+
+/** Start the local web server and the bridge (no printing, no browser): tests use this directly. */
+export async function startGui(options: GuiOptions): Promise<GuiApp> {
+  let signalLeft: () => void = () => undefined;
+  const left = new Promise<void>((resolve) => (signalLeft = resolve));
+  const bridge = new ChatBridge({
+    connect: options.connect,
+    passkey: options.passkey,
+    name: options.name,
+    account: options.account,
+    onLeave: () => signalLeft(),
+    ...(options.reconnectInitialDelayMs === undefined ? {} : { reconnectInitialDelayMs: options.reconnectInitialDelayMs }),
+  });
+  const server = await LocalWebServer.start({
+    assets: embeddedAssets(),
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    handlers: {
+      open: (page) => bridge.attach(page),
+      message: (page, message) => bridge.handle(page, message),
+      close: (page) => bridge.detach(page),
+    },
+  });
+  let closed = false;
+  return {
+    url: server.launchUrl,
+    server,
+    bridge,
+    left,
+    close: async (message) => {
+      if (closed) return;
+      closed = true;
+      bridge.leave(message);
+      await server.close();
+    },
+  };
+}
+
+export interface GuiRunOptions extends GuiOptions {
+  json: boolean;
+  /** Open the default browser (false with --no-open). */
+  open: boolean;
+}
+
+/** Run the app until Leave (exit 0) or Ctrl-C (130). */
+export async function runGui(io: CliIo, options: GuiRunOptions): Promise<ExitCodeValue> {
+  const out = new Output(io);
+  const app = await startGui(options);
+  if (options.json) out.json({ type: 'gui', url: app.url });
+  else {
+    out.line(`Party Pool is open in your browser: ${app.url}`);
+    out.line('This window keeps the chat running: closing it (or Ctrl-C) ends the chat. The link works once.');
+  }
+  if (options.open) {
+    void openBrowser(app.url).then((opened) => {
+      if (!opened) out.error('Could not open a browser by itself; open the link above in your browser.');
+    });
+  }
+  const interrupted = new Promise<'interrupted'>((resolve) => {
+    const onSignal = (): void => resolve('interrupted');
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    void app.left.then(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    });
+  });
+  const outcome = await Promise.race([app.left.then(() => 'left' as const), interrupted]);
+  await app.close(outcome === 'left' ? undefined : 'Party Pool was closed on this computer. You can close this tab.');
+  return outcome === 'left' ? ExitCode.ok : ExitCode.cancelled;
+}

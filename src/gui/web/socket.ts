@@ -1,0 +1,52 @@
+// The page's link to the Party Pool program on this computer (never to the chat server): one
+// WebSocket to the origin that served the page. If the program restarts its socket (or the tab
+// slept), the link comes back by itself and the first frame redraws everything.
+import type { BridgeEvent, PageMessage } from '../protocol.js';
+
+export interface BridgeSocket {
+  send(message: PageMessage): boolean;
+  /** Stop reconnecting (the program said goodbye). */
+  stop(): void;
+}
+
+const isEvent = (value: unknown): value is BridgeEvent => typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+
+export function connectBridge(onEvent: (event: BridgeEvent) => void, onDown: () => void): BridgeSocket {
+  let socket: WebSocket | undefined;
+  let stopped = false;
+  let delay = 500;
+  const open = (): void => {
+    const ws = new WebSocket(`ws://${location.host}/ws`);
+    socket = ws;
+    ws.addEventListener('open', () => (delay = 500));
+    ws.addEventListener('message', (message: MessageEvent<unknown>) => {
+      if (typeof message.data !== 'string') return;
+      let value: unknown;
+      try {
+        value = JSON.parse(message.data);
+      } catch {
+        return;
+      }
+      if (isEvent(value)) onEvent(value);
+    });
+    ws.addEventListener('close', () => {
+      if (socket !== ws) return;
+      socket = undefined;
+      if (stopped) return;
+      onDown();
+      setTimeout(open, delay);
+      delay = Math.min(delay * 2, 5000);
+    });
+  };
+  open();
+  return {
+    send: (message) => {
+      if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+      socket.send(JSON.stringify(message));
+      return true;
+    },
+    stop: () => {
+      stopped = true;
+    },
+  };
+}
