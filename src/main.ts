@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { config } from '../config.js';
 import { ExitCode, PartyPoolError, type ExitCodeValue } from './common/errors.js';
+import { loadServerSettings } from './common/config-file.js';
 import { resolveServerSettings } from './common/settings.js';
 import { isFingerprint } from './crypto/fingerprint.js';
 import { parseOptions, stringValue, type Options, type Values } from './cli/args.js';
@@ -56,12 +57,16 @@ const connectionOptions: Options = {
 export const subcommands: Readonly<Record<string, Subcommand>> = {
   server: {
     summary: 'Run the chat server in the foreground.',
-    usage: 'party-pool server [--host H] [--port N] [--data-dir D] [--log-dir L] [--max-clients N] [--passkey-file F] [--root-password-file F] [--replace-secrets]',
+    usage: 'party-pool server [--host H] [--port N] [--data-dir D] [--log-dir L] [--max-clients N] [--config FILE] [--log-level L] [--metrics-port N] [--passkey-file F] [--root-password-file F] [--replace-secrets]',
     details: [
       'The passkey comes from PARTY_POOL_PASSKEY, --passkey-file F, or a hidden prompt;',
       'the root password from PARTY_POOL_ROOT_PASSWORD, --root-password-file F, or a prompt.',
       '--port 0 picks a free port. --replace-secrets accepts a new passkey/root password.',
       'Writes <data-dir>/server.json while running. Ctrl-C or SIGTERM stops it gracefully.',
+      'Settings: flags > PARTY_POOL_* environment > the config file (--config FILE, or <data-dir>/party-pool.json) > defaults.',
+      'SIGHUP re-reads the config file and applies what can change live (limits, lockdown, log level).',
+      '--metrics-port N serves Prometheus metrics on http://127.0.0.1:N/metrics (off by default).',
+      'Under systemd the secrets may also come from LoadCredential= files named passkey and root-password.',
     ].join('\n'),
     options: {
       ...common,
@@ -70,6 +75,9 @@ export const subcommands: Readonly<Record<string, Subcommand>> = {
       'data-dir': { type: 'string' },
       'log-dir': { type: 'string' },
       'max-clients': { type: 'string' },
+      config: { type: 'string' },
+      'log-level': { type: 'string' },
+      'metrics-port': { type: 'string' },
       'passkey-file': { type: 'string' },
       'root-password-file': { type: 'string' },
       'replace-secrets': { type: 'boolean' },
@@ -162,20 +170,13 @@ export function parseSubcommand(sub: Subcommand, args: string[], helpHint = `${s
   return parseOptions(sub.options, args, helpHint);
 }
 
-const passkeyFrom = (values: Values, interactive: boolean): SecretSource => ({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: stringValue(values, 'passkey-file'), interactive });
+const passkeyFrom = (values: Values, interactive: boolean): SecretSource => ({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: stringValue(values, 'passkey-file'), credential: 'passkey', interactive });
 
 async function startServer(io: CliIo, values: Values, interactive: boolean): Promise<ExitCodeValue> {
   const [{ runServer }, { AUTH_FILE }] = await Promise.all([import('./server/run-server.js'), import('./data-dir/auth-keys.js')]);
-  const settings = resolveServerSettings(
-    {
-      host: stringValue(values, 'host'),
-      port: stringValue(values, 'port'),
-      'data-dir': stringValue(values, 'data-dir'),
-      'log-dir': stringValue(values, 'log-dir'),
-      'max-clients': stringValue(values, 'max-clients'),
-    },
-    io.env,
-  );
+  const flagNames = ['host', 'port', 'data-dir', 'log-dir', 'max-clients', 'config', 'log-level', 'metrics-port'];
+  const sources = { flags: Object.fromEntries(flagNames.map((name) => [name, stringValue(values, name)])), env: io.env };
+  const { settings, file } = loadServerSettings(sources);
   const firstStart = !fs.existsSync(path.join(settings.dataDir, AUTH_FILE)) || values['replace-secrets'] === true;
   const passkey = await resolveSecret({ ...passkeyFrom(values, interactive), minLength: config.passkey.minLength, confirm: firstStart }, io);
   const rootPassword = await resolveSecret(
@@ -184,13 +185,14 @@ async function startServer(io: CliIo, values: Values, interactive: boolean): Pro
       envName: 'PARTY_POOL_ROOT_PASSWORD',
       fileFlag: '--root-password-file',
       file: stringValue(values, 'root-password-file'),
+      credential: 'root-password',
       minLength: config.passkey.rootMinLength,
       confirm: firstStart,
       interactive,
     },
     io,
   );
-  return runServer({ settings, passkey, rootPassword, replaceSecrets: values['replace-secrets'] === true });
+  return runServer({ settings, configFile: file, reloadSettings: () => loadServerSettings(sources), passkey, rootPassword, replaceSecrets: values['replace-secrets'] === true });
 }
 
 /** Read where the local server listens from its server.json. */

@@ -1,7 +1,9 @@
 // `party-pool server` and the menu's Start Server: start, show the status panel, follow the
-// live log, and shut down gracefully on SIGINT/SIGTERM or when a root closes the server.
+// live log, reload the config file on SIGHUP, and shut down gracefully on SIGINT/SIGTERM or
+// when a root closes the server.
 import path from 'node:path';
 import { config } from '../../config.js';
+import type { ConfigFile, LoadedSettings } from '../common/config-file.js';
 import { ExitCode, type ExitCodeValue } from '../common/errors.js';
 import { closeLogger, createLogger } from '../common/logger.js';
 import type { ServerSettings } from '../common/settings.js';
@@ -14,6 +16,10 @@ import { PartyPoolServer } from './server.js';
 
 export interface RunServerOptions {
   settings: ServerSettings;
+  /** The config file the settings came from, if any. */
+  configFile?: ConfigFile | undefined;
+  /** Read the settings again (flags and environment as at start, the config file afresh): SIGHUP. */
+  reloadSettings?: () => LoadedSettings;
   passkey: string;
   rootPassword: string;
   replaceSecrets: boolean;
@@ -22,10 +28,17 @@ export interface RunServerOptions {
 /** Run until a signal asks us to stop; resolves with the exit status. */
 export async function runServer(options: RunServerOptions): Promise<ExitCodeValue> {
   ensurePrivateDir(options.settings.logDir, 'log directory');
-  const logger = createLogger({ logDir: options.settings.logDir, console: true });
+  const logger = createLogger({ logDir: options.settings.logDir, console: true, level: options.settings.logLevel });
   let server: PartyPoolServer;
   try {
-    server = await PartyPoolServer.start({ settings: options.settings, passkey: options.passkey, rootPassword: options.rootPassword, logger, replaceSecrets: options.replaceSecrets });
+    server = await PartyPoolServer.start({
+      settings: options.settings,
+      passkey: options.passkey,
+      rootPassword: options.rootPassword,
+      logger,
+      replaceSecrets: options.replaceSecrets,
+      ...(options.configFile ? { configFile: options.configFile } : {}),
+    });
   } catch (error) {
     await closeLogger(logger);
     throw error;
@@ -48,17 +61,31 @@ export async function runServer(options: RunServerOptions): Promise<ExitCodeValu
       colorEnabled(),
     ),
   );
+  if (options.configFile) logger.info('config file read', { file: options.configFile.file });
   await new Promise<void>((resolve) => {
     const stop = (signal?: string): void => {
       if (signal) logger.info('signal received', { signal });
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      process.off('SIGHUP', onHup);
       resolve();
     };
     const onInt = (): void => stop('SIGINT');
     const onTerm = (): void => stop('SIGTERM');
+    // SIGHUP: re-read the config file; a bad file is logged and the running settings are kept.
+    const onHup = (): void => {
+      logger.info('signal received', { signal: 'SIGHUP' });
+      if (!options.reloadSettings) return;
+      try {
+        const loaded = options.reloadSettings();
+        server.reload(loaded.settings, loaded.file);
+      } catch (error) {
+        logger.error('settings not reloaded; the running settings stay', { reason: error instanceof Error ? error.message : String(error) });
+      }
+    };
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    process.on('SIGHUP', onHup);
     // A root's close-server ends the run just like a signal does.
     void server.stopped.then(() => stop());
   });
