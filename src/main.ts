@@ -41,6 +41,8 @@ export interface Subcommand {
   usage: string;
   options: Options;
   details: string;
+  /** Words that are not flags are allowed (listValue(values, POSITIONALS)): "restore FILE", "admin unban X". */
+  positionals?: boolean;
   /** `location` is set when an issued package runs this subcommand: the server comes from its sealed file. */
   run: (io: CliIo, values: Values, location?: ServerLocation) => Promise<ExitCodeValue>;
 }
@@ -147,6 +149,50 @@ export const subcommands: Readonly<Record<string, Subcommand>> = {
     options: { ...common, 'data-dir': { type: 'string' } },
     run: async (io, values) => (await import('./packaging/issue.js')).runRotateKey(io, values),
   },
+  // Operations (issue 16): the admin program, src/admin/.
+  backup: {
+    summary: 'Back up the database, keys and settings into one owner-only file (works while the server runs).',
+    usage: 'party-pool backup [--data-dir D | --config FILE] [--out FILE]',
+    details: [
+      'The database is copied with SQLite\'s online backup API (one consistent snapshot), the other files of the',
+      'data directory as they are, each checked by SHA-256. --out defaults to party-pool-backup-<date>-<time>.tar.gz',
+      'here; an existing file is never overwritten. The backup holds the server key and the history: keep it safe.',
+    ].join('\n'),
+    options: { ...common, 'data-dir': { type: 'string' }, config: { type: 'string' }, out: { type: 'string' } },
+    run: async (io, values) => (await import('./admin/run-admin.js')).runBackupCommand(io, values),
+  },
+  restore: {
+    summary: 'Restore a backup into a new, empty data directory.',
+    usage: 'party-pool restore FILE --data-dir D',
+    details: [
+      'Refused when D is in use by a running server or holds anything. Every file is checked against the backup\'s',
+      'manifest and the database\'s integrity before D is created; then start the server with --data-dir D.',
+    ].join('\n'),
+    options: { ...common, 'data-dir': { type: 'string' } },
+    positionals: true,
+    run: async (io, values) => (await import('./admin/run-admin.js')).runRestoreCommand(io, values),
+  },
+  export: {
+    summary: "Export a room's stored history as JSON or a self-contained HTML page.",
+    usage: "party-pool export --room '#room' [--format json|html] [--out FILE] [--data-dir D | --config FILE]",
+    details: [
+      'Reads the database (works while the server runs). Without --out the export goes to stdout; --out FILE is',
+      'created owner-only and never overwritten. Quote the room: the shell treats # as the start of a comment.',
+    ].join('\n'),
+    options: { ...common, room: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string' } },
+    run: async (io, values) => (await import('./admin/run-admin.js')).runExportCommand(io, values),
+  },
+  admin: {
+    summary: 'Offline admin for a stopped server: list bans, unban an address or name, revoke a package.',
+    usage: 'party-pool admin bans | unban <ip, CIDR or name> | revoke <package-id> [--data-dir D | --config FILE] [--json]',
+    details: [
+      'For a server that is not running (say, after three wrong root passwords blocked your own address).',
+      'While it runs, do the same in the root console (party-pool root): bans, unban, revoke.',
+    ].join('\n'),
+    options: { ...common, 'data-dir': { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } },
+    positionals: true,
+    run: async (io, values) => (await import('./admin/run-admin.js')).runAdminCommand(io, values),
+  },
 };
 
 function generalHelp(): string {
@@ -167,7 +213,7 @@ function generalHelp(): string {
 
 /** Parse a subcommand's flags; a mistake is a USAGE error that points at its --help. */
 export function parseSubcommand(sub: Subcommand, args: string[], helpHint = `${sub.usage.split(' ').slice(0, 2).join(' ')} --help`): Values {
-  return parseOptions(sub.options, args, helpHint);
+  return parseOptions(sub.options, args, helpHint, sub.positionals === true);
 }
 
 const passkeyFrom = (values: Values, interactive: boolean): SecretSource => ({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: stringValue(values, 'passkey-file'), credential: 'passkey', interactive });
