@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { config } from '../../config.js';
 import { PartyPoolError, type ErrorCode } from '../common/errors.js';
@@ -255,7 +256,11 @@ export class PrometheusMetrics implements ServerMetrics {
       });
     });
     server.on('error', () => undefined);
-    server.on('clientError', (_error, socket) => socket.destroy());
+    // A malformed or oversized request: a short status line, then the connection is closed.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      if (socket.writable) socket.end(`HTTP/1.1 ${error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nConnection: close\r\n\r\n`);
+      else socket.destroy();
+    });
     this.server = server;
     const address = server.address();
     return typeof address === 'object' && address ? address.port : options.port;
