@@ -212,13 +212,14 @@ export class PartyPoolServer {
     Object.assign(this.settings, Object.fromEntries(live.map((change) => [change.key, change.to])));
     guardOptions.maxUnauthenticated = next.maxUnauthenticated;
     Object.assign(failurePolicy, { maxFailures: next.authFailureLimit, windowMs: next.authFailureWindowMs, firstBlockMs: next.authBlockMs, maxBlockMs: next.authBlockMaxMs });
-    this.logger.level = next.logLevel;
     const lockdown = this.applyFileLockdown(file);
     const report: ReloadReport = { applied: live, needRestart: restart, ...(lockdown ? { lockdown } : {}) };
     const source = file?.file ?? 'no config file';
     if (live.length === 0 && restart.length === 0 && !lockdown) this.logger.info('settings reloaded: nothing changed', { file: source });
     if (live.length > 0) this.logger.info('settings reloaded', { file: source, changed: describeChanges(live) });
     if (restart.length > 0) this.logger.warn('settings changed that need a restart; not applied', { file: source, changed: describeChanges(restart) });
+    // Last, so the lines above are written at the level they were asked for under.
+    this.logger.level = next.logLevel;
     return report;
   }
 
