@@ -103,7 +103,8 @@ export function readConfigFile(file: string, options: { required: boolean; inDat
   } catch (error) {
     if (error instanceof PartyPoolError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !options.required) return undefined;
+    // No data directory yet (or a file in its way): no file to read; the server explains the directory.
+    if ((code === 'ENOENT' || code === 'ENOTDIR') && !options.required) return undefined;
     throw new PartyPoolError('CONFIG_INVALID', code === 'ENOENT' ? `There is no config file ${file}.` : `Cannot read the config file ${file} (${code ?? 'error'}).`, { cause: error });
   }
   let json: unknown;
