@@ -87,6 +87,19 @@ test('three wrong root passwords lock the admin out; admin unban on the stopped 
   back.destroy();
 });
 
+test('the operations commands are listed and each has --help', async () => {
+  const general = await runMain(['--help']);
+  for (const name of ['backup', 'restore', 'export', 'admin']) {
+    assert.match(general.stdout, new RegExp(`\\n  ${name}\\s`));
+    const help = await runMain([name, '--help']);
+    assert.equal(help.code, 0, name);
+    assert.match(help.stdout, new RegExp(`^Usage: party-pool ${name}`));
+  }
+  const server = await runMain(['server', '--help']);
+  assert.match(server.stdout, /--config FILE.*--log-level L.*--metrics-port N/);
+  assert.match(server.stdout, /SIGHUP re-reads the config file/);
+});
+
 test('admin usage mistakes', async () => {
   const dataDir = tempDir();
   for (const [args, pattern] of [
