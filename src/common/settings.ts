@@ -82,7 +82,7 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   { key: 'logDir', flag: 'log-dir', kind: 'string', fallback: defaultLogDir },
   { key: 'maxClients', flag: 'max-clients', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.limits.maxClients },
   { key: 'maxSessionsPerAddress', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.limits.maxSessionsPerAddress },
-  { key: 'dbSync', kind: 'string', fallback: () => config.storage.dbSync },
+  { key: 'dbSync', kind: 'string', oneOf: ['normal', 'full'], fallback: () => config.storage.dbSync },
   { key: 'maxPresenceAnnounced', kind: 'int', min: 0, max: 1_000_000, fallback: () => config.limits.maxPresenceAnnounced },
   { key: 'maxFrameBytes', kind: 'int', min: 1024, max: 16 * 1024 * 1024, fallback: () => config.limits.maxFrameBytes },
   { key: 'maxUnsentBytes', kind: 'int', min: 64 * 1024, max: 1024 * 1024 * 1024, fallback: () => config.limits.maxUnsentBytes },

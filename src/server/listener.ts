@@ -69,7 +69,7 @@ export class Listener {
         this.connections.delete(session);
         sessions.closed(session, reason);
       },
-      ...(sessions.errorSent ? { errorSent: sessions.errorSent } : {}),
+      ...(sessions.errorSent ? { errorSent: (session: Session, code: ErrorCode) => sessions.errorSent?.(session, code) } : {}),
     };
     this.server = tls.createServer({
       key: identity.privateKeyPem,

@@ -119,69 +119,68 @@ export class PrometheusMetrics implements ServerMetrics {
       registers,
     });
     this.fanout = new Histogram({ name: 'party_pool_fanout_recipients', help: 'Sessions each chat line went to.', buckets: [0, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000], registers });
-    const self = this;
-    new Gauge({
+    const sessionsGauge: Gauge<string> = new Gauge({
       name: 'party_pool_sessions',
       help: 'Logged-in sessions by role.',
       labelNames: ['role'],
       registers,
-      collect() {
-        const now = self.sources?.sessions() ?? { users: 0, roots: 0 };
-        this.set({ role: 'user' }, now.users);
-        this.set({ role: 'root' }, now.roots);
+      collect: () => {
+        const now = this.sources?.sessions() ?? { users: 0, roots: 0 };
+        sessionsGauge.set({ role: 'user' }, now.users);
+        sessionsGauge.set({ role: 'root' }, now.roots);
       },
     });
-    new Gauge({
+    const connectionsGauge: Gauge<string> = new Gauge({
       name: 'party_pool_connections',
       help: 'Open connections, and those not logged in yet.',
       labelNames: ['state'],
       registers,
-      collect() {
-        const now = self.sources?.connections() ?? { open: 0, unauthenticated: 0 };
-        this.set({ state: 'open' }, now.open);
-        this.set({ state: 'unauthenticated' }, now.unauthenticated);
+      collect: () => {
+        const now = this.sources?.connections() ?? { open: 0, unauthenticated: 0 };
+        connectionsGauge.set({ state: 'open' }, now.open);
+        connectionsGauge.set({ state: 'unauthenticated' }, now.unauthenticated);
       },
     });
-    new Gauge({
+    const refusedBeforeTlsGauge: Gauge<string> = new Gauge({
       name: 'party_pool_connections_refused_before_tls',
       help: 'Connections closed before the TLS handshake since start, by reason (a counter that restarts with the server).',
       labelNames: ['reason'],
       registers,
-      collect() {
-        const refused = self.sources?.refusedBeforeTls() ?? { rate: 0, unauthenticated: 0 };
-        this.set({ reason: 'rate' }, refused.rate);
-        this.set({ reason: 'unauthenticated_cap' }, refused.unauthenticated);
+      collect: () => {
+        const refused = this.sources?.refusedBeforeTls() ?? { rate: 0, unauthenticated: 0 };
+        refusedBeforeTlsGauge.set({ reason: 'rate' }, refused.rate);
+        refusedBeforeTlsGauge.set({ reason: 'unauthenticated_cap' }, refused.unauthenticated);
       },
     });
-    new Gauge({
+    const bansGauge: Gauge<string> = new Gauge({
       name: 'party_pool_bans',
       help: 'Bans in force (names and addresses).',
       registers,
-      collect() {
-        this.set(self.sources?.bans() ?? 0);
+      collect: () => {
+        bansGauge.set(this.sources?.bans() ?? 0);
       },
     });
-    new Gauge({
+    const storageFailuresGauge: Gauge<string> = new Gauge({
       name: 'party_pool_storage_failures',
       help: 'Failed writes (database, logs, statistics) since start.',
       registers,
-      collect() {
-        this.set(self.sources?.storageFailures() ?? 0);
+      collect: () => {
+        storageFailuresGauge.set(this.sources?.storageFailures() ?? 0);
       },
     });
-    new Gauge({
+    const storageBytesGauge: Gauge<string> = new Gauge({
       name: 'party_pool_storage_bytes',
       help: 'Bytes on disk: the database, its write-ahead log, the whole data directory, the log directory.',
       labelNames: ['what'],
       registers,
-      collect() {
-        const sources = self.sources;
+      collect: () => {
+        const sources = this.sources;
         if (!sources) return;
-        const scanned = self.scanStorage(sources);
-        this.set({ what: 'database' }, statSize(sources.databaseFile));
-        this.set({ what: 'wal' }, statSize(`${sources.databaseFile}-wal`));
-        this.set({ what: 'data_dir' }, scanned.dataDir);
-        this.set({ what: 'logs' }, scanned.logs);
+        const scanned = this.scanStorage(sources);
+        storageBytesGauge.set({ what: 'database' }, statSize(sources.databaseFile));
+        storageBytesGauge.set({ what: 'wal' }, statSize(`${sources.databaseFile}-wal`));
+        storageBytesGauge.set({ what: 'data_dir' }, scanned.dataDir);
+        storageBytesGauge.set({ what: 'logs' }, scanned.logs);
       },
     });
     new Gauge({ name: 'party_pool_info', help: 'The server version (always 1).', labelNames: ['version'], registers }).set({ version: config.version }, 1);

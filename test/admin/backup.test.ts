@@ -55,10 +55,9 @@ describe('backup and restore', () => {
   test('a backup taken while the server runs restores history, accounts, rooms, bans, packages and the server key', async (t) => {
     const base = tempDir();
     const first = await startTestServer({ maxSessionsPerAddress: 100 }, base);
-    let second: TestServer | undefined;
+    const started: TestServer[] = [first];
     t.after(async () => {
-      await first.close();
-      await second?.close();
+      for (const server of started) await server.close();
     });
     const ann = await loggedInV2(first.port, 'ann');
     assert.equal(outcome(await ann.answer(ann.command('register', 'ann-password-1'))), 'account');
@@ -119,7 +118,8 @@ describe('backup and restore', () => {
     for (const key of ['accounts', 'rooms', 'memberships', 'bans', 'packages']) assert.deepEqual(back[key], atBackup[key], key);
 
     // The restored server is the same server: same key, same accounts and history.
-    second = await startTestServer({ dataDir: restored, logDir: path.join(base, 'restored', 'logs') });
+    const second = await startTestServer({ dataDir: restored, logDir: path.join(base, 'restored', 'logs') });
+    started.push(second);
     assert.equal(second.fingerprint, first.fingerprint);
     const again = await loggedInV2(second.port, 'ann', { password: 'ann-password-1' });
     const books = again.received.flatMap((m) => (m.type === 'history' && m.room === '#books' ? m.messages.map((x) => x.text) : []));

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { loadServerSettings, readConfigFile } from '../../src/common/config-file.js';
 import { PartyPoolError } from '../../src/common/errors.js';
+import { envNameFor, serverSettingSpecs } from '../../src/common/settings.js';
 import { givenSecret } from '../../src/cli/secrets.js';
 import { tempDir } from '../helpers/server.js';
 
@@ -99,4 +100,11 @@ test('secrets: a file flag, then the environment, then a systemd credential', ()
   assert.equal(givenSecret({ ...source, file }, { CREDENTIALS_DIRECTORY: credentials }), 'from-file');
   assert.equal(givenSecret({ ...source, credential: 'root-password' }, { CREDENTIALS_DIRECTORY: credentials }), undefined);
   assert.equal(givenSecret(source, {}), undefined);
+});
+
+test('docs/OPERATIONS.md lists every setting by key, with its environment variable', () => {
+  const doc = fs.readFileSync(new URL('../../../docs/OPERATIONS.md', import.meta.url), 'utf8');
+  for (const spec of serverSettingSpecs) {
+    assert.match(doc, new RegExp(`^\\| \`${spec.key}\` \\|[^\\n]*\`${envNameFor(spec.key)}\``, 'm'), spec.key);
+  }
 });
