@@ -107,10 +107,16 @@ export class PartyPoolServer {
     if (running !== undefined && running !== process.pid) {
       throw new PartyPoolError('SERVER_RUNNING', `A server is already running from ${settings.dataDir} (pid ${running}); stop it first, or use another --data-dir.`);
     }
-    const [identity, keys] = await Promise.all([
+    // Both run to the end even when one fails: a process that exits on the first failure must not
+    // leave a half-made identity behind (a busy machine showed the certificate still being written).
+    const [madeIdentity, derivedKeys] = await Promise.allSettled([
       loadOrCreateIdentity(settings.dataDir, config.serverName),
       loadAuthKeys({ dataDir: settings.dataDir, passkey: options.passkey, rootPassword: options.rootPassword, iterations: settings.kdfIterations, replaceSecrets: options.replaceSecrets ?? false }),
     ]);
+    if (madeIdentity.status === 'rejected') throw madeIdentity.reason;
+    if (derivedKeys.status === 'rejected') throw derivedKeys.reason;
+    const identity = madeIdentity.value;
+    const keys = derivedKeys.value;
     const store = Store.open(settings.dataDir, undefined, settings.dbSync);
     const metricsPort = options.metricsPort ?? (settings.metricsPort > 0 ? settings.metricsPort : undefined);
     // prom-client is loaded only when metrics are on.
