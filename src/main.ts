@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { config } from '../config.js';
 import { ExitCode, PartyPoolError, type ExitCodeValue } from './common/errors.js';
+import { loadServerSettings } from './common/config-file.js';
 import { resolveServerSettings } from './common/settings.js';
 import { isFingerprint } from './crypto/fingerprint.js';
 import { parseOptions, stringValue, type Options, type Values } from './cli/args.js';
@@ -40,6 +41,8 @@ export interface Subcommand {
   usage: string;
   options: Options;
   details: string;
+  /** Words that are not flags are allowed (listValue(values, POSITIONALS)): "restore FILE", "admin unban X". */
+  positionals?: boolean;
   /** `location` is set when an issued package runs this subcommand: the server comes from its sealed file. */
   run: (io: CliIo, values: Values, location?: ServerLocation) => Promise<ExitCodeValue>;
 }
@@ -56,12 +59,16 @@ const connectionOptions: Options = {
 export const subcommands: Readonly<Record<string, Subcommand>> = {
   server: {
     summary: 'Run the chat server in the foreground.',
-    usage: 'party-pool server [--host H] [--port N] [--data-dir D] [--log-dir L] [--max-clients N] [--passkey-file F] [--root-password-file F] [--replace-secrets]',
+    usage: 'party-pool server [--host H] [--port N] [--data-dir D] [--log-dir L] [--max-clients N] [--config FILE] [--log-level L] [--metrics-port N] [--passkey-file F] [--root-password-file F] [--replace-secrets]',
     details: [
       'The passkey comes from PARTY_POOL_PASSKEY, --passkey-file F, or a hidden prompt;',
       'the root password from PARTY_POOL_ROOT_PASSWORD, --root-password-file F, or a prompt.',
       '--port 0 picks a free port. --replace-secrets accepts a new passkey/root password.',
       'Writes <data-dir>/server.json while running. Ctrl-C or SIGTERM stops it gracefully.',
+      'Settings: flags > PARTY_POOL_* environment > the config file (--config FILE, or <data-dir>/party-pool.json) > defaults.',
+      'SIGHUP re-reads the config file and applies what can change live (limits, lockdown, log level).',
+      '--metrics-port N serves Prometheus metrics on http://127.0.0.1:N/metrics (off by default).',
+      'Under systemd the secrets may also come from LoadCredential= files named passkey and root-password.',
     ].join('\n'),
     options: {
       ...common,
@@ -70,6 +77,9 @@ export const subcommands: Readonly<Record<string, Subcommand>> = {
       'data-dir': { type: 'string' },
       'log-dir': { type: 'string' },
       'max-clients': { type: 'string' },
+      config: { type: 'string' },
+      'log-level': { type: 'string' },
+      'metrics-port': { type: 'string' },
       'passkey-file': { type: 'string' },
       'root-password-file': { type: 'string' },
       'replace-secrets': { type: 'boolean' },
@@ -139,6 +149,50 @@ export const subcommands: Readonly<Record<string, Subcommand>> = {
     options: { ...common, 'data-dir': { type: 'string' } },
     run: async (io, values) => (await import('./packaging/issue.js')).runRotateKey(io, values),
   },
+  // Operations (issue 16): the admin program, src/admin/.
+  backup: {
+    summary: 'Back up the database, keys and settings into one owner-only file (works while the server runs).',
+    usage: 'party-pool backup [--data-dir D | --config FILE] [--out FILE]',
+    details: [
+      'The database is copied with SQLite\'s online backup API (one consistent snapshot), the other files of the',
+      'data directory as they are, each checked by SHA-256. --out defaults to party-pool-backup-<date>-<time>.tar.gz',
+      'here; an existing file is never overwritten. The backup holds the server key and the history: keep it safe.',
+    ].join('\n'),
+    options: { ...common, 'data-dir': { type: 'string' }, config: { type: 'string' }, out: { type: 'string' } },
+    run: async (io, values) => (await import('./admin/run-admin.js')).runBackupCommand(io, values),
+  },
+  restore: {
+    summary: 'Restore a backup into a new, empty data directory.',
+    usage: 'party-pool restore FILE --data-dir D',
+    details: [
+      'Refused when D is in use by a running server or holds anything. Every file is checked against the backup\'s',
+      'manifest and the database\'s integrity before D is created; then start the server with --data-dir D.',
+    ].join('\n'),
+    options: { ...common, 'data-dir': { type: 'string' } },
+    positionals: true,
+    run: async (io, values) => (await import('./admin/run-admin.js')).runRestoreCommand(io, values),
+  },
+  export: {
+    summary: "Export a room's stored history as JSON or a self-contained HTML page.",
+    usage: "party-pool export --room '#room' [--format json|html] [--out FILE] [--data-dir D | --config FILE]",
+    details: [
+      'Reads the database (works while the server runs). Without --out the export goes to stdout; --out FILE is',
+      'created owner-only and never overwritten. Quote the room: the shell treats # as the start of a comment.',
+    ].join('\n'),
+    options: { ...common, room: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string' } },
+    run: async (io, values) => (await import('./admin/run-admin.js')).runExportCommand(io, values),
+  },
+  admin: {
+    summary: 'Offline admin for a stopped server: list bans, unban an address or name, revoke a package.',
+    usage: 'party-pool admin bans | unban <ip, CIDR or name> | revoke <package-id> [--data-dir D | --config FILE] [--json]',
+    details: [
+      'For a server that is not running (say, after three wrong root passwords blocked your own address).',
+      'While it runs, do the same in the root console (party-pool root): bans, unban, revoke.',
+    ].join('\n'),
+    options: { ...common, 'data-dir': { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } },
+    positionals: true,
+    run: async (io, values) => (await import('./admin/run-admin.js')).runAdminCommand(io, values),
+  },
 };
 
 function generalHelp(): string {
@@ -159,23 +213,16 @@ function generalHelp(): string {
 
 /** Parse a subcommand's flags; a mistake is a USAGE error that points at its --help. */
 export function parseSubcommand(sub: Subcommand, args: string[], helpHint = `${sub.usage.split(' ').slice(0, 2).join(' ')} --help`): Values {
-  return parseOptions(sub.options, args, helpHint);
+  return parseOptions(sub.options, args, helpHint, sub.positionals === true);
 }
 
-const passkeyFrom = (values: Values, interactive: boolean): SecretSource => ({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: stringValue(values, 'passkey-file'), interactive });
+const passkeyFrom = (values: Values, interactive: boolean): SecretSource => ({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: stringValue(values, 'passkey-file'), credential: 'passkey', interactive });
 
 async function startServer(io: CliIo, values: Values, interactive: boolean): Promise<ExitCodeValue> {
   const [{ runServer }, { AUTH_FILE }] = await Promise.all([import('./server/run-server.js'), import('./data-dir/auth-keys.js')]);
-  const settings = resolveServerSettings(
-    {
-      host: stringValue(values, 'host'),
-      port: stringValue(values, 'port'),
-      'data-dir': stringValue(values, 'data-dir'),
-      'log-dir': stringValue(values, 'log-dir'),
-      'max-clients': stringValue(values, 'max-clients'),
-    },
-    io.env,
-  );
+  const flagNames = ['host', 'port', 'data-dir', 'log-dir', 'max-clients', 'config', 'log-level', 'metrics-port'];
+  const sources = { flags: Object.fromEntries(flagNames.map((name) => [name, stringValue(values, name)])), env: io.env };
+  const { settings, file } = loadServerSettings(sources);
   const firstStart = !fs.existsSync(path.join(settings.dataDir, AUTH_FILE)) || values['replace-secrets'] === true;
   const passkey = await resolveSecret({ ...passkeyFrom(values, interactive), minLength: config.passkey.minLength, confirm: firstStart }, io);
   const rootPassword = await resolveSecret(
@@ -184,13 +231,14 @@ async function startServer(io: CliIo, values: Values, interactive: boolean): Pro
       envName: 'PARTY_POOL_ROOT_PASSWORD',
       fileFlag: '--root-password-file',
       file: stringValue(values, 'root-password-file'),
+      credential: 'root-password',
       minLength: config.passkey.rootMinLength,
       confirm: firstStart,
       interactive,
     },
     io,
   );
-  return runServer({ settings, passkey, rootPassword, replaceSecrets: values['replace-secrets'] === true });
+  return runServer({ settings, configFile: file, reloadSettings: () => loadServerSettings(sources), passkey, rootPassword, replaceSecrets: values['replace-secrets'] === true });
 }
 
 /** Read where the local server listens from its server.json. */

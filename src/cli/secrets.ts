@@ -1,6 +1,8 @@
-// Where secrets come from: an environment variable, a file named by a flag, or a hidden
-// prompt on a terminal. Never a plain command-line argument (argv is visible to everyone).
+// Where secrets come from: a file named by a flag, an environment variable, a systemd credential
+// ($CREDENTIALS_DIRECTORY/<name>, from LoadCredential=), or a hidden prompt on a terminal. Never a
+// plain command-line argument (argv is visible to everyone).
 import fs from 'node:fs';
+import path from 'node:path';
 import { PartyPoolError } from '../common/errors.js';
 import type { CliIo } from './io.js';
 import { askSecret } from './prompts.js';
@@ -12,6 +14,8 @@ export interface SecretSource {
   /** The flag that names a file holding it, e.g. "--passkey-file". */
   fileFlag: string;
   file: string | undefined;
+  /** The systemd credential holding it: $CREDENTIALS_DIRECTORY/<credential> (e.g. "passkey"). */
+  credential?: string;
   minLength?: number;
   /** Ask twice when it is being set for the first time. */
   confirm?: boolean;
@@ -29,11 +33,18 @@ function readSecretFile(file: string, label: string): string {
   return text.replace(/\r?\n$/, '');
 }
 
-/** A secret from its file or environment variable, without prompting; undefined when neither is given. */
-export function givenSecret(source: Pick<SecretSource, 'label' | 'envName' | 'file'>, env: CliIo['env']): string | undefined {
+/** A secret from its file, environment variable or systemd credential, without prompting; undefined when none is given. */
+export function givenSecret(source: Pick<SecretSource, 'label' | 'envName' | 'file' | 'credential'>, env: CliIo['env']): string | undefined {
   if (source.file !== undefined) return readSecretFile(source.file, source.label);
   const value = env[source.envName];
-  return value === undefined || value === '' ? undefined : value;
+  if (value !== undefined && value !== '') return value;
+  // systemd passes LoadCredential= files in a private directory only this service can read.
+  const credentials = env.CREDENTIALS_DIRECTORY;
+  if (source.credential && credentials) {
+    const file = path.join(credentials, source.credential);
+    if (fs.existsSync(file)) return readSecretFile(file, source.label);
+  }
+  return undefined;
 }
 
 /** Resolve a secret from file, environment or prompt, in that order. */
@@ -41,7 +52,8 @@ export async function resolveSecret(source: SecretSource, io: Pick<CliIo, 'env' 
   let secret = givenSecret(source, io.env);
   if (secret === undefined) {
     if (!source.interactive) {
-      throw new PartyPoolError('SECRET_MISSING', `No ${source.label} given: set ${source.envName} or use ${source.fileFlag} FILE.`);
+      const credential = source.credential ? `, or pass the systemd credential "${source.credential}"` : '';
+      throw new PartyPoolError('SECRET_MISSING', `No ${source.label} given: set ${source.envName} or use ${source.fileFlag} FILE${credential}.`);
     }
     const min = source.minLength ?? 1;
     const validate = (value: string): true | string => (value.length >= min ? true : `The ${source.label} must be at least ${min} characters long.`);

@@ -13,6 +13,8 @@ export interface LoggerOptions {
   /** Also log to the console (the server's live log under its status panel). */
   console: boolean;
   fileName?: string;
+  /** error, warn, info (the default) or debug; a reload may change logger.level later. */
+  level?: string;
 }
 
 const lineFormat = winston.format.printf((info) => {
@@ -53,7 +55,7 @@ export function createLogger(options: LoggerOptions): Logger {
       }),
     );
   }
-  const logger = winston.createLogger({ level: 'info', transports });
+  const logger = winston.createLogger({ level: options.level ?? 'info', transports });
   // Without a listener, an error from a transport or a line logged after close() would be an
   // uncaught 'error' and end the process.
   logger.on('error', () => undefined);

@@ -10,6 +10,7 @@ import type { AccountService } from '../accounts/account-service.js';
 import { Audience, type Fanout } from '../chat/fanout.js';
 import type { HistoryReplay } from '../chat/history-replay.js';
 import type { Clock } from '../clock.js';
+import { noMetrics, type ServerMetrics } from '../metrics.js';
 import type { AuditLog } from '../moderation/audit.js';
 import type { Statistics } from '../moderation/statistics.js';
 import type { Roster } from '../roster.js';
@@ -33,6 +34,7 @@ export class Arrivals {
     private readonly logger: Logger,
     private readonly clock: Clock,
     private readonly limits: ArrivalLimits,
+    private readonly metrics: ServerMetrics = noMetrics,
   ) {}
 
   /**
@@ -47,6 +49,7 @@ export class Arrivals {
     const member = new Member(session, { ...identity, name, ...(user ? { limiter: new MessageLimiter(this.limits, this.clock.now()) } : {}) });
     this.failures.succeeded(session.address);
     this.roster.add(member);
+    this.metrics.loggedIn(member.role);
     this.logger.info('login', { conn: session.id, user: name, role: member.role, address: session.address, ...(member.packageLogLabel ? { package: member.packageLogLabel } : {}) });
     if (user) this.stats.visited();
     else this.audit.record({ who: name, from: session.address, action: 'login', result: 'ok' });
