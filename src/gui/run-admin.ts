@@ -77,7 +77,7 @@ export interface DashboardOptions {
 }
 
 /** The dashboard beside a running server: logged in as root over loopback, audited as dashboard#<id>. */
-export async function startDashboard(side: DashboardSide, options: DashboardOptions): Promise<{ url: string; app: AdminApp; close: () => Promise<void> }> {
+export async function startDashboard(side: DashboardSide, options: DashboardOptions): Promise<{ url: string; app: AdminApp; newLink: () => string; close: () => Promise<void> }> {
   const { host, port, fingerprint, passkey, rootPassword } = side.rootLogin;
   const app = await startAdmin({
     mode: 'dashboard',
@@ -100,7 +100,12 @@ export async function startDashboard(side: DashboardSide, options: DashboardOpti
       if (!opened) out.error('Could not open a browser by itself; open the dashboard link above in your browser.');
     });
   }
-  return { url: app.url, app, close: () => app.close('The server stopped; the dashboard closed with it. You can close this tab.') };
+  return {
+    url: app.url,
+    app,
+    newLink: () => app.server.renewLaunchUrl(),
+    close: () => app.close('The server stopped; the dashboard closed with it. You can close this tab.'),
+  };
 }
 
 export interface RootGuiOptions extends Omit<AdminOptions, 'mode' | 'source'> {

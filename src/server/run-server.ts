@@ -30,6 +30,8 @@ export interface DashboardServerSide {
 /** A running dashboard: its one-time link, and how to stop it. */
 export interface DashboardHandle {
   url: string;
+  /** A new one-time link (for a browser that lost its cookie); the previous link, if unused, stops working. */
+  newLink(): string;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function runServer(options: RunServerOptions): Promise<ExitCodeValu
   const publicAddress = await lookupPublicIPv4(options.settings.publicIpUrl, config.network.publicIpTimeoutMs);
   const logFile = path.join(options.settings.logDir, 'server.log');
   const privateAddresses = privateIPv4Addresses();
+  // The status panel shows the dashboard's link; a live panel can offer dashboard.newLink() for a browser that lost its cookie.
   const dashboard = options.dashboard
     ? await startDashboard(options, server, logger, {
         version: config.version,
@@ -136,6 +139,7 @@ async function startDashboard(options: RunServerOptions, server: PartyPoolServer
     const handle = await start(side);
     return {
       url: handle.url,
+      newLink: () => handle.newLink(),
       close: async () => {
         await handle.close();
         feed.close();

@@ -1,18 +1,22 @@
 // The admin dashboard in a real browser (Debian's chromium via playwright-core) beside a real
 // server: its facts, a new user shown within 2 s, a kick that asks first and is audited as
 // dashboard#<id>, the live log without message bodies, every other action through the page's
-// socket, and a foreign page, a rebound host name and a guessed link refused.
+// socket, and a foreign page, a rebound host name and a guessed link refused. Then an issued
+// root package's console in the browser: log in, list sessions, kick from the table, Leave.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { AdminEvent } from '../../src/gui/admin-protocol.js';
 import { auditRecords, startTestDashboard, type TestDashboard } from '../helpers/dashboard.js';
 import { hasChromium, launchBrowser, type TestBrowser } from '../helpers/browser.js';
+import { cleanEnv, runCli } from '../helpers/cli.js';
 import { exchange, httpGet, openPage, pageHeaders, type PageSocket } from '../helpers/gui.js';
 import { loggedInV2, type RawClient } from '../helpers/raw-client.js';
-import { startTestServer, tempDir, waitUntil, type TestServer } from '../helpers/server.js';
+import { PASSKEY, ROOT_PASSWORD, startTestServer, tempDir, waitUntil, type TestServer } from '../helpers/server.js';
 
 const skip = hasChromium() ? false : process.env.CI === 'true' ? false : 'chromium is not installed (/usr/bin/chromium)';
 
@@ -226,6 +230,16 @@ describe('every dashboard action is one audited root command', () => {
     assert.equal(last('revoke')?.result, 'PACKAGE_NOT_FOUND');
   });
 
+  test('a new link (for a browser that lost its cookie) works once and voids an unused older one', async () => {
+    const port = dashboard.app.server.port;
+    const pathOf = (url: string): string => new URL(url).pathname + new URL(url).search;
+    const first = dashboard.newLink();
+    const second = dashboard.newLink();
+    assert.equal((await httpGet(port, pathOf(first))).status, 403);
+    assert.equal((await httpGet(port, pathOf(second))).status, 303);
+    assert.equal((await httpGet(port, pathOf(second))).status, 403);
+  });
+
   test('a typed console line is a root command too; a malformed action is refused by the parser', async () => {
     socket.send({ type: 'command', line: 'stats' });
     await socket.waitFor('console', (event) => event.entries.some((entry) => entry.kind === 'result' && entry.title === 'Statistics'));
@@ -235,5 +249,69 @@ describe('every dashboard action is one audited root command', () => {
     assert.equal(problem.code, 'BAD_MESSAGE');
     socket.send({ type: 'leave' });
     assert.equal((await socket.waitFor('problem', (event) => event.code === 'NOT_NOW')).code, 'NOT_NOW');
+  });
+});
+
+const version = (JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const noUnzip = spawnSync('unzip', ['-v']).error === undefined ? false : process.env.CI ? false : 'unzip is not installed';
+
+describe("a root package's console in a real browser", { skip: skip || noUnzip }, () => {
+  const base = tempDir();
+  let t: TestServer;
+  let browser: TestBrowser;
+  let program: ChildProcessWithoutNullStreams | undefined;
+  const raws: RawClient[] = [];
+
+  before(async () => {
+    t = await startTestServer({ maxSessionsPerAddress: 100 }, base);
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (program && program.exitCode === null) program.kill('SIGKILL');
+    for (const raw of raws) raw.destroy();
+    await t?.close();
+    fs.rmSync(base, { recursive: true, force: true });
+  });
+
+  test('opens in the browser, logs in with passkey and root password, kicks from the sessions table, and leaves', { timeout: 240_000 }, async () => {
+    const out = path.join(base, 'dist');
+    const built = await runCli(['package', '--kind', 'root', '--platform', 'macos', '--address', `127.0.0.1:${t.port}`, '--data-dir', t.dataDir, '--out', out], {
+      env: { PARTY_POOL_PASSKEY: PASSKEY },
+      timeoutMs: 200_000,
+    });
+    assert.equal(built.code, 0, built.stderr);
+    const unzipped = path.join(base, 'unzipped');
+    assert.equal(spawnSync('unzip', ['-q', path.join(out, 'root', `PartyPoolRoot-v${version}.zip`), '-d', unzipped]).status, 0);
+    const folder = path.join(unzipped, fs.readdirSync(unzipped)[0] ?? '');
+    const child = spawn(process.execPath, [path.join(folder, 'root.cjs'), '--gui', '--no-open', '--json'], { env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    program = child;
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await waitUntil(() => stdout.includes('\n'), 30_000, 'the link');
+    const link = (JSON.parse(stdout.split('\n')[0] ?? '') as { type: string; url: string }).url;
+
+    const zoe = await loggedInV2(t.port, 'zoe');
+    raws.push(zoe);
+    const page = browser.page;
+    await page.goto(link);
+    await page.getByLabel('Passkey', { exact: true }).fill(PASSKEY);
+    await page.getByLabel('Root password', { exact: true }).fill(ROOT_PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Party Pool root console' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Sessions', exact: true }).click();
+    const table = page.getByRole('table', { name: 'Connections' });
+    await table.getByRole('cell', { name: 'zoe', exact: true }).waitFor();
+    await table.getByRole('button', { name: 'Kick zoe' }).click();
+    await page.getByRole('dialog', { name: 'Kick zoe?' }).getByRole('button', { name: 'Kick', exact: true }).click();
+    assert.equal((await zoe.waitFor('bye')).code, 'KICKED');
+    await page.getByRole('status').getByText('Removed zoe').waitFor();
+    const kick = auditRecords(t.logDir).find((record) => record.action === 'remove');
+    assert.match(kick?.who ?? '', /^root#\d+$/);
+    await page.getByRole('button', { name: 'Leave' }).click();
+    await page.getByText('You left the root console').waitFor();
+    assert.equal(await exited, 0);
   });
 });

@@ -11,6 +11,7 @@ import { PASSKEY, ROOT_PASSWORD, type TestServer } from './server.js';
 export interface TestDashboard {
   url: string;
   app: AdminApp;
+  newLink: () => string;
   close: () => Promise<void>;
 }
 
@@ -36,6 +37,7 @@ export async function startTestDashboard(t: TestServer, options: { pollMs?: numb
   return {
     url: dashboard.url,
     app: dashboard.app,
+    newLink: dashboard.newLink,
     close: async () => {
       await dashboard.close();
       feed.close();

@@ -92,21 +92,26 @@ function App(): VNode {
     <a class="skip" href="#console-command">Skip to the console</a>
     <${Header} state=${state} ask=${setConfirm} send=${send} />
     ${lost}
-    ${down && why ? html`<div class="banner" role="alert">${why}</div>` : null}
+    ${down && why
+      ? html`<div class="banner" role="alert">
+          ${why}
+          ${state.mode === 'dashboard' && state.phase === 'ended' ? html` <button type="button" onClick=${() => send({ type: 'restart' })}>Log in again</button>` : null}
+        </div>`
+      : null}
     <p class=${`outcome ${outcome ? (outcome.ok ? 'ok' : 'not-ok') : ''}`} role="status">${outcome ? `${outcome.title}: ${outcome.lines.join(' ')}` : ''}</p>
     ${state.problem ? html`<p class="problem" role="alert">${state.problem}</p>` : null}
     <main class="panels">
       ${state.mode === 'dashboard' && state.host
         ? html`<${StatusPanel} host=${state.host} snapshot=${snapshot} />
+            <${LiveLog} lines=${state.log} />
             ${snapshot
               ? html`<${SessionsPanel} snapshot=${snapshot} ask=${setConfirm} />
                   <${RoomsPanel} snapshot=${snapshot} />
-                  <${BansPanel} snapshot=${snapshot} ask=${setConfirm} />
                   <${StatsPanel} snapshot=${snapshot} />
+                  <${BansPanel} snapshot=${snapshot} ask=${setConfirm} />
                   <${RequestsPanel} snapshot=${snapshot} />
                   <${PackagesPanel} snapshot=${snapshot} ask=${setConfirm} />`
-              : html`<p role="status">Loading the server's state…</p>`}
-            <${LiveLog} lines=${state.log} />`
+              : html`<p role="status">Loading the server's state…</p>`}`
         : null}
       <${Console} entries=${state.console} enabled=${state.phase === 'ready'} run=${run} ask=${setConfirm} />
     </main>

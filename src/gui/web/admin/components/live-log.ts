@@ -27,7 +27,7 @@ export function useStickToBottom(length: number): { current: HTMLElement | null 
 
 export function LiveLog({ lines }: { lines: DashboardLogLine[] }): VNode {
   const ref = useStickToBottom(lines.length);
-  return html`<${Panel} id="live-log" title="Live log" wide=${true}>
+  return html`<${Panel} id="live-log" title="Live log" span=${true}>
     <ol class="log-lines" role="log" aria-label="Live log" aria-live="off" tabindex="0" ref=${ref}>
       ${lines.map(
         (line, index) => html`<li key=${index} class=${`level-${line.level}`}>

@@ -9,8 +9,8 @@ import { Table } from './table.js';
 
 type Ask = (confirm: Confirmation) => void;
 
-export function Panel({ id, title, children, wide }: { id: string; title: string; children: ComponentChildren; wide?: boolean }): VNode {
-  return html`<section class=${wide ? 'card wide' : 'card'} aria-labelledby=${`${id}-title`}>
+export function Panel({ id, title, children, wide, span }: { id: string; title: string; children: ComponentChildren; wide?: boolean; span?: boolean }): VNode {
+  return html`<section class=${wide ? 'card wide' : span ? 'card span2' : 'card'} aria-labelledby=${`${id}-title`}>
     <h2 id=${`${id}-title`}>${title}</h2>
     ${children}
   </section>`;
@@ -79,7 +79,7 @@ export function StatsPanel({ snapshot }: { snapshot: DashboardSnapshot }): VNode
     ['Bytes in / out', `${bytes(s.bytesIn)} / ${bytes(s.bytesOut)}`],
     ['Counting since', localTime(s.since)],
   ];
-  return html`<${Panel} id="stats" title="Statistics">
+  return html`<${Panel} id="stats" title="Statistics" span=${true}>
     <dl class="facts">${rows.map(([label, value]) => html`<div><dt>${label}</dt><dd>${value}</dd></div>`)}</dl>
     <h3>Per address</h3>
     <${Table}
