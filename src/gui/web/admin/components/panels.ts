@@ -93,7 +93,7 @@ export function StatsPanel({ snapshot }: { snapshot: DashboardSnapshot }): VNode
 
 export function BansPanel({ snapshot, ask }: { snapshot: DashboardSnapshot; ask: Ask }): VNode {
   const bans = snapshot.bans;
-  return html`<${Panel} id="bans" title=${`Bans (${snapshot.bansTotal})`}>
+  return html`<${Panel} id="bans" title=${`Bans (${snapshot.bansTotal})`} span=${true}>
     <${Table}
       caption="Bans"
       columns=${['kind', 'target', 'by', 'since', 'expires']}
