@@ -209,7 +209,11 @@ export class RootBridge {
         if (this.phase !== 'ended') return page.send({ type: 'problem', code: 'NOT_NOW', message: 'The session has not ended.' });
         this.ended = null;
         this.login = { askPasskey: this.options.passkey === undefined, askRootPassword: this.options.rootPassword === undefined };
-        if (this.options.mode === 'dashboard') return this.start();
+        if (this.options.mode === 'dashboard') {
+          // Nothing to type: log in again at once.
+          this.phase = 'login';
+          return this.start();
+        }
         return this.setPhase('login');
       case 'command':
         return this.typed(page, message.line);

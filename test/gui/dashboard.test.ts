@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { AdminEvent } from '../../src/gui/admin-protocol.js';
+import { parseIpRange } from '../../src/server/abuse/ip-range.js';
 import { auditRecords, startTestDashboard, type TestDashboard } from '../helpers/dashboard.js';
 import { hasChromium, launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { cleanEnv, runCli } from '../helpers/cli.js';
@@ -249,6 +250,31 @@ describe('every dashboard action is one audited root command', () => {
     assert.equal(problem.code, 'BAD_MESSAGE');
     socket.send({ type: 'leave' });
     assert.equal((await socket.waitFor('problem', (event) => event.code === 'NOT_NOW')).code, 'NOT_NOW');
+  });
+});
+
+describe('a dashboard whose root login is refused', () => {
+  test('still shows the server, says why actions are unavailable, and logs in again when asked', async (tt) => {
+    const t = await startTestServer({ maxSessionsPerAddress: 100 });
+    tt.after(() => t.close());
+    const range = parseIpRange('127.0.0.1');
+    assert.ok(range);
+    t.server.moderation.banAddress(range, undefined, 'test');
+    const dashboard = await startTestDashboard(t, { pollMs: 100 });
+    tt.after(() => dashboard.close());
+    const port = Number(new URL(dashboard.url).port);
+    const socket = openPage<AdminEvent>(port, pageHeaders(port, await exchange(dashboard.url)));
+    tt.after(() => socket.close());
+    await socket.opened;
+    const hello = await socket.waitFor('hello');
+    const ended = hello.phase === 'ended' ? hello : await socket.waitFor('phase', (event) => event.phase === 'ended', 20_000);
+    assert.equal(ended.ended?.code, 'BANNED');
+    await socket.waitFor('snapshot', (event) => event.snapshot.bans.some((ban) => ban.target === '127.0.0.1'));
+    socket.send({ type: 'action', id: 1, action: 'kick', name: 'anyone' });
+    assert.equal((await socket.waitFor('outcome', (event) => event.id === 1)).ok, false);
+    t.server.moderation.bans.remove('address', '127.0.0.1');
+    socket.send({ type: 'restart' });
+    assert.match((await socket.waitFor('phase', (event) => event.phase === 'ready', 20_000)).me ?? '', /^dashboard#\d+$/);
   });
 });
 
