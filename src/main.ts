@@ -11,12 +11,13 @@ import { isFingerprint } from './crypto/fingerprint.js';
 import { parseOptions, stringValue, type Options, type Values } from './cli/args.js';
 import type { CliIo } from './cli/io.js';
 import { Output, guardOutputStreams } from './cli/output.js';
-import { waitForEnter } from './cli/prompts.js';
+import { askConfirm, waitForEnter } from './cli/prompts.js';
 import { givenSecret, resolveSecret, type SecretSource } from './cli/secrets.js';
 import { runMenu, type MenuActions } from './cli/menu.js';
 import { parseTarget, type PinnedTarget } from './link/pin.js';
 import { runClient } from './client/run-client.js';
 import { runRoot } from './root/run-root.js';
+import type { DashboardStarter } from './server/run-server.js';
 // The server and the package builder are loaded with import() where they are used: issued
 // packages are bundled from this file and must carry neither (see src/packaging/bundle.ts).
 
@@ -48,6 +49,8 @@ export interface Subcommand {
 }
 
 const common: Options = { help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } };
+/** The browser app instead of the terminal (--gui), or explicitly not (--terminal: issued packages' default is the browser on a desktop). */
+const browserOptions: Options = { gui: { type: 'boolean' }, 'no-open': { type: 'boolean' }, terminal: { type: 'boolean' } };
 const connectionOptions: Options = {
   server: { type: 'string' },
   fingerprint: { type: 'string' },
@@ -59,7 +62,7 @@ const connectionOptions: Options = {
 export const subcommands: Readonly<Record<string, Subcommand>> = {
   server: {
     summary: 'Run the chat server in the foreground.',
-    usage: 'party-pool server [--host H] [--port N] [--data-dir D] [--log-dir L] [--max-clients N] [--config FILE] [--log-level L] [--metrics-port N] [--passkey-file F] [--root-password-file F] [--replace-secrets]',
+    usage: 'party-pool server [--host H] [--port N] [--data-dir D] [--log-dir L] [--max-clients N] [--config FILE] [--log-level L] [--metrics-port N] [--passkey-file F] [--root-password-file F] [--replace-secrets] [--dashboard [--no-open]]',
     details: [
       'The passkey comes from PARTY_POOL_PASSKEY, --passkey-file F, or a hidden prompt;',
       'the root password from PARTY_POOL_ROOT_PASSWORD, --root-password-file F, or a prompt.',
@@ -69,6 +72,8 @@ export const subcommands: Readonly<Record<string, Subcommand>> = {
       'SIGHUP re-reads the config file and applies what can change live (limits, lockdown, log level).',
       '--metrics-port N serves Prometheus metrics on http://127.0.0.1:N/metrics (off by default).',
       'Under systemd the secrets may also come from LoadCredential= files named passkey and root-password.',
+      '--dashboard also serves the admin dashboard on 127.0.0.1 and opens it in your browser (--no-open:',
+      'only print its link): addresses, who is online, the live log, bans, packages, and root actions.',
     ].join('\n'),
     options: {
       ...common,
@@ -83,6 +88,8 @@ export const subcommands: Readonly<Record<string, Subcommand>> = {
       'passkey-file': { type: 'string' },
       'root-password-file': { type: 'string' },
       'replace-secrets': { type: 'boolean' },
+      dashboard: { type: 'boolean' },
+      'no-open': { type: 'boolean' },
     },
     run: (io, values) => startServer(io, values, io.isTTY),
   },
@@ -99,13 +106,14 @@ export const subcommands: Readonly<Record<string, Subcommand>> = {
       '--register registers the name with that password at login (servers that require registration).',
       '--gui opens the chat in your browser (served on 127.0.0.1 by this program, which keeps the pinned',
       'connection); --no-open only prints the link. It runs until the page\'s Leave or Ctrl-C.',
+      '--terminal keeps the chat in the terminal (issued packages open the browser by default on a desktop).',
     ].join('\n'),
-    options: { ...common, ...connectionOptions, name: { type: 'string' }, 'password-file': { type: 'string' }, register: { type: 'boolean' }, gui: { type: 'boolean' }, 'no-open': { type: 'boolean' } },
+    options: { ...common, ...connectionOptions, name: { type: 'string' }, 'password-file': { type: 'string' }, register: { type: 'boolean' }, ...browserOptions },
     run: (io, values, location) => startClient(io, values, location),
   },
   root: {
     summary: 'Open the root console: manage the live server.',
-    usage: 'party-pool root [--server HOST:PORT --fingerprint FP | --data-dir D] [--json] [--passkey-file F] [--root-password-file F]',
+    usage: 'party-pool root [--server HOST:PORT --fingerprint FP | --data-dir D] [--json] [--passkey-file F] [--root-password-file F] [--gui [--no-open]]',
     details: [
       'Connects like the client (the local server.json by default) and logs in as root. The passkey comes',
       'from PARTY_POOL_PASSKEY, --passkey-file F, or a prompt; the root password from PARTY_POOL_ROOT_PASSWORD,',
@@ -113,8 +121,10 @@ export const subcommands: Readonly<Record<string, Subcommand>> = {
       'When stdin is not a terminal it runs in line mode: one command per input line, one event per output',
       'line (--json: one JSON object per line); it exits 0 once the server has answered every command.',
       'Exit codes: 0 ok, 1 error, 2 usage, 3 refused (wrong passkey or root password), 4 cannot connect.',
+      '--gui opens the console in your browser (this program keeps the pinned connection); --no-open only',
+      'prints the link. --terminal keeps it in the terminal (root packages open the browser on a desktop).',
     ].join('\n'),
-    options: { ...common, ...connectionOptions, 'root-password-file': { type: 'string' } },
+    options: { ...common, ...connectionOptions, 'root-password-file': { type: 'string' }, ...browserOptions },
     run: (io, values, location) => startRoot(io, values, location),
   },
   package: {
@@ -238,7 +248,14 @@ async function startServer(io: CliIo, values: Values, interactive: boolean): Pro
     },
     io,
   );
-  return runServer({ settings, configFile: file, reloadSettings: () => loadServerSettings(sources), passkey, rootPassword, replaceSecrets: values['replace-secrets'] === true });
+  const dashboard: DashboardStarter | undefined =
+    values.dashboard === true
+      ? async (side) => {
+          const { startDashboard } = await import('./gui/run-admin.js');
+          return startDashboard(side, { io, open: values['no-open'] !== true });
+        }
+      : undefined;
+  return runServer({ settings, configFile: file, reloadSettings: () => loadServerSettings(sources), passkey, rootPassword, replaceSecrets: values['replace-secrets'] === true, dashboard });
 }
 
 /** Read where the local server listens from its server.json. */
@@ -299,7 +316,7 @@ async function startClient(io: CliIo, values: Values, given?: ServerLocation): P
   const register = values.register === true;
   if (register && password === undefined) throw new PartyPoolError('USAGE', '--register needs the password: set PARTY_POOL_PASSWORD or use --password-file F.');
   const location = given ?? (await locationFromFlags(io, values));
-  if (values.gui === true) {
+  if (values.gui === true && values.terminal !== true) {
     // The passkey is typed in the page unless given (environment or file); an issued package opens its sealed file with it.
     const passkey = givenSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', file: stringValue(values, 'passkey-file') }, io.env);
     const connect = async (key: string): Promise<{ pin: PinnedTarget; credentials: { passkey: string; packageId?: string } }> => {
@@ -314,6 +331,18 @@ async function startClient(io: CliIo, values: Values, given?: ServerLocation): P
 }
 
 async function startRoot(io: CliIo, values: Values, given?: ServerLocation): Promise<ExitCodeValue> {
+  if (values.gui === true && values.terminal !== true) {
+    const location = given ?? (await locationFromFlags(io, values));
+    // Secrets not given here are typed in the page; an issued package opens its sealed file with the passkey.
+    const passkey = givenSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', file: stringValue(values, 'passkey-file') }, io.env);
+    const rootPassword = givenSecret({ label: 'root password', envName: 'PARTY_POOL_ROOT_PASSWORD', file: stringValue(values, 'root-password-file') }, io.env);
+    const connect = async (key: string): Promise<{ pin: PinnedTarget; credentials: { passkey: string; packageId?: string } }> => {
+      const opened = await location.open(key);
+      return { pin: opened.pin, credentials: { passkey: key, ...(opened.packageId !== undefined ? { packageId: opened.packageId } : {}) } };
+    };
+    const { runRootGui } = await import('./gui/run-admin.js');
+    return runRootGui(io, { connect, passkey, rootPassword, json: values.json === true, open: values['no-open'] !== true });
+  }
   const { opened, credentials } = await accessServer(io, values, given ?? (await locationFromFlags(io, values)));
   const rootPassword = await resolveSecret({ label: 'root password', envName: 'PARTY_POOL_ROOT_PASSWORD', fileFlag: '--root-password-file', file: stringValue(values, 'root-password-file'), interactive: io.isTTY }, io);
   return runRoot(io, { pin: opened.pin, credentials: { ...credentials, rootPassword }, json: values.json === true, interactive: io.isTTY });
@@ -321,7 +350,7 @@ async function startRoot(io: CliIo, values: Values, given?: ServerLocation): Pro
 
 function menuActions(io: CliIo): MenuActions {
   return {
-    startServer: () => startServer(io, {}, true),
+    startServer: async () => startServer(io, { dashboard: await askConfirm(io, 'Also open the admin dashboard in your browser?', false) }, true),
     loginAsRoot: () => startRoot(io, {}),
     generatePackages: async () => (await import('./packaging/issue.js')).runPackageMenu(io),
     loginAsClient: () => startClient(io, {}),

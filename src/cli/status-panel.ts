@@ -12,6 +12,8 @@ export interface StatusPanelData {
   maxClients: number;
   dataDir: string;
   logFile: string;
+  /** The admin dashboard's one-time link (`--dashboard`): its address in the box, the whole link under it. */
+  dashboard?: string;
 }
 
 export function renderStatusPanel(data: StatusPanelData, color: boolean): string {
@@ -25,8 +27,11 @@ export function renderStatusPanel(data: StatusPanelData, color: boolean): string
     ['Users online', `${data.usersOnline} / ${data.maxClients}`],
     ['Data dir', data.dataDir],
     ['Log file', data.logFile],
+    ...(data.dashboard === undefined ? [] : [['Dashboard', `${new URL(data.dashboard).origin}/ (in your browser)`] as [string, string]]),
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   const body = rows.map(([label, value]) => `${c.bold(label.padEnd(width))}  ${value}`).join('\n');
-  return box(body, `Party Pool v${data.version} — server running`, color, 'green') + '\n' + c.dim('Press Ctrl-C to stop the server. Live log:');
+  // The link on a line of its own: a box would wrap it, and it must stay one piece to be copied.
+  const link = data.dashboard === undefined ? '' : `\nDashboard link (works once, in one browser): ${data.dashboard}`;
+  return box(body, `Party Pool v${data.version} — server running`, color, 'green') + link + '\n' + c.dim('Press Ctrl-C to stop the server. Live log:');
 }

@@ -3,6 +3,7 @@
 // (room-state.ts), and when asked a reconnect that keeps the name (reconnector.ts). User
 // interfaces (the chat screen, line mode, the root console) sit on top.
 import { EventEmitter } from 'node:events';
+import type { TLSSocket } from 'node:tls';
 import { config } from '../../config.js';
 import { PartyPoolError, isPasswordRefusal, mayReconnectAfter } from '../common/errors.js';
 import type { ServerMessage } from '../protocol/messages.js';
@@ -41,6 +42,8 @@ export interface ChatClientOptions {
   reconnectSleep?: (ms: number) => Promise<void>;
   /** Derived keys to reuse (a test derives them before a short login window opens). */
   keyCache?: KeyCache;
+  /** Each new connection, before it logs in (the server's own dashboard names its connection to the server). */
+  onConnected?: (socket: TLSSocket) => void;
 }
 
 interface ClientEvents {
@@ -115,6 +118,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
 
   private async connect(chooseName: ChatClientOptions['chooseName'], reconnecting = false): Promise<Welcome> {
     const socket = await openPinnedConnection(this.options.pin);
+    this.options.onConnected?.(socket);
     const link = new ServerLink(socket);
     // History and `synced` follow `welcome` closely, often in the same read: keep them.
     let welcomed = false;
@@ -255,6 +259,13 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       };
     }
     return this.request((id) => ({ type: 'command', id, name, args: wireArgs }), effect);
+  }
+
+  /** Send a command and resolve with the server's answer to it; undefined when the connection dropped first. */
+  async ask(name: string, args: string): Promise<ServerMessage | undefined> {
+    let answer: ServerMessage | undefined;
+    const answered = await this.request((id) => ({ type: 'command', id, name, args }), (reply) => (answer = reply));
+    return answered ? answer : undefined;
   }
 
   /** Register the current name (the password is quoted, so any characters work). */

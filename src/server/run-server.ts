@@ -12,7 +12,32 @@ import { renderStatusPanel } from '../cli/status-panel.js';
 import { colorEnabled } from '../cli/style.js';
 import { ensurePrivateDir } from '../data-dir/files.js';
 import { lookupPublicIPv4, privateIPv4Addresses } from '../common/network-info.js';
+import type { DashboardHost, DashboardSource } from '../protocol/dashboard.js';
+import { DashboardFeed } from './dashboard-feed.js';
 import { PartyPoolServer } from './server.js';
+
+/**
+ * What the admin dashboard gets from the server it runs in. The dashboard lives in gui/, which
+ * this program does not import: main.ts passes a starter that receives this.
+ */
+export interface DashboardServerSide {
+  /** The server's facts and live state, read in-process. */
+  source: DashboardSource;
+  /** A root login to this server (actions take the audited command path): where, and the secrets. */
+  rootLogin: { host: string; port: number; fingerprint: string; passkey: string; rootPassword: string };
+  /** The connection this process opened from `address`:`port` is the dashboard's (audited as dashboard#<id>). */
+  markConsole: (address: string, port: number) => () => void;
+}
+
+/** A running dashboard: its one-time link, and how to stop it. */
+export interface DashboardHandle {
+  url: string;
+  /** A new one-time link (for a browser that lost its cookie); the previous link, if unused, stops working. */
+  newLink(): string;
+  close(): Promise<void>;
+}
+
+export type DashboardStarter = (side: DashboardServerSide) => Promise<DashboardHandle>;
 
 export interface RunServerOptions {
   settings: ServerSettings;
@@ -23,6 +48,8 @@ export interface RunServerOptions {
   passkey: string;
   rootPassword: string;
   replaceSecrets: boolean;
+  /** `--dashboard`: start the admin dashboard once the server listens. */
+  dashboard?: DashboardStarter | undefined;
 }
 
 /** Stop requests: SIGINT/SIGTERM, a root's close-server; SIGHUP reloads the settings. */
@@ -96,25 +123,83 @@ export async function runServer(options: RunServerOptions): Promise<ExitCodeValu
   signals.started(server);
   if (options.configFile) logger.info('config file read', { file: options.configFile.file });
   const publicAddress = await lookupPublicIPv4(options.settings.publicIpUrl, config.network.publicIpTimeoutMs);
+  const logFile = path.join(options.settings.logDir, 'server.log');
+  const privateAddresses = privateIPv4Addresses();
+  // The status panel shows the dashboard's link; a live panel can offer dashboard.newLink() for a browser that lost its cookie.
+  const dashboard = options.dashboard
+    ? await startDashboard(options, server, logger, {
+        version: config.version,
+        host: options.settings.host,
+        port: server.port,
+        privateAddresses,
+        publicAddress: publicAddress ?? null,
+        fingerprint: server.identity.fingerprint,
+        maxClients: options.settings.maxClients,
+        dataDir: options.settings.dataDir,
+        logFile,
+      })
+    : undefined;
   printLine(
     renderStatusPanel(
       {
         version: config.version,
         host: options.settings.host,
         port: server.port,
-        privateAddresses: privateIPv4Addresses(),
+        privateAddresses,
         publicAddress,
         fingerprint: server.identity.fingerprint,
         usersOnline: server.userCount,
         maxClients: options.settings.maxClients,
         dataDir: options.settings.dataDir,
-        logFile: path.join(options.settings.logDir, 'server.log'),
+        logFile,
+        ...(dashboard ? { dashboard: dashboard.url } : {}),
       },
       colorEnabled(),
     ),
   );
   await signals.requested;
   await server.shutdown();
+  await dashboard?.close();
   await closeLogger(logger);
   return ExitCode.ok;
+}
+
+/**
+ * What a dashboard beside `server` gets: the in-process feed (which taps the log until closed)
+ * and a root login to this server whose connection is named dashboard#<id>.
+ */
+export function dashboardServerSide(server: PartyPoolServer, host: DashboardHost, secrets: { passkey: string; rootPassword: string }, logger: Logger): { side: DashboardServerSide; feed: DashboardFeed } {
+  const feed = new DashboardFeed(host, server.services, logger, Date.now);
+  // A server on every interface is reached from here over loopback.
+  const loginHost = host.host === '0.0.0.0' ? '127.0.0.1' : host.host === '::' ? '::1' : host.host;
+  return {
+    feed,
+    side: {
+      source: feed,
+      rootLogin: { host: loginHost, port: server.port, fingerprint: server.identity.fingerprint, ...secrets },
+      markConsole: (address, port) => server.services.consoles.register(address, port, 'dashboard'),
+    },
+  };
+}
+
+/** Start the dashboard beside the server; a failure is logged and the server runs on without it. */
+async function startDashboard(options: RunServerOptions, server: PartyPoolServer, logger: Logger, host: DashboardHost): Promise<DashboardHandle | undefined> {
+  const start = options.dashboard;
+  if (!start) return undefined;
+  const { side, feed } = dashboardServerSide(server, host, { passkey: options.passkey, rootPassword: options.rootPassword }, logger);
+  try {
+    const handle = await start(side);
+    return {
+      url: handle.url,
+      newLink: () => handle.newLink(),
+      close: async () => {
+        await handle.close();
+        feed.close();
+      },
+    };
+  } catch (error) {
+    feed.close();
+    logger.error('dashboard failed to start', { reason: error instanceof Error ? error.message : String(error) });
+    return undefined;
+  }
 }

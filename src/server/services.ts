@@ -28,6 +28,7 @@ import { Admission } from './login/admission.js';
 import { Arrivals } from './login/arrivals.js';
 import { LoginHandshake } from './login/handshake.js';
 import { noMetrics, type ServerMetrics } from './metrics.js';
+import { LocalConsoles } from './login/local-consoles.js';
 import { AuditLog } from './moderation/audit.js';
 import { BanList } from './moderation/bans.js';
 import type { Timers } from './moderation/countdown.js';
@@ -102,7 +103,9 @@ export function buildServices(inputs: ServiceInputs) {
 
   // Logging in, and the commands.
   const admission = new Admission(moderation, packages, lockdown, accountData, roster, limits);
-  const arrivals = new Arrivals(roster, accounts, replay, fanout, failures, stats, audit, logger, clock, limits, metrics);
+  // Root logins this process makes to itself (the admin dashboard) are named and audited as such.
+  const consoles = new LocalConsoles();
+  const arrivals = new Arrivals(roster, accounts, replay, fanout, failures, stats, audit, logger, clock, limits, metrics, consoles);
   const handshake = new LoginHandshake(inputs.keys, { name: config.serverName, version: config.version, protocols: config.protocolVersions }, admission, accounts, arrivals, failures, alarm, logger, limits);
   const table = new CommandTable(commandSpecs, limits);
   const context: CommandContext = {
@@ -129,5 +132,5 @@ export function buildServices(inputs: ServiceInputs) {
   };
   const dispatcher = new Dispatcher(messageSpecs, table, context, { roster, delivery, audit, alarm, abuse, logger, clock });
 
-  return { roster, delivery, fanout, alarm, history, stats, audit, moderation, shutdown, guard, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context, lockdown, metrics, live: { guardOptions, failurePolicy } };
+  return { roster, delivery, fanout, alarm, history, stats, audit, moderation, shutdown, guard, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context, lockdown, metrics, roomData, consoles, live: { guardOptions, failurePolicy } };
 }

@@ -28,6 +28,9 @@ describe('interactive (tmux)', { skip }, () => {
     const menu = await server.waitFor(/What would you like to do\?/);
     for (const entry of ['Start Server', 'Generate Distribution Packages', 'Login as Administrator \\(Root\\)', 'Login as Client', 'Exit']) assert.match(menu, new RegExp(entry));
     server.press('Enter');
+    // The dashboard is offered, off by default (Enter: no).
+    await server.waitFor(/Also open the admin dashboard in your browser\? \(y\/N\)/);
+    server.press('Enter');
     await server.waitFor(/Passkey:/);
     server.type('short');
     server.press('Enter');

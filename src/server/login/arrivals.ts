@@ -15,6 +15,7 @@ import type { AuditLog } from '../moderation/audit.js';
 import type { Statistics } from '../moderation/statistics.js';
 import type { Roster } from '../roster.js';
 import { Member, type Identity } from '../session/member.js';
+import type { LocalConsoles } from './local-consoles.js';
 import type { CloseReason, Session } from '../session/session.js';
 
 type ArrivalLimits = Pick<ServerLimits, 'maxPresenceAnnounced' | 'messageRatePerSecond' | 'messageBurst' | 'commandRatePerSecond' | 'commandBurst' | 'floodMaxRejections' | 'floodWindowMs'>;
@@ -35,6 +36,8 @@ export class Arrivals {
     private readonly clock: Clock,
     private readonly limits: ArrivalLimits,
     private readonly metrics: ServerMetrics = noMetrics,
+    /** Root logins of this process's own consoles (the dashboard) get their label instead of "root". */
+    private readonly consoles?: LocalConsoles,
   ) {}
 
   /**
@@ -44,7 +47,7 @@ export class Arrivals {
    */
   admit(session: Session, identity: Omit<Identity, 'limiter'>, resume: AuthMessage['resume']): Promise<void> {
     const user = identity.role === 'user';
-    const name = user ? identity.name : `root#${session.id}`;
+    const name = user ? identity.name : `${this.consoles?.labelFor(session) ?? 'root'}#${session.id}`;
     // Root sessions are exempt from message rate limits.
     const member = new Member(session, { ...identity, name, ...(user ? { limiter: new MessageLimiter(this.limits, this.clock.now()) } : {}) });
     this.failures.succeeded(session.address);
