@@ -1,23 +1,22 @@
-// The command line: the menu and subcommand dispatch, and the top-level error. It runs on the
-// streams and environment it is given (CliIo): bin/party-pool.js passes the process's own, tests
-// pass in-memory ones. Issued programs enter through packaged-main.ts instead.
+// The command line: subcommand dispatch, the menu's entry, and the top-level error. It runs on
+// the streams and environment it is given (CliIo): bin/party-pool.js passes the process's own,
+// tests pass in-memory ones. Issued programs enter through packaged-main.ts instead.
 import fs from 'node:fs';
 import path from 'node:path';
 import { config } from '../config.js';
 import { ExitCode, PartyPoolError, type ExitCodeValue } from './common/errors.js';
 import { resolveServerSettings } from './common/settings.js';
-import { isFingerprint } from './crypto/fingerprint.js';
 import { parseOptions, stringValue, type Options, type Values } from './cli/args.js';
+import { plainErrorText } from './cli/error-text.js';
 import type { CliIo } from './cli/io.js';
 import { Output, guardOutputStreams } from './cli/output.js';
-import { waitForEnter } from './cli/prompts.js';
-import { givenSecret, resolveSecret, type SecretSource } from './cli/secrets.js';
-import { runMenu, type MenuActions } from './cli/menu.js';
-import { parseTarget, type PinnedTarget } from './link/pin.js';
-import { runClient } from './client/run-client.js';
-import { runRoot } from './root/run-root.js';
-// The server and the package builder are loaded with import() where they are used: issued
-// packages are bundled from this file and must carry neither (see src/packaging/bundle.ts).
+import type { SecretSource } from './cli/secrets.js';
+import type { PinnedTarget } from './link/pin.js';
+import { parseHostPort } from './protocol/address.js';
+// Everything a command needs beyond this is loaded with import() where it is used: `--version`
+// and `--help` answer without loading prompts, the client or the server (tens of milliseconds,
+// not hundreds), and issued packages, bundled from this file, must carry neither the server nor
+// the package builder (see src/packaging/bundle.ts).
 
 /** The server a run connects to, once the passkey is known. */
 export interface OpenedServer {
@@ -164,9 +163,9 @@ export function parseSubcommand(sub: Subcommand, args: string[], helpHint = `${s
 
 const passkeyFrom = (values: Values, interactive: boolean): SecretSource => ({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: stringValue(values, 'passkey-file'), interactive });
 
-async function startServer(io: CliIo, values: Values, interactive: boolean): Promise<ExitCodeValue> {
-  const [{ runServer }, { AUTH_FILE }] = await Promise.all([import('./server/run-server.js'), import('./data-dir/auth-keys.js')]);
-  const settings = resolveServerSettings(
+/** The server's settings from its flags (or the menu's choices, given the same way), the environment and the defaults. */
+export function serverSettingsFrom(io: CliIo, values: Values): ReturnType<typeof resolveServerSettings> {
+  return resolveServerSettings(
     {
       host: stringValue(values, 'host'),
       port: stringValue(values, 'port'),
@@ -176,8 +175,34 @@ async function startServer(io: CliIo, values: Values, interactive: boolean): Pro
     },
     io.env,
   );
-  const firstStart = !fs.existsSync(path.join(settings.dataDir, AUTH_FILE)) || values['replace-secrets'] === true;
-  const passkey = await resolveSecret({ ...passkeyFrom(values, interactive), minLength: config.passkey.minLength, confirm: firstStart }, io);
+}
+
+/**
+ * Start the server: first what can be checked without a question (a server already running from
+ * this data directory, unusable directories, a port or host that cannot be listened on), then the
+ * secrets, each checked as it is typed (on a restart, against the ones the server was set up with).
+ */
+async function startServer(io: CliIo, values: Values, interactive: boolean): Promise<ExitCodeValue> {
+  const [{ runServer }, { AUTH_FILE, matchesStoredSecret }, { runningServerPid }, { ensurePrivateDir }, { checkListen, listenFailureText }, { resolveSecret }] = await Promise.all([
+    import('./server/run-server.js'),
+    import('./data-dir/auth-keys.js'),
+    import('./data-dir/server-info.js'),
+    import('./data-dir/files.js'),
+    import('./common/network-info.js'),
+    import('./cli/secrets.js'),
+  ]);
+  const settings = serverSettingsFrom(io, values);
+  ensurePrivateDir(settings.dataDir, 'data directory');
+  const running = runningServerPid(settings.dataDir);
+  if (running !== undefined) throw new PartyPoolError('SERVER_RUNNING', `A server is already running from ${settings.dataDir} (pid ${running}); stop it first, or use another --data-dir.`);
+  ensurePrivateDir(settings.logDir, 'log directory');
+  const listen = await checkListen(settings.host, settings.port);
+  if (!listen.ok) throw new PartyPoolError('LISTEN_FAILED', listenFailureText(settings.host, settings.port, listen.code));
+  const replaceSecrets = values['replace-secrets'] === true;
+  const firstStart = !fs.existsSync(path.join(settings.dataDir, AUTH_FILE)) || replaceSecrets;
+  const stored = (which: 'passkey' | 'root', label: string) => async (value: string): Promise<true | string> =>
+    (await matchesStoredSecret(settings.dataDir, which, value)) === false ? `That is not the ${label} this server was set up with; type it again.` : true;
+  const passkey = await resolveSecret({ ...passkeyFrom(values, interactive), minLength: config.passkey.minLength, confirm: firstStart, ...(firstStart ? {} : { check: stored('passkey', 'passkey') }) }, io);
   const rootPassword = await resolveSecret(
     {
       label: 'root password',
@@ -187,10 +212,12 @@ async function startServer(io: CliIo, values: Values, interactive: boolean): Pro
       minLength: config.passkey.rootMinLength,
       confirm: firstStart,
       interactive,
+      differentFrom: { value: passkey, label: 'passkey' },
+      ...(firstStart ? {} : { check: stored('root', 'root password') }),
     },
     io,
   );
-  return runServer({ settings, passkey, rootPassword, replaceSecrets: values['replace-secrets'] === true });
+  return runServer(io, { settings, passkey, rootPassword, replaceSecrets });
 }
 
 /** Read where the local server listens from its server.json. */
@@ -207,14 +234,25 @@ async function localServerPin(dataDir: string): Promise<PinnedTarget> {
   return { targets: [{ host: connectHost, port }], fingerprints: [fingerprint] };
 }
 
+/** `--server HOST:PORT`: the port is required (a server's port is its own choice; guessing the default connects nowhere). */
+function serverFlag(text: string): { host: string; port: number } {
+  const target = parseHostPort(text, 0);
+  if (target) return target;
+  if (parseHostPort(text, config.port)) {
+    throw new PartyPoolError('USAGE', `--server ${text} has no port: write HOST:PORT, e.g. ${text.includes(':') && !text.startsWith('[') ? `[${text}]` : text}:${config.port} (the server's status panel shows its port).`);
+  }
+  throw new PartyPoolError('USAGE', `"${text}" is not a server address; use HOST:PORT.`);
+}
+
 /** --server and --fingerprint, or else the local server's server.json (--data-dir). */
 async function resolvePin(io: CliIo, values: Values): Promise<PinnedTarget> {
   const server = stringValue(values, 'server');
   const fingerprint = stringValue(values, 'fingerprint');
   if (server !== undefined || fingerprint !== undefined) {
     if (server === undefined || fingerprint === undefined) throw new PartyPoolError('USAGE', '--server and --fingerprint go together: the fingerprint is how the client knows it reached the real server.');
+    const { isFingerprint } = await import('./crypto/fingerprint.js');
     if (!isFingerprint(fingerprint)) throw new PartyPoolError('USAGE', `"${fingerprint}" is not a fingerprint; it looks like SHA256:<43 characters>, as the server's status panel shows.`);
-    return { targets: [parseTarget(server)], fingerprints: [fingerprint] };
+    return { targets: [serverFlag(server)], fingerprints: [fingerprint] };
   }
   return localServerPin(resolveServerSettings({ 'data-dir': stringValue(values, 'data-dir') }, io.env).dataDir);
 }
@@ -231,6 +269,7 @@ async function locationFromFlags(io: CliIo, values: Values): Promise<ServerLocat
  * costing the slow KDF; otherwise it is exit 3.
  */
 async function accessServer(io: CliIo, values: Values, location: ServerLocation): Promise<{ opened: OpenedServer; credentials: { passkey: string; packageId?: string } }> {
+  const { resolveSecret } = await import('./cli/secrets.js');
   const source = passkeyFrom(values, io.isTTY);
   const fromPrompt = io.isTTY && source.file === undefined && !io.env.PARTY_POOL_PASSKEY;
   for (let attempt = 1; ; attempt++) {
@@ -246,14 +285,15 @@ async function accessServer(io: CliIo, values: Values, location: ServerLocation)
 }
 
 async function startClient(io: CliIo, values: Values, given?: ServerLocation): Promise<ExitCodeValue> {
+  const { givenSecret } = await import('./cli/secrets.js');
   // The account password is optional: guests need none, and a terminal asks when the server does.
-  const password = givenSecret({ label: 'password', envName: 'PARTY_POOL_PASSWORD', file: stringValue(values, 'password-file') }, io.env);
+  const password = givenSecret({ label: 'password', envName: 'PARTY_POOL_PASSWORD', file: stringValue(values, 'password-file'), fileFlag: '--password-file' }, io.env);
   const register = values.register === true;
   if (register && password === undefined) throw new PartyPoolError('USAGE', '--register needs the password: set PARTY_POOL_PASSWORD or use --password-file F.');
   const location = given ?? (await locationFromFlags(io, values));
   if (values.gui === true) {
     // The passkey is typed in the page unless given (environment or file); an issued package opens its sealed file with it.
-    const passkey = givenSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', file: stringValue(values, 'passkey-file') }, io.env);
+    const passkey = givenSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', file: stringValue(values, 'passkey-file'), fileFlag: '--passkey-file' }, io.env);
     const connect = async (key: string): Promise<{ pin: PinnedTarget; credentials: { passkey: string; packageId?: string } }> => {
       const opened = await location.open(key);
       return { pin: opened.pin, credentials: { passkey: key, ...(opened.packageId !== undefined ? { packageId: opened.packageId } : {}) } };
@@ -262,28 +302,29 @@ async function startClient(io: CliIo, values: Values, given?: ServerLocation): P
     return runGui(io, { connect, passkey, name: stringValue(values, 'name'), account: { password, register }, json: values.json === true, open: values['no-open'] !== true });
   }
   const { opened, credentials } = await accessServer(io, values, location);
+  const { runClient } = await import('./client/run-client.js');
   return runClient(io, { pin: opened.pin, credentials, name: stringValue(values, 'name'), json: values.json === true, interactive: io.isTTY, account: { password, register } });
 }
 
 async function startRoot(io: CliIo, values: Values, given?: ServerLocation): Promise<ExitCodeValue> {
   const { opened, credentials } = await accessServer(io, values, given ?? (await locationFromFlags(io, values)));
+  const [{ resolveSecret }, { runRoot }] = await Promise.all([import('./cli/secrets.js'), import('./root/run-root.js')]);
   const rootPassword = await resolveSecret({ label: 'root password', envName: 'PARTY_POOL_ROOT_PASSWORD', fileFlag: '--root-password-file', file: stringValue(values, 'root-password-file'), interactive: io.isTTY }, io);
   return runRoot(io, { pin: opened.pin, credentials: { ...credentials, rootPassword }, json: values.json === true, interactive: io.isTTY });
-}
-
-function menuActions(io: CliIo): MenuActions {
-  return {
-    startServer: () => startServer(io, {}, true),
-    loginAsRoot: () => startRoot(io, {}),
-    generatePackages: async () => (await import('./packaging/issue.js')).runPackageMenu(io),
-    loginAsClient: () => startClient(io, {}),
-  };
 }
 
 async function dispatch(args: string[], io: CliIo): Promise<ExitCodeValue> {
   const out = new Output(io);
   const [first, ...rest] = args;
-  if (first === undefined) return runMenu(io, menuActions(io));
+  if (first === undefined) {
+    const { runAdminMenu } = await import('./admin-menu.js');
+    return runAdminMenu(io, {
+      server: (runIo, values) => startServer(runIo, values, true),
+      client: (runIo, values) => startClient(runIo, values),
+      root: (runIo, values) => startRoot(runIo, values),
+      settings: (values) => serverSettingsFrom(io, values),
+    });
+  }
   if (first === '--version' || first === '-v' || first === 'version') {
     out.line(config.version);
     return ExitCode.ok;
@@ -323,9 +364,9 @@ export async function settle(io: CliIo, run: Promise<ExitCodeValue>, options: Fa
     const code = error instanceof PartyPoolError ? error.exitCode : ExitCode.runtime;
     if (!(error instanceof PartyPoolError && error.code === 'CANCELLED')) {
       const out = new Output(io);
-      out.error(error instanceof Error ? error.message : String(error));
+      out.error(plainErrorText(error));
       if (options.debug && error instanceof Error && error.stack) out.error(error.stack);
-      if (options.pauseOnError && io.isTTY) await waitForEnter(io, 'Press Enter to close.');
+      if (options.pauseOnError && io.isTTY) await (await import('./cli/prompts.js')).waitForEnter(io, 'Press Enter to close.');
     }
     return code;
   }

@@ -1,15 +1,24 @@
 // `party-pool server` and the menu's Start Server: start, show the status panel, follow the
-// live log, and shut down gracefully on SIGINT/SIGTERM or when a root closes the server.
+// live log, and shut down gracefully on SIGINT/SIGTERM or when a root closes the server. At a
+// terminal the panel is a box and a live footer (users online, last events) stays under the
+// scrolling log; for a service manager (stdout not a terminal) both are plain lines. A first
+// start that fails leaves the data directory as it found it: no secrets, keys or database half-made.
+import fs from 'node:fs';
 import path from 'node:path';
+import TransportStream from 'winston-transport';
 import { config } from '../../config.js';
 import { ExitCode, type ExitCodeValue } from '../common/errors.js';
-import { closeLogger, createLogger } from '../common/logger.js';
+import { closeLogger, createLogger, type Logger } from '../common/logger.js';
+import { lookupPublicIPv4, reachableAddresses } from '../common/network-info.js';
 import type { ServerSettings } from '../common/settings.js';
-import { printLine } from '../cli/output.js';
-import { renderStatusPanel } from '../cli/status-panel.js';
-import { colorEnabled } from '../cli/style.js';
+import type { CliIo } from '../cli/io.js';
+import { Output } from '../cli/output.js';
+import { LiveFooter, liveStatusLines, renderStatusPanel, type PublicAddress, type StatusEvent } from '../cli/status-panel.js';
+import { colorFor } from '../cli/style.js';
+import { AUTH_FILE } from '../data-dir/auth-keys.js';
 import { ensurePrivateDir } from '../data-dir/files.js';
-import { lookupPublicIPv4, privateIPv4Addresses } from '../common/network-info.js';
+import { CERT_FILE, KEY_FILE, NEXT_KEY_FILE } from '../data-dir/identity.js';
+import { DATABASE_FILE } from '../data-dir/store.js';
 import { PartyPoolServer } from './server.js';
 
 export interface RunServerOptions {
@@ -17,37 +26,141 @@ export interface RunServerOptions {
   passkey: string;
   rootPassword: string;
   replaceSecrets: boolean;
+  /** More status panel rows (a feature's own address, e.g. a dashboard). */
+  extraPanelRows?: readonly (readonly [string, string])[];
 }
 
-/** Run until a signal asks us to stop; resolves with the exit status. */
-export async function runServer(options: RunServerOptions): Promise<ExitCodeValue> {
-  ensurePrivateDir(options.settings.logDir, 'log directory');
-  const logger = createLogger({ logDir: options.settings.logDir, console: true });
+/** What a start may create in the data directory: removed again (or restored) when the start fails. */
+const STARTUP_FILES = [AUTH_FILE, KEY_FILE, CERT_FILE, NEXT_KEY_FILE, DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`];
+
+/** Remember what the data directory holds before a start; `undo()` puts it back the way it was. */
+function snapshotDataDir(dataDir: string): { undo: () => void } {
+  const existed = fs.existsSync(dataDir);
+  const before = new Map(STARTUP_FILES.map((name) => [name, fs.existsSync(path.join(dataDir, name))]));
+  // --replace-secrets rewrites auth.json: a failed start must not have changed the secrets.
+  let authText: Buffer | undefined;
+  try {
+    authText = fs.readFileSync(path.join(dataDir, AUTH_FILE));
+  } catch {
+    authText = undefined;
+  }
+  return {
+    undo: () => {
+      try {
+        for (const [name, was] of before) if (!was) fs.rmSync(path.join(dataDir, name), { force: true });
+        if (authText !== undefined) fs.writeFileSync(path.join(dataDir, AUTH_FILE), authText, { mode: 0o600 });
+        if (!existed && fs.existsSync(dataDir) && fs.readdirSync(dataDir).length === 0) fs.rmdirSync(dataDir);
+      } catch {
+        // Best effort: the start's own error is what the admin needs to read.
+      }
+    },
+  };
+}
+
+/** This server's internet address: typed by the admin, else asked of the service the admin named, else unknown. */
+async function publicAddressOf(settings: ServerSettings): Promise<PublicAddress> {
+  if (settings.publicAddress.trim() !== '') return { kind: 'typed', address: settings.publicAddress.trim() };
+  if (!settings.publicIpUrl) return { kind: 'off' };
+  let service = settings.publicIpUrl;
+  try {
+    service = new URL(settings.publicIpUrl).host || service;
+  } catch {
+    // Not a URL: the look-up below fails and says so with the text as given.
+  }
+  const found = await lookupPublicIPv4(settings.publicIpUrl, config.network.publicIpTimeoutMs);
+  return found ? { kind: 'looked-up', address: found, service } : { kind: 'lookup-failed', service };
+}
+
+const EVENTS_SHOWN = 3;
+
+/** What the footer says about a logged event, if it is one people care about. */
+function eventText(info: Record<string, unknown>): string | undefined {
+  const text = (key: string): string => (typeof info[key] === 'string' ? String(info[key]) : '?');
+  switch (info.message) {
+    case 'login':
+      return info.role === 'root' ? `${text('user')} (root) logged in` : `${text('user')} joined`;
+    case 'disconnect':
+      return typeof info.user === 'string' ? `${info.user} left` : undefined;
+    case 'login failed':
+      return `failed login from ${text('address')}`;
+    case 'address blocked':
+      return `${text('address')} blocked for ${text('for')}`;
+    case 'banned':
+      return `${text('user')} banned`;
+    case 'kicked':
+      return `${text('user')} removed`;
+    case 'shutdown scheduled':
+      return 'shutdown scheduled';
+    case 'shutdown cancelled':
+      return 'shutdown cancelled';
+    default:
+      return undefined;
+  }
+}
+
+/** A log transport that turns the events people care about into the live footer's "last events". */
+class StatusFeed extends TransportStream {
+  readonly events: StatusEvent[] = [];
+
+  constructor(private readonly changed: () => void) {
+    super({ level: 'info' });
+  }
+
+  override log(info: Record<string, unknown>, done: () => void): void {
+    const text = eventText(info);
+    if (text !== undefined) {
+      this.events.unshift({ time: new Date().toTimeString().slice(0, 8), text });
+      this.events.length = Math.min(this.events.length, EVENTS_SHOWN);
+      // The roster changes in the same turn as the log line: read it once that turn is over.
+      setImmediate(this.changed);
+    }
+    done();
+  }
+}
+
+/** Start, show the panel, and run until a signal or a root asks us to stop; resolves with the exit status. */
+export async function runServer(io: CliIo, options: RunServerOptions): Promise<ExitCodeValue> {
+  const { settings } = options;
+  const color = colorFor(io);
+  const terminal = io.stdout.isTTY === true;
+  const footer = terminal ? new LiveFooter(io.stdout, color) : undefined;
+  const out = new Output(io);
+  ensurePrivateDir(settings.logDir, 'log directory');
+  const logger: Logger = createLogger({ logDir: settings.logDir, console: true, consoleWrite: (line) => (footer ? footer.log(line) : out.line(line)) });
+  const snapshot = snapshotDataDir(settings.dataDir);
   let server: PartyPoolServer;
   try {
-    server = await PartyPoolServer.start({ settings: options.settings, passkey: options.passkey, rootPassword: options.rootPassword, logger, replaceSecrets: options.replaceSecrets });
+    server = await PartyPoolServer.start({ settings, passkey: options.passkey, rootPassword: options.rootPassword, logger, replaceSecrets: options.replaceSecrets });
   } catch (error) {
     await closeLogger(logger);
+    snapshot.undo();
     throw error;
   }
-  const publicAddress = await lookupPublicIPv4(options.settings.publicIpUrl, config.network.publicIpTimeoutMs);
-  printLine(
-    renderStatusPanel(
-      {
-        version: config.version,
-        host: options.settings.host,
-        port: server.port,
-        privateAddresses: privateIPv4Addresses(),
-        publicAddress,
-        fingerprint: server.identity.fingerprint,
-        usersOnline: server.userCount,
-        maxClients: options.settings.maxClients,
-        dataDir: options.settings.dataDir,
-        logFile: path.join(options.settings.logDir, 'server.log'),
-      },
-      colorEnabled(),
-    ),
+  const reach = reachableAddresses(settings.host);
+  const panel = renderStatusPanel(
+    {
+      version: config.version,
+      host: settings.host,
+      port: server.port,
+      loopbackOnly: reach.loopbackOnly,
+      addresses: reach.addresses,
+      publicAddress: await publicAddressOf(settings),
+      fingerprint: server.identity.fingerprint,
+      maxClients: settings.maxClients,
+      dataDir: settings.dataDir,
+      logFile: path.join(settings.logDir, 'server.log'),
+      ...(options.extraPanelRows ? { extraRows: options.extraPanelRows } : {}),
+    },
+    { color, boxed: terminal },
   );
+  if (footer) footer.log(panel);
+  else out.line(panel);
+  const live = server;
+  const feed = new StatusFeed(() => footer?.update(liveStatusLines({ usersOnline: live.userCount, maxClients: settings.maxClients, names: live.onlineNames(), events: feed.events })));
+  if (footer) {
+    logger.add(feed);
+    footer.update(liveStatusLines({ usersOnline: server.userCount, maxClients: settings.maxClients, names: [], events: [] }));
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal?: string): void => {
       if (signal) logger.info('signal received', { signal });
@@ -64,5 +177,6 @@ export async function runServer(options: RunServerOptions): Promise<ExitCodeValu
   });
   await server.shutdown();
   await closeLogger(logger);
+  footer?.close();
   return ExitCode.ok;
 }
