@@ -75,13 +75,13 @@ function publicText(known: PublicAddress, port: number): string {
   }
 }
 
-/** Label, value; a value's later lines line up under its first. */
-function layout(rows: readonly [string, string][], label: (text: string) => string, separator: string): string {
-  const width = Math.max(...rows.map(([name]) => name.length)) + separator.length;
+/** Label, value; a value's later lines line up under its first. `after` follows each label ("" or ":"). */
+function layout(rows: readonly [string, string][], label: (text: string) => string, after: string, gap: number): string {
+  const width = Math.max(...rows.map(([name]) => name.length)) + after.length + gap;
   return rows
     .map(([name, value]) => {
       const [first = '', ...rest] = value.split('\n');
-      return [label((name + separator).padEnd(width)) + ' ' + first, ...rest.map((line) => ' '.repeat(width + 1) + line)].join('\n');
+      return [label((name + after).padEnd(width)) + first, ...rest.map((line) => ' '.repeat(width) + line)].join('\n');
     })
     .join('\n');
 }
@@ -90,13 +90,13 @@ function layout(rows: readonly [string, string][], label: (text: string) => stri
 export function renderStatusPanel(data: StatusPanelData, options: { color: boolean; boxed: boolean }): string {
   const c = makeChalk(options.color);
   const rows = statusRows(data);
-  if (!options.boxed) return [`Party Pool v${data.version}: server running`, ...layout(rows, (text) => text, ':').split('\n')].join('\n');
-  const body = layout(rows, (text) => c.bold(text), '');
-  return (
-    box(body, `Party Pool v${data.version} — server running`, options.color, data.loopbackOnly ? 'yellow' : 'green') +
-    '\n' +
-    c.dim('Ctrl-C stops the server. To manage it, open another terminal: npm start, then Login as Administrator (Root). Live log:')
-  );
+  if (!options.boxed) return [`Party Pool v${data.version}: server running`, ...layout(rows, (text) => text, ':', 1).split('\n')].join('\n');
+  const body = layout(rows, (text) => c.bold(text), '', 2);
+  return [
+    box(body, `Party Pool v${data.version} — server running`, options.color, data.loopbackOnly ? 'yellow' : 'green'),
+    c.dim('Ctrl-C stops the server. To manage it: npm start in another terminal, then Login as Administrator (Root).'),
+    c.dim('Live log:'),
+  ].join('\n');
 }
 
 /** One event of the live footer: "12:03:11 bob joined". */

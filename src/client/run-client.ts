@@ -121,8 +121,8 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
     const answered = await client.command('password', quoteWords([old]), (reply) => {
       if (reply.type === 'error' && reply.code !== 'MISSING_ARGUMENT') refusal = reply.message;
     });
+    // A refusal is shown like any other error reply (once the prompt is gone).
     if (!answered) notSent();
-    else if (refusal !== undefined) out.line(render.chalk.red(refusal));
     return answered && refusal === undefined;
   };
   /** `/register` and `/password` typed without arguments ask at hidden prompts instead. */

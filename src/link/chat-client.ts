@@ -355,9 +355,12 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     const target = splitWords(args)?.[0];
     const byName = target?.startsWith('#') === true;
     const previous = byName && target ? this.moveTo(target) : undefined;
+    // Where this request left the prompt: a reply only moves it if nothing moved it since.
+    const expected = this.rooms.current;
     return (reply) => {
       if (reply.type === 'joined') {
-        if (this.rooms.current !== reply.room) this.moveTo(reply.room);
+        // The server's spelling of the room (#Games -> #games), or the room an invite code named.
+        if (this.rooms.current === expected && this.rooms.current !== reply.room) this.moveTo(reply.room);
       } else if (reply.type === 'error' && previous !== undefined && this.rooms.current === target) {
         // Already a member: that room is where the person wanted to be anyway.
         if (!(name === 'join' && reply.code === 'ALREADY_MEMBER')) this.moveTo(previous);
