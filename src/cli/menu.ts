@@ -45,11 +45,17 @@ export async function runMenu(io: CliIo, actions: MenuActions): Promise<ExitCode
     const choice = await askChoice<Entry>(io, 'What would you like to do?', ENTRIES, { escape: false });
     if (choice === 'exit') return ExitCode.ok;
     let ended: string | undefined;
+    // A Ctrl-C between an entry's questions (while a key is derived, say) must not end the whole
+    // menu: the parts that wait for long (the server, connecting, a build) handle it themselves.
+    const keepMenu = (): void => undefined;
+    process.on('SIGINT', keepMenu);
     try {
       ended = endedText(choice, await actions[choice]());
     } catch (error) {
       if (error instanceof PartyPoolError && error.code === 'CANCELLED') ended = 'Cancelled.';
       else out.error(c.red(plainErrorText(error)));
+    } finally {
+      process.off('SIGINT', keepMenu);
     }
     out.line(c.dim(`${ended ? ended + ' ' : ''}Back at the menu.`));
   }

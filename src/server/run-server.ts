@@ -127,11 +127,26 @@ export async function runServer(io: CliIo, options: RunServerOptions): Promise<E
   const out = new Output(io);
   ensurePrivateDir(settings.logDir, 'log directory');
   const logger: Logger = createLogger({ logDir: settings.logDir, console: true, consoleWrite: (line) => (footer ? footer.log(line) : out.line(line)) });
+  // From here on Ctrl-C (or SIGTERM) means "stop", even while the keys are still being derived.
+  let requestStop: (signal?: string) => void = () => undefined;
+  let stopSignal: string | undefined;
+  const stopRequested = new Promise<void>((resolve) => {
+    requestStop = (signal) => {
+      stopSignal ??= signal;
+      resolve();
+    };
+  });
+  const onInt = (): void => requestStop('SIGINT');
+  const onTerm = (): void => requestStop('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
   const snapshot = snapshotDataDir(settings.dataDir);
   let server: PartyPoolServer;
   try {
     server = await PartyPoolServer.start({ settings, passkey: options.passkey, rootPassword: options.rootPassword, logger, replaceSecrets: options.replaceSecrets });
   } catch (error) {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
     await closeLogger(logger);
     snapshot.undo();
     throw error;
@@ -161,20 +176,12 @@ export async function runServer(io: CliIo, options: RunServerOptions): Promise<E
     logger.add(feed);
     footer.update(liveStatusLines({ usersOnline: server.userCount, maxClients: settings.maxClients, names: [], events: [] }));
   }
-  await new Promise<void>((resolve) => {
-    const stop = (signal?: string): void => {
-      if (signal) logger.info('signal received', { signal });
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      resolve();
-    };
-    const onInt = (): void => stop('SIGINT');
-    const onTerm = (): void => stop('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-    // A root's close-server ends the run just like a signal does.
-    void server.stopped.then(() => stop());
-  });
+  // A root's close-server ends the run just like a signal does.
+  void server.stopped.then(() => requestStop());
+  await stopRequested;
+  process.off('SIGINT', onInt);
+  process.off('SIGTERM', onTerm);
+  if (stopSignal) logger.info('signal received', { signal: stopSignal });
   await server.shutdown();
   await closeLogger(logger);
   footer?.close();

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { PackageRegistry } from '../../src/data-dir/packages.js';
 import { binPath } from '../helpers/cli.js';
 import { PASSKEY, ROOT_PASSWORD, startTestServer, tempDir } from '../helpers/server.js';
 import { TmuxSession, hasTmux } from '../helpers/tmux.js';
@@ -193,7 +194,8 @@ describe('menu recoveries (tmux)', { skip }, () => {
   test('Generate asks the passkey first and checks it on the spot; a loopback-only server is warned about; Esc goes back', async (tt) => {
     const t = await startTestServer();
     tt.after(() => t.close());
-    const menu = menuIn({ PARTY_POOL_DATA_DIR: t.dataDir, PARTY_POOL_OUT_DIR: tempDir('party-pool-menu-out-') });
+    const out = tempDir('party-pool-menu-out-');
+    const menu = menuIn({ PARTY_POOL_DATA_DIR: t.dataDir, PARTY_POOL_OUT_DIR: out });
     sessions.push(menu);
     await menu.waitFor(MENU);
     menu.press('Down', 'Enter');
@@ -215,6 +217,28 @@ describe('menu recoveries (tmux)', { skip }, () => {
     assert.doesNotMatch(offers, /\(LAN: friends on the same network/);
     menu.press('Escape');
     await menu.waitFor(/Cancelled\. Back at the menu\./);
+
+    // A build cancelled with Ctrl-C comes back to the menu too, leaving nothing behind. (An
+    // answered question reads "✔ …"; "? …" at the start of a line is the one being asked.)
+    menu.press('Down', 'Enter');
+    await menu.waitFor(/^\? Passkey \(the server's/m);
+    menu.type(PASSKEY);
+    menu.press('Enter');
+    await menu.waitFor(/^\? What should be built\?/m, 30_000);
+    menu.press('Enter');
+    await menu.waitFor(/^\? For which systems\?/m);
+    menu.press('Down', 'Down', 'Enter'); // macOS: the zip bundle
+    await menu.waitFor(/^\? Which addresses should the programs try/m);
+    menu.press('Space', 'Enter');
+    await menu.waitFor(/^\? A note to remember who it is for/m);
+    menu.press('Enter');
+    await menu.waitFor(/^\? Build now\?/m);
+    menu.press('Enter');
+    await menu.waitFor(/Bundling the program/, 30_000);
+    menu.press('C-c');
+    await menu.waitFor(/Cancelled\. Back at the menu\.[\s\S]*Cancelled\. Back at the menu\./, 30_000);
+    assert.deepEqual(fs.readdirSync(out).filter((name) => name !== '.cache'), [], 'nothing was written');
+    assert.equal(new PackageRegistry(t.server.store).list(10).total, 0, 'no package was recorded');
     await exitMenu(menu);
   });
 });
