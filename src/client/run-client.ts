@@ -14,14 +14,13 @@ import { colorFor, makeChalk } from '../cli/style.js';
 import { ErrorCodes } from '../common/errors.js';
 import { config } from '../../config.js';
 import { checkPassword } from '../protocol/passwords.js';
-import { quoteWords } from '../protocol/words.js';
+import { quoteWords, splitWords } from '../protocol/words.js';
 import { ChatClient, startAtTerminal } from '../link/chat-client.js';
 import { runInputLines } from '../link/line-mode.js';
 import type { AccountProof, Credentials } from '../link/login.js';
 import type { PinnedTarget } from '../link/pin.js';
 import type { ServerRefusal } from '../link/server-link.js';
 import { SendPacer } from '../link/send-pacer.js';
-import { splitWords } from '../protocol/words.js';
 
 /** Lines typed while the connection is down, kept to send once it is back. */
 const MAX_QUEUED_LINES = 50;
@@ -173,8 +172,10 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
     };
     client.on('message', show);
     client.on('invalid', (detail) => screen.print(render.chalk.red(`! ${detail}`)));
-    client.on('disconnected', ({ reason, retryInMs }) => {
-      screen.print(render.chalk.yellow(`${reason} Reconnecting in ${secondsText(retryInMs ?? 0)}; lines you type meanwhile are sent once it is back; /exit leaves.`));
+    client.on('disconnected', ({ reason, retryInMs, attempt }) => {
+      const wait = secondsText(retryInMs ?? 0);
+      // The first time says what happens to typed lines; later tries only why and when.
+      screen.print(render.chalk.yellow(attempt === 1 ? `${reason} Reconnecting in ${wait}; lines you type meanwhile are sent once it is back; /exit leaves.` : `${reason} Retrying in ${wait} — /exit leaves.`));
     });
     client.on('reconnected', (again) => {
       screen.setPrompt(promptFor(client));

@@ -65,7 +65,7 @@ interface ClientEvents {
   message: [ServerMessage];
   invalid: [string];
   /** The connection dropped (or a reconnect attempt failed); `retryInMs` is set when another attempt is scheduled. */
-  disconnected: [{ reason: string; retryInMs?: number }];
+  disconnected: [{ reason: string; retryInMs?: number; attempt?: number }];
   /** The first connection failed and is tried again in `retryInMs` (retryFirstConnect). */
   retrying: [{ reason: string; retryInMs: number }];
   reconnected: [Welcome];
@@ -270,7 +270,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private async reconnectLoop(reason: string): Promise<void> {
     try {
       const welcome = await this.reconnector.run(() => this.connect((refusal) => Promise.resolve(refusal ? undefined : this.name), true), {
-        waiting: (attempt, waitMs, lastError) => this.emit('disconnected', { reason: attempt === 1 ? reason : messageOf(lastError), retryInMs: waitMs }),
+        waiting: (attempt, waitMs, lastError) => this.emit('disconnected', { reason: attempt === 1 ? reason : messageOf(lastError), retryInMs: waitMs, attempt }),
         // Only a refusal the registry calls final ends the retries; anything else may pass.
         mayRetry: (error) => !(error instanceof PartyPoolError && !mayReconnectAfter(error.code)),
         stopped: () => this.stopped,
