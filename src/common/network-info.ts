@@ -5,23 +5,6 @@
 import net from 'node:net';
 import os from 'node:os';
 
-export interface InterfaceAddress {
-  interface: string;
-  address: string;
-  mac: string;
-}
-
-/** Non-internal IPv4 addresses with their interface and MAC. */
-export function privateIPv4Addresses(interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces()): InterfaceAddress[] {
-  const out: InterfaceAddress[] = [];
-  for (const [name, entries] of Object.entries(interfaces)) {
-    for (const entry of entries ?? []) {
-      if (entry.family === 'IPv4' && !entry.internal) out.push({ interface: name, address: entry.address, mac: entry.mac });
-    }
-  }
-  return out;
-}
-
 /**
  * Ask the plain-text "what is my IP" service the admin named (PARTY_POOL_PUBLIC_IP_URL); an
  * empty URL (the default) asks nobody. Any failure or timeout yields undefined.
