@@ -32,6 +32,24 @@ export interface OpenedServer {
  */
 export interface ServerLocation {
   open: (passkey: string) => Promise<OpenedServer>;
+  /**
+   * The data directory of a server on this machine (server.json): a passkey or root password
+   * typed at a prompt is checked against its auth.json at once, so a typo is asked again on the
+   * spot instead of counting as a failed login (three of which block the address).
+   */
+  localDataDir?: string;
+}
+
+/** A prompt's check of a typed secret against a local server's auth.json; unreadable (another user's server): no check. */
+async function storedSecretCheck(dataDir: string, which: 'passkey' | 'root', label: string): Promise<(value: string) => Promise<true | string>> {
+  const { matchesStoredSecret } = await import('./data-dir/auth-keys.js');
+  return async (value) => {
+    try {
+      return (await matchesStoredSecret(dataDir, which, value)) === false ? `That is not this server's ${label}; type it again.` : true;
+    } catch {
+      return true;
+    }
+  };
 }
 
 export interface Subcommand {
@@ -264,7 +282,8 @@ async function resolvePin(io: CliIo, values: Values): Promise<PinnedTarget> {
 /** The server named by the flags (or server.json): read before the passkey is asked for. */
 async function locationFromFlags(io: CliIo, values: Values): Promise<ServerLocation> {
   const pin = await resolvePin(io, values);
-  return { open: () => Promise.resolve({ pin }) };
+  const local = stringValue(values, 'server') === undefined;
+  return { open: () => Promise.resolve({ pin }), ...(local ? { localDataDir: resolveServerSettings({ 'data-dir': stringValue(values, 'data-dir') }, io.env).dataDir } : {}) };
 }
 
 /**
@@ -274,8 +293,9 @@ async function locationFromFlags(io: CliIo, values: Values): Promise<ServerLocat
  */
 async function accessServer(io: CliIo, values: Values, location: ServerLocation): Promise<{ opened: OpenedServer; credentials: { passkey: string; packageId?: string } }> {
   const { resolveSecret } = await import('./cli/secrets.js');
-  const source = passkeyFrom(values, io.isTTY);
-  const fromPrompt = io.isTTY && source.file === undefined && !io.env.PARTY_POOL_PASSKEY;
+  const fromPrompt = io.isTTY && stringValue(values, 'passkey-file') === undefined && !io.env.PARTY_POOL_PASSKEY;
+  const check = fromPrompt && location.localDataDir !== undefined ? await storedSecretCheck(location.localDataDir, 'passkey', 'passkey') : undefined;
+  const source: SecretSource = { ...passkeyFrom(values, io.isTTY), ...(check ? { check } : {}) };
   for (let attempt = 1; ; attempt++) {
     const passkey = await resolveSecret(source, io);
     try {
@@ -311,9 +331,14 @@ async function startClient(io: CliIo, values: Values, given?: ServerLocation): P
 }
 
 async function startRoot(io: CliIo, values: Values, given?: ServerLocation): Promise<ExitCodeValue> {
-  const { opened, credentials } = await accessServer(io, values, given ?? (await locationFromFlags(io, values)));
+  const location = given ?? (await locationFromFlags(io, values));
+  const { opened, credentials } = await accessServer(io, values, location);
   const [{ resolveSecret }, { runRoot }] = await Promise.all([import('./cli/secrets.js'), import('./root/run-root.js')]);
-  const rootPassword = await resolveSecret({ label: 'root password', envName: 'PARTY_POOL_ROOT_PASSWORD', fileFlag: '--root-password-file', file: stringValue(values, 'root-password-file'), interactive: io.isTTY }, io);
+  const check = io.isTTY && location.localDataDir !== undefined ? await storedSecretCheck(location.localDataDir, 'root', 'root password') : undefined;
+  const rootPassword = await resolveSecret(
+    { label: 'root password', envName: 'PARTY_POOL_ROOT_PASSWORD', fileFlag: '--root-password-file', file: stringValue(values, 'root-password-file'), interactive: io.isTTY, ...(check ? { check } : {}) },
+    io,
+  );
   return runRoot(io, { pin: opened.pin, credentials: { ...credentials, rootPassword }, json: values.json === true, interactive: io.isTTY });
 }
 

@@ -141,13 +141,26 @@ describe('menu recoveries (tmux)', { skip }, () => {
     await menu.waitFor(new RegExp(`A server is already running from ${t.dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(process \\d+\\)`));
     await menu.waitFor(/Open its root console/);
     menu.press('Enter');
+    // On this machine each secret is checked as it is typed: a typo is asked again, not a failed login.
     await menu.waitFor(/Passkey:/);
+    menu.type('a-typo-in-the-passkey');
+    menu.press('Enter');
+    await menu.waitFor(/That is not this server's passkey; type it again\./, 30_000);
+    menu.press('C-u');
     menu.type(PASSKEY);
     menu.press('Enter');
-    await menu.waitFor(/Root password:/);
+    await menu.waitFor(/Root password:/, 30_000);
+    menu.type('a-typo-in-the-root-password');
+    menu.press('Enter');
+    await menu.waitFor(/That is not this server's root password; type it again\./, 30_000);
+    menu.press('C-u');
     menu.type(ROOT_PASSWORD);
     menu.press('Enter');
     await menu.waitFor(/root> $/m);
+    menu.type('stats');
+    menu.press('Enter');
+    // Per address: connections, failed auth (0: the typos never reached the server), times banned.
+    await menu.waitFor(/│ 127\.0\.0\.1\s+\d+\s+0\s+0\s/);
     menu.type('exit');
     menu.press('Enter');
     await menu.waitFor(BACK);
