@@ -144,9 +144,15 @@ export const config = {
   },
 
   network: {
-    /** Where the status panel asks for this machine's public IPv4; empty turns the look-up off. */
-    publicIpUrl: 'https://api.ipify.org',
+    /**
+     * A plain-text "what is my IP" service the status panel and the package menu may ask for this
+     * machine's public IPv4 (e.g. https://api.ipify.org). Empty: nobody outside is asked (the
+     * default: no third party learns that this server exists).
+     */
+    publicIpUrl: '',
     publicIpTimeoutMs: 2500,
+    /** This server's public address or DNS name as the admin knows it (shown in the panel, offered by Generate). */
+    publicAddress: '',
   },
 
   accounts: {

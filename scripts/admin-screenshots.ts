@@ -10,7 +10,6 @@ import { chromium } from 'playwright-core';
 import { createLogger } from '../src/common/logger.js';
 import { resolveServerSettings } from '../src/common/settings.js';
 import { startAdmin, startDashboard } from '../src/gui/run-admin.js';
-import { privateIPv4Addresses } from '../src/common/network-info.js';
 import { dashboardServerSide } from '../src/server/run-server.js';
 import { PartyPoolServer } from '../src/server/server.js';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../test/helpers/browser.js';
@@ -46,7 +45,7 @@ async function main(): Promise<void> {
       version: '1.0.0',
       host: settings.host,
       port: server.port,
-      privateAddresses: privateIPv4Addresses().slice(0, 1).map((a) => ({ ...a, address: '192.168.1.20', mac: 'a4:83:e7:12:9c:01' })),
+      privateAddresses: [] as { interface: string; address: string; mac: string }[],
       publicAddress: null,
       fingerprint: server.identity.fingerprint,
       maxClients: settings.maxClients,

@@ -24,6 +24,8 @@ export interface ServerSettings {
   heartbeatTimeoutMs: number;
   kdfIterations: number;
   publicIpUrl: string;
+  /** The public address or DNS name the admin typed (PARTY_POOL_PUBLIC_ADDRESS); '' when not given. */
+  publicAddress: string;
   historyEnabled: boolean;
   historyRetentionDays: number;
   historyMaxPerRoom: number;
@@ -91,6 +93,7 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   { key: 'heartbeatTimeoutMs', kind: 'int', min: 200, max: 7_200_000, fallback: () => config.limits.heartbeatTimeoutMs },
   { key: 'kdfIterations', kind: 'int', min: config.kdf.minIterations, max: config.kdf.maxIterations, fallback: () => config.kdf.iterations },
   { key: 'publicIpUrl', kind: 'string', fallback: () => config.network.publicIpUrl },
+  { key: 'publicAddress', kind: 'string', fallback: () => config.network.publicAddress },
   { key: 'historyEnabled', kind: 'bool', fallback: () => config.historyEnabled },
   { key: 'historyRetentionDays', kind: 'int', min: 1, max: 36_500, fallback: () => config.history.retentionDays },
   { key: 'historyMaxPerRoom', kind: 'int', min: 1, max: 10_000_000, fallback: () => config.history.maxPerRoom },

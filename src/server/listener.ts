@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import type { ErrorCode } from '../common/errors.js';
 import { PartyPoolError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import { hostProblem, listenFailureText } from '../common/network-info.js';
 import type { ServerLimits, ServerSettings } from '../common/settings.js';
 import type { ServerIdentity } from '../data-dir/identity.js';
 import { encodeFrame } from '../protocol/frame.js';
@@ -93,10 +94,12 @@ export class Listener {
 
   /** Listen on the configured host and port; resolves once accepting. */
   async listen(): Promise<void> {
+    const { host, port } = this.settings;
+    // "256.1.1.1" would otherwise go to DNS and fail as a name: say what is wrong with it.
+    if (hostProblem(host)) throw new PartyPoolError('LISTEN_FAILED', listenFailureText(host, port, 'HOST_INVALID'));
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', (error: NodeJS.ErrnoException) => {
-        const why = error.code === 'EADDRINUSE' ? 'something else is already using that port' : error.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : error.message;
-        reject(new PartyPoolError('LISTEN_FAILED', `Cannot listen on ${this.settings.host}:${this.settings.port}: ${why}. Choose another port with --port.`, { cause: error }));
+        reject(new PartyPoolError('LISTEN_FAILED', listenFailureText(host, port, error.code), { cause: error }));
       });
       this.server.listen(this.settings.port, this.settings.host, () => {
         this.server.removeAllListeners('error');

@@ -1,17 +1,26 @@
 // `party-pool server` and the menu's Start Server: start, show the status panel, follow the
-// live log, reload the config file on SIGHUP, and shut down gracefully on SIGINT/SIGTERM or
-// when a root closes the server.
+// live log, reload the config file on SIGHUP, and shut down gracefully on SIGINT/SIGTERM or when
+// a root closes the server. With --dashboard, the admin dashboard runs beside it. At a
+// terminal the panel is a box and a live footer (users online, last events) stays under the
+// scrolling log; for a service manager (stdout not a terminal) both are plain lines. A first
+// start that fails leaves the data directory as it found it: no secrets, keys or database half-made.
+import fs from 'node:fs';
 import path from 'node:path';
+import TransportStream from 'winston-transport';
 import { config } from '../../config.js';
 import type { ConfigFile, LoadedSettings } from '../common/config-file.js';
 import { ExitCode, type ExitCodeValue } from '../common/errors.js';
 import { closeLogger, createLogger, type Logger } from '../common/logger.js';
+import { lookupPublicIPv4, reachableAddresses } from '../common/network-info.js';
 import type { ServerSettings } from '../common/settings.js';
-import { printLine } from '../cli/output.js';
-import { renderStatusPanel } from '../cli/status-panel.js';
-import { colorEnabled } from '../cli/style.js';
+import type { CliIo } from '../cli/io.js';
+import { Output } from '../cli/output.js';
+import { LiveFooter, liveStatusLines, renderStatusPanel, type PublicAddress, type StatusEvent } from '../cli/status-panel.js';
+import { colorFor } from '../cli/style.js';
+import { AUTH_FILE } from '../data-dir/auth-keys.js';
 import { ensurePrivateDir } from '../data-dir/files.js';
-import { lookupPublicIPv4, privateIPv4Addresses } from '../common/network-info.js';
+import { CERT_FILE, KEY_FILE, NEXT_KEY_FILE } from '../data-dir/identity.js';
+import { DATABASE_FILE } from '../data-dir/store.js';
 import type { DashboardHost, DashboardSource } from '../protocol/dashboard.js';
 import { DashboardFeed } from './dashboard-feed.js';
 import { PartyPoolServer } from './server.js';
@@ -50,117 +59,205 @@ export interface RunServerOptions {
   replaceSecrets: boolean;
   /** `--dashboard`: start the admin dashboard once the server listens. */
   dashboard?: DashboardStarter | undefined;
+  /** More status panel rows (a feature's own address, e.g. a dashboard). */
+  extraPanelRows?: readonly (readonly [string, string])[];
 }
 
-/** Stop requests: SIGINT/SIGTERM, a root's close-server; SIGHUP reloads the settings. */
-class SignalWatch {
-  readonly requested: Promise<void>;
-  private resolve: () => void = () => undefined;
-  private readonly onInt = (): void => this.stop('SIGINT');
-  private readonly onTerm = (): void => this.stop('SIGTERM');
-  private readonly onHup = (): void => this.reload();
+/** What a start may create in the data directory: removed again (or restored) when the start fails. */
+const STARTUP_FILES = [AUTH_FILE, KEY_FILE, CERT_FILE, NEXT_KEY_FILE, DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`];
 
-  constructor(
-    private readonly logger: Logger,
-    private readonly options: RunServerOptions,
-    private server?: PartyPoolServer,
-  ) {
-    this.requested = new Promise((resolve) => (this.resolve = resolve));
-    process.on('SIGINT', this.onInt);
-    process.on('SIGTERM', this.onTerm);
-    process.on('SIGHUP', this.onHup);
+/** Remember what the data directory holds before a start; `undo()` puts it back the way it was. */
+function snapshotDataDir(dataDir: string): { undo: () => void } {
+  const existed = fs.existsSync(dataDir);
+  const before = new Map(STARTUP_FILES.map((name) => [name, fs.existsSync(path.join(dataDir, name))]));
+  // --replace-secrets rewrites auth.json: a failed start must not have changed the secrets.
+  let authText: Buffer | undefined;
+  try {
+    authText = fs.readFileSync(path.join(dataDir, AUTH_FILE));
+  } catch {
+    authText = undefined;
+  }
+  return {
+    undo: () => {
+      try {
+        for (const [name, was] of before) if (!was) fs.rmSync(path.join(dataDir, name), { force: true });
+        if (authText !== undefined) fs.writeFileSync(path.join(dataDir, AUTH_FILE), authText, { mode: 0o600 });
+        if (!existed && fs.existsSync(dataDir) && fs.readdirSync(dataDir).length === 0) fs.rmdirSync(dataDir);
+      } catch {
+        // Best effort: the start's own error is what the admin needs to read.
+      }
+    },
+  };
+}
+
+/** This server's internet address: typed by the admin, else asked of the service the admin named, else unknown. */
+async function publicAddressOf(settings: ServerSettings): Promise<PublicAddress> {
+  if (settings.publicAddress.trim() !== '') return { kind: 'typed', address: settings.publicAddress.trim() };
+  if (!settings.publicIpUrl) return { kind: 'off' };
+  let service = settings.publicIpUrl;
+  try {
+    service = new URL(settings.publicIpUrl).host || service;
+  } catch {
+    // Not a URL: the look-up below fails and says so with the text as given.
+  }
+  const found = await lookupPublicIPv4(settings.publicIpUrl, config.network.publicIpTimeoutMs);
+  return found ? { kind: 'looked-up', address: found, service } : { kind: 'lookup-failed', service };
+}
+
+const EVENTS_SHOWN = 3;
+
+/** What the footer says about a logged event, if it is one people care about. */
+function eventText(info: Record<string, unknown>): string | undefined {
+  const text = (key: string): string => (typeof info[key] === 'string' ? String(info[key]) : '?');
+  switch (info.message) {
+    case 'login':
+      return info.role === 'root' ? `${text('user')} (root) logged in` : `${text('user')} joined`;
+    case 'disconnect':
+      return typeof info.user === 'string' ? `${info.user} left` : undefined;
+    case 'login failed':
+      return `failed login from ${text('address')}`;
+    case 'address blocked':
+      return `${text('address')} blocked for ${text('for')}`;
+    case 'banned':
+      return `${text('user')} banned`;
+    case 'kicked':
+      return `${text('user')} removed`;
+    case 'shutdown scheduled':
+      return 'shutdown scheduled';
+    case 'shutdown cancelled':
+      return 'shutdown cancelled';
+    default:
+      return undefined;
+  }
+}
+
+/** A log transport that turns the events people care about into the live footer's "last events". */
+class StatusFeed extends TransportStream {
+  readonly events: StatusEvent[] = [];
+
+  constructor(private readonly changed: () => void) {
+    super({ level: 'info' });
   }
 
-  /** The server is up: a root's close-server ends the run just like a signal does. */
-  started(server: PartyPoolServer): void {
-    this.server = server;
-    void server.stopped.then(() => this.stop());
-  }
-
-  stop(signal?: string): void {
-    if (signal) this.logger.info('signal received', { signal });
-    process.off('SIGINT', this.onInt);
-    process.off('SIGTERM', this.onTerm);
-    process.off('SIGHUP', this.onHup);
-    this.resolve();
-  }
-
-  /** SIGHUP: re-read the config file; a bad file is logged and the running settings are kept. */
-  private reload(): void {
-    this.logger.info('signal received', { signal: 'SIGHUP' });
-    if (!this.options.reloadSettings || !this.server) return;
-    try {
-      const loaded = this.options.reloadSettings();
-      this.server.reload(loaded.settings, loaded.file);
-    } catch (error) {
-      this.logger.error('settings not reloaded; the running settings stay', { reason: error instanceof Error ? error.message : String(error) });
+  override log(info: Record<string, unknown>, done: () => void): void {
+    const text = eventText(info);
+    if (text !== undefined) {
+      this.events.unshift({ time: new Date().toTimeString().slice(0, 8), text });
+      this.events.length = Math.min(this.events.length, EVENTS_SHOWN);
+      // The roster changes in the same turn as the log line: read it once that turn is over.
+      setImmediate(this.changed);
     }
+    done();
   }
 }
 
-/** Run until a signal asks us to stop; resolves with the exit status. */
-export async function runServer(options: RunServerOptions): Promise<ExitCodeValue> {
-  ensurePrivateDir(options.settings.logDir, 'log directory');
-  const logger = createLogger({ logDir: options.settings.logDir, console: true, level: options.settings.logLevel });
-  // Signals are handled before anything is printed: a service manager may send SIGTERM as soon as
-  // it sees output (or during the start), and an unhandled one would end the server ungracefully.
-  const signals = new SignalWatch(logger, options);
+/** Start, show the panel, and run until a signal or a root asks us to stop; resolves with the exit status. */
+export async function runServer(io: CliIo, options: RunServerOptions): Promise<ExitCodeValue> {
+  const { settings } = options;
+  const color = colorFor(io);
+  const terminal = io.stdout.isTTY === true;
+  const footer = terminal ? new LiveFooter(io.stdout, color) : undefined;
+  const out = new Output(io);
+  ensurePrivateDir(settings.logDir, 'log directory');
+  const logger: Logger = createLogger({ logDir: settings.logDir, console: true, level: settings.logLevel, consoleWrite: (line) => (footer ? footer.log(line) : out.line(line)) });
+  // From here on Ctrl-C (or SIGTERM) means "stop", even while the keys are still being derived.
+  let requestStop: (signal?: string) => void = () => undefined;
+  let stopSignal: string | undefined;
+  const stopRequested = new Promise<void>((resolve) => {
+    requestStop = (signal) => {
+      stopSignal ??= signal;
+      resolve();
+    };
+  });
+  // SIGHUP: re-read the config file once the server runs; a bad file is logged and the running settings stay.
+  const current: { server?: PartyPoolServer } = {};
+  const onHup = (): void => {
+    logger.info('signal received', { signal: 'SIGHUP' });
+    const running = current.server;
+    if (!options.reloadSettings || !running) return;
+    try {
+      const loaded = options.reloadSettings();
+      running.reload(loaded.settings, loaded.file);
+    } catch (error) {
+      logger.error('settings not reloaded; the running settings stay', { reason: error instanceof Error ? error.message : String(error) });
+    }
+  };
+  const onInt = (): void => requestStop('SIGINT');
+  const onTerm = (): void => requestStop('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHup);
+  const snapshot = snapshotDataDir(settings.dataDir);
   let server: PartyPoolServer;
   try {
-    server = await PartyPoolServer.start({
-      settings: options.settings,
-      passkey: options.passkey,
-      rootPassword: options.rootPassword,
-      logger,
-      replaceSecrets: options.replaceSecrets,
-      ...(options.configFile ? { configFile: options.configFile } : {}),
-    });
+    server = await PartyPoolServer.start({ settings, passkey: options.passkey, rootPassword: options.rootPassword, logger, replaceSecrets: options.replaceSecrets, ...(options.configFile ? { configFile: options.configFile } : {}) });
   } catch (error) {
-    signals.stop();
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    process.off('SIGHUP', onHup);
     await closeLogger(logger);
+    snapshot.undo();
     throw error;
   }
-  signals.started(server);
+  current.server = server;
   if (options.configFile) logger.info('config file read', { file: options.configFile.file });
-  const publicAddress = await lookupPublicIPv4(options.settings.publicIpUrl, config.network.publicIpTimeoutMs);
-  const logFile = path.join(options.settings.logDir, 'server.log');
-  const privateAddresses = privateIPv4Addresses();
-  // The status panel shows the dashboard's link; a live panel can offer dashboard.newLink() for a browser that lost its cookie.
+  const reach = reachableAddresses(settings.host);
+  const publicAddress = await publicAddressOf(settings);
+  const logFile = path.join(settings.logDir, 'server.log');
+  // The dashboard beside the server: its address in the panel, its one-time link on a line of its own.
   const dashboard = options.dashboard
     ? await startDashboard(options, server, logger, {
         version: config.version,
-        host: options.settings.host,
+        host: settings.host,
         port: server.port,
-        privateAddresses,
-        publicAddress: publicAddress ?? null,
+        privateAddresses: reach.addresses
+          .filter((a) => a.scope !== 'loopback' && !a.address.includes(':'))
+          .map((a) => ({ interface: a.interface ?? '', address: a.address, mac: a.mac ?? '' })),
+        publicAddress: publicAddress.kind === 'typed' || publicAddress.kind === 'looked-up' ? publicAddress.address : null,
         fingerprint: server.identity.fingerprint,
-        maxClients: options.settings.maxClients,
-        dataDir: options.settings.dataDir,
+        maxClients: settings.maxClients,
+        dataDir: settings.dataDir,
         logFile,
       })
     : undefined;
-  printLine(
-    renderStatusPanel(
-      {
-        version: config.version,
-        host: options.settings.host,
-        port: server.port,
-        privateAddresses,
-        publicAddress,
-        fingerprint: server.identity.fingerprint,
-        usersOnline: server.userCount,
-        maxClients: options.settings.maxClients,
-        dataDir: options.settings.dataDir,
-        logFile,
-        ...(dashboard ? { dashboard: dashboard.url } : {}),
-      },
-      colorEnabled(),
-    ),
+  const extraRows = [...(options.extraPanelRows ?? []), ...(dashboard ? [['Dashboard', `${new URL(dashboard.url).origin}/ (in your browser)`] as const] : [])];
+  const panel = renderStatusPanel(
+    {
+      version: config.version,
+      host: settings.host,
+      port: server.port,
+      loopbackOnly: reach.loopbackOnly,
+      addresses: reach.addresses,
+      publicAddress,
+      fingerprint: server.identity.fingerprint,
+      maxClients: settings.maxClients,
+      dataDir: settings.dataDir,
+      logFile,
+      ...(extraRows.length > 0 ? { extraRows } : {}),
+    },
+    { color, boxed: terminal },
   );
-  await signals.requested;
+  // The link on a line of its own: a box would wrap it, and it must stay one piece to be copied.
+  const withLink = dashboard ? `${panel}\nDashboard link (works once, in one browser): ${dashboard.url}` : panel;
+  if (footer) footer.log(withLink);
+  else out.line(withLink);
+  const live = server;
+  const feed = new StatusFeed(() => footer?.update(liveStatusLines({ usersOnline: live.userCount, maxClients: settings.maxClients, names: live.onlineNames(), events: feed.events })));
+  if (footer) {
+    logger.add(feed);
+    footer.update(liveStatusLines({ usersOnline: server.userCount, maxClients: settings.maxClients, names: [], events: [] }));
+  }
+  // A root's close-server ends the run just like a signal does.
+  void server.stopped.then(() => requestStop());
+  await stopRequested;
+  process.off('SIGINT', onInt);
+  process.off('SIGTERM', onTerm);
+  process.off('SIGHUP', onHup);
+  if (stopSignal) logger.info('signal received', { signal: stopSignal });
   await server.shutdown();
   await dashboard?.close();
   await closeLogger(logger);
+  footer?.close();
   return ExitCode.ok;
 }
 
