@@ -104,6 +104,7 @@ export class PartyPoolServer {
     const { history } = server.services;
     if (history.enabled) history.startRetention(config.history.retentionIntervalMs, () => server.clock.now(), (error) => server.services.alarm.report('retention', error));
     else server.logger.info('history is off', { deletedMessages: history.clearedAtStart });
+    server.services.direct.startRetention((error) => server.services.alarm.report('retention', error));
     server.checkpointer.start();
     return server;
   }
@@ -173,7 +174,7 @@ export class PartyPoolServer {
   }
 
   private async stop(message: string): Promise<void> {
-    const { handshake, arrivals, fanout, guard, shutdown, stats, history } = this.services;
+    const { handshake, arrivals, fanout, guard, shutdown, stats, history, direct } = this.services;
     handshake.shuttingDown();
     arrivals.shuttingDown();
     if (this.maintenance) clearInterval(this.maintenance);
@@ -192,6 +193,7 @@ export class PartyPoolServer {
     stats.stop();
     if (this.wroteInfo) removeServerInfo(this.dataDir);
     await history.stop();
+    await direct.stop();
     await this.checkpointer.stop();
     this.store.close();
     this.logger.info('stopped');
