@@ -60,7 +60,7 @@ export class Blocks {
 
   private guestBlocks(session: Session): Map<string, string> {
     let blocks = this.guests.get(session);
-    if (!blocks) this.guests.set(session, (blocks = new Map()));
+    if (!blocks) this.guests.set(session, (blocks = new Map<string, string>()));
     return blocks;
   }
 }
