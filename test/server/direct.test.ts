@@ -8,9 +8,9 @@ import { describe, test } from 'node:test';
 import type { DeviceKeyPair } from '../../src/crypto/device-key.js';
 import { DATABASE_FILE } from '../../src/data-dir/store.js';
 import { devicesOf, directsOf, loggedInV3, newDeviceKey, openDelivered, sealedSend, type Delivered } from '../helpers/direct.js';
-import { RawClient, loggedInV2 } from '../helpers/raw-client.js';
+import { loggedInV2, type RawClient } from '../helpers/raw-client.js';
 import { rootLoggedIn, runOk } from '../helpers/root.js';
-import { PASSKEY, serverFor, startTestServer, tempDir, waitUntil, type TestServer } from '../helpers/server.js';
+import { serverFor, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const PASSWORD = 'direct-password-1';
 
@@ -115,7 +115,9 @@ describe('direct messages (server)', () => {
     const old = await loggedInV2(server.port, 'bob', { password: PASSWORD });
     t.after(() => old.destroy());
     assert.equal(old.challenge?.serverId, undefined, 'no server id before protocol 3');
-    assert.equal(old.received.find((m) => m.type === 'welcome')?.type === 'welcome' && 'device' in (old.received.find((m) => m.type === 'welcome') ?? {}), false);
+    const oldWelcome = await old.waitFor('welcome');
+    assert.equal(oldWelcome.device, undefined);
+    assert.equal(oldWelcome.serverId, undefined);
     for (const [name, args] of [['devices', ''], ['devices', 'remove abcdefghijklmnop'], ['block', 'alice'], ['unblock', 'alice'], ['blocked', '']] as const) {
       const answer = await old.answer(old.command(name, args));
       assert.ok(answer.type === 'error' && answer.code === 'CLIENT_TOO_OLD' && /protocol 3/.test(answer.message), `${name}: ${JSON.stringify(answer)}`);
