@@ -80,6 +80,8 @@ export class DirectChat {
   private session: Session | undefined;
   /** Devices fetched on this connection, by name key. */
   private readonly published = new Map<string, Published>();
+  /** The last direct-message command typed (the next one waits for it). */
+  private turns: Promise<unknown> = Promise.resolve();
   /** Incoming messages are opened one at a time, in order. */
   private queue: Promise<void> = Promise.resolve();
   /** The highest seq kept and not yet saved and acknowledged. */
@@ -223,21 +225,32 @@ export class DirectChat {
     switch (name) {
       case 'msg':
       case 'dm':
-        return this.msgCommand(args);
+        return this.inTurn(() => this.msgCommand(args));
       case 'verify':
-        return this.verifyCommand(args);
+        return this.inTurn(() => this.verifyCommand(args));
       case 'history':
-        return args.trim().startsWith('@') ? Promise.resolve(this.historyCommand(args)) : undefined;
+        return args.trim().startsWith('@') ? this.inTurn(() => Promise.resolve(this.historyCommand(args))) : undefined;
       case 'block':
       case 'unblock':
-        return this.blockCommand(name, args);
+        return this.inTurn(() => this.blockCommand(name, args));
       default:
         return undefined;
     }
   }
 
-  /** Send `text` to `to`, sealed to every device of theirs and every other device of yours. */
-  async send(to: string, text: string): Promise<boolean> {
+  /** Direct-message commands run one after another, in the order typed (a script's `/msg` then `/msg` lists the message). */
+  private inTurn(work: () => Promise<boolean>): Promise<boolean> {
+    const turn = this.turns.then(work);
+    this.turns = turn.catch(() => false);
+    return turn;
+  }
+
+  /** Send `text` to `to`, sealed to every device of theirs and every other device of yours (in turn with typed commands). */
+  send(to: string, text: string): Promise<boolean> {
+    return this.inTurn(() => this.sendNow(to, text));
+  }
+
+  private async sendNow(to: string, text: string): Promise<boolean> {
     const session = this.usableSession();
     if (!session) return true;
     const checked = checkText(text, DIRECT_TEXT_MAX);
@@ -289,7 +302,7 @@ export class DirectChat {
     }
     const match = /^(\S+)\s+([\s\S]*\S[\s\S]*)$/.exec(trimmed);
     if (!match?.[1] || match[2] === undefined) return this.refuse('MISSING_ARGUMENT', 'Usage: /msg <name> <text>');
-    return this.send(match[1].replace(/^@/, ''), match[2]);
+    return this.sendNow(match[1].replace(/^@/, ''), match[2]);
   }
 
   private async verifyCommand(args: string): Promise<boolean> {
