@@ -21,7 +21,7 @@ import type { ClientMessage, ServerMessage } from '../protocol/messages.js';
 import { NAME_PATTERN, nameKey } from '../protocol/names.js';
 import { checkText } from '../protocol/text.js';
 import type { KeyCheck } from './contacts.js';
-import type { ConversationEntry } from './conversations.js';
+import type { ConversationEntry, ConversationSummary, HistoryPage } from './conversations.js';
 import type { AccountProfile, Profile } from './profile.js';
 
 /** The lowest protocol version with direct messages. */
@@ -106,6 +106,21 @@ export class DirectChat {
   ) {
     this.now = options.now ?? Date.now;
     this.ackIntervalMs = options.ackIntervalMs ?? config.direct.ackIntervalMs;
+  }
+
+  /** The conversations on this device, the most recent first (for a user interface's list). */
+  listConversations(): readonly ConversationSummary[] {
+    return this.session?.account.conversations.summaries() ?? [];
+  }
+
+  /** A page of one conversation (oldest first): the `limit` entries before index `before` (default: the newest). */
+  conversation(name: string, limit: number, before?: number): HistoryPage | undefined {
+    return this.session?.account.conversations.history(name, limit, before);
+  }
+
+  /** Everything in the conversation with `name` counts as read now. */
+  markRead(name: string): void {
+    this.session?.account.conversations.markRead(name);
   }
 
   /** Whether this session can send and receive direct messages. */
@@ -200,6 +215,8 @@ export class DirectChat {
         return true;
       }
       case 'devices-changed':
+        // A session whose device is off (the profile in use elsewhere) has nothing to compare.
+        if (!this.session?.usable) return true;
         this.enqueue(async () => {
           this.remember({ name: message.name, registered: true, online: true, devices: message.devices.map(({ id, key }) => ({ id, key })) });
           this.published.set(nameKey(message.name), { name: message.name, registered: true, online: true, devices: message.devices.map(({ id, key }) => ({ id, key })) });
