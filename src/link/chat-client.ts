@@ -125,9 +125,12 @@ export class ChatClient extends EventEmitter<ClientEvents> {
         // no connection open, so a person can take their time, then log in again.
         const ask = this.options.account?.ask;
         const name = this.lastTriedName;
-        if (!(error instanceof ServerRefusal && isPasswordRefusal(error.serverCode) && ask && name !== undefined)) throw error;
-        const answer = await ask(name, error);
-        if (!answer) throw error;
+        const answer = error instanceof ServerRefusal && isPasswordRefusal(error.serverCode) && ask && name !== undefined ? await ask(name, error) : undefined;
+        if (!answer) {
+          // No login: the device this attempt locked is free for another program again.
+          this.direct?.close();
+          throw error;
+        }
         this.password = answer.password;
         this.registerAtLogin = answer.register === true;
         chooseName = (refusal) => (refusal ? this.options.chooseName(refusal) : Promise.resolve(name));
@@ -234,6 +237,8 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     const bye = this.lastBye;
     if (this.stopped || (bye && !mayReconnectAfter(bye.code)) || !this.options.reconnect) {
       this.stopped = true;
+      // The session is over: another program may use this device now.
+      this.direct?.close();
       this.emit('closed', bye ?? { code: 'CONNECTION_LOST', message: 'The connection to the server was lost.' });
       return;
     }
@@ -251,6 +256,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       if (welcome) this.emit('reconnected', welcome);
     } catch (error) {
       this.stopped = true;
+      this.direct?.close();
       const code = error instanceof PartyPoolError ? error.code : 'CONNECTION_LOST';
       this.emit('closed', { code, message: error instanceof Error ? error.message : String(error) });
     }
