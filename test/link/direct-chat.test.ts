@@ -264,6 +264,30 @@ describe('direct messages between clients', () => {
     const stats = directsOf(mallory.client);
     assert.equal(stats.length, 0);
   });
+
+  test('a rename: the renamed person keeps their device and conversations; the other side\'s contact, verification and conversation follow', async (t) => {
+    const server = await startTestServer();
+    t.after(() => server.close());
+    const [aliceDir, bobDir] = profiles(2);
+    if (!aliceDir || !bobDir) throw new Error('profiles');
+    const alice = await open(t, server, 'alice', aliceDir);
+    const bob = await open(t, server, 'bob', bobDir);
+    await sendOk(alice, 'bob', 'before');
+    await waitUntil(() => bob.lines().length === 1, 5000, 'bob to get it');
+    assert.equal(await bob.client.command('verify', 'alice confirm'), true);
+    const deviceId = alice.client.direct?.deviceId;
+    assert.equal(await alice.client.command('nick', 'alicia'), true);
+    await waitUntil(() => bob.client.direct?.listConversations()[0]?.peer === 'alicia', 5000, 'bob\'s conversation to follow the rename');
+    await sendOk(bob, 'alicia', 'after');
+    await waitUntil(() => alice.lines().length === 2, 5000, 'alicia to get it');
+    assert.ok(!bob.events.some((e) => e.type === 'key-changed'), 'the same keys: no warning, still verified');
+    assert.deepEqual(bob.client.direct?.conversation('alicia', 10)?.entries.map((e) => e.payload.kind === 'text' && e.payload.text), ['before', 'after']);
+    await alice.stop();
+    // The next login as alicia presents the same device (its folder moved with the name).
+    const again = await open(t, server, 'alicia', aliceDir);
+    assert.equal(again.client.direct?.deviceId, deviceId);
+    assert.deepEqual(again.client.direct?.conversation('bob', 10)?.entries.map((e) => e.payload.kind === 'text' && e.payload.text), ['before', 'after']);
+  });
 });
 
 async function send(client: RawClient, message: { id: number }): Promise<void> {
