@@ -68,7 +68,7 @@ export class DeviceBook {
       const row = this.store.device(id);
       if (!this.accounts.isRegistered(name)) return row ? refused('DEVICE_KEY_TAKEN') : { id, key, status: 'session' };
       if (row && row.accountKey !== nameKey(name)) return refused('DEVICE_KEY_TAKEN');
-      if (row?.removedAt !== null && row !== undefined) return refused('DEVICE_REMOVED');
+      if (row && row.removedAt !== null) return refused('DEVICE_REMOVED');
       const now = this.clock.now();
       if (row) {
         this.store.touchDevice(id, now);
