@@ -10,7 +10,7 @@
 // the cursor advances (state.json) -> `direct-ack` tells the server. A crash anywhere in between
 // gets the message again at the next login, and the conversation store drops the duplicate.
 import { config } from '../../config.js';
-import { PartyPoolError, type ErrorCode } from '../common/errors.js';
+import { PartyPoolError, isErrorCode, type ErrorCode } from '../common/errors.js';
 import { checkDevicePublicKey, type DeviceKeyPair, type DevicePublicKey } from '../crypto/device-key.js';
 import { newMessageId, openDirect, sealDirect } from '../crypto/direct-seal.js';
 import { formatSafetyNumber } from '../crypto/safety-number.js';
@@ -177,7 +177,7 @@ export class DirectChat {
     const wasUsable = session.usable;
     session.usable = welcome.serverId === session.serverId && device !== undefined && device.id === session.key.id && device.status !== 'refused';
     if (device?.status === 'refused') {
-      const code: ErrorCode = device.code === 'DEVICE_LIMIT' || device.code === 'DEVICE_KEY_TAKEN' || device.code === 'DEVICE_REMOVED' || device.code === 'DEVICE_IN_USE' ? device.code : 'DEVICE_KEY_INVALID';
+      const code: ErrorCode = device.code !== undefined && isErrorCode(device.code) ? device.code : 'DEVICE_KEY_INVALID';
       this.transport.error(code, `Direct messages are off in this session: the server refused this device (${device.code ?? 'refused'}).${code === 'DEVICE_LIMIT' ? ' Remove a device you no longer use with /devices remove <id> from one of your other devices.' : ''}`);
     } else if (!session.usable && wasUsable !== session.usable) {
       this.transport.error('DEVICE_KEY_INVALID', 'Direct messages are off in this session: the server did not confirm this device.');
