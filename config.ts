@@ -11,7 +11,7 @@ export const config = {
   /** The one source of truth for the version is package.json. */
   version: packageJson.version,
   /** Wire protocol versions this build speaks, newest last. */
-  protocolVersions: [1, 2],
+  protocolVersions: [1, 2, 3],
 
   host: '0.0.0.0',
   port: 12345,
@@ -200,6 +200,24 @@ export const config = {
     deleteBatch: 2000,
     /** History frames stay below this many bytes (and a quarter of the per-session output limit). */
     frameBudgetBytes: 256 * KIB,
+  },
+
+  /** Direct messages (issue 13): end-to-end sealed, stored for offline devices until fetched. */
+  direct: {
+    /** Devices one account may register (at most 8: a message's envelopes must fit one frame). */
+    maxDevices: 8,
+    /** Undelivered direct messages stored for one account, and their bytes. */
+    maxStoredPerAccount: 5000,
+    maxStoredBytesPerAccount: 32 * MIB,
+    /** Undelivered direct messages older than this are deleted (days). */
+    retentionDays: 30,
+    /** A direct message's time may differ from the server's by at most this. */
+    maxClockSkewMs: 10 * 60_000,
+    /** How often retention runs, and how many rows it deletes per step. */
+    retentionIntervalMs: 10 * 60_000,
+    deleteBatch: 2000,
+    /** A client acknowledges what it kept at most this often. */
+    ackIntervalMs: 1000,
   },
 
   client: {

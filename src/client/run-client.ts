@@ -9,7 +9,7 @@ import type { CliIo } from '../cli/io.js';
 import { secondsText } from '../cli/error-text.js';
 import { Output } from '../cli/output.js';
 import { askSecret, askText, type PromptIo } from '../cli/prompts.js';
-import { jsonEvent, renderEvent, todayKey, type RenderOptions } from '../cli/render.js';
+import { jsonDirectEvent, jsonEvent, renderDirectEvent, renderEvent, todayKey, type RenderOptions } from '../cli/render.js';
 import { colorFor, makeChalk } from '../cli/style.js';
 import { ErrorCodes } from '../common/errors.js';
 import { config } from '../../config.js';
@@ -19,6 +19,8 @@ import { ChatClient, startAtTerminal } from '../link/chat-client.js';
 import { runInputLines } from '../link/line-mode.js';
 import type { AccountProof, Credentials } from '../link/login.js';
 import type { PinnedTarget } from '../link/pin.js';
+import { Profile, type ProfileLocation } from '../link/profile.js';
+import type { DirectOptions } from '../link/direct-chat.js';
 import type { ServerRefusal } from '../link/server-link.js';
 import { SendPacer } from '../link/send-pacer.js';
 
@@ -33,6 +35,24 @@ export interface ClientRunOptions {
   interactive: boolean;
   /** The account password from PARTY_POOL_PASSWORD or --password-file, and whether to register the name with it. */
   account?: { password: string | undefined; register: boolean };
+  /** The per-user profile for direct messages (--profile-dir, PARTY_POOL_PROFILE_DIR or the OS default). */
+  profile?: ProfileLocation;
+}
+
+/**
+ * Open the profile that holds this device's keys and conversations. One chosen on purpose
+ * (--profile-dir, PARTY_POOL_PROFILE_DIR) must work; the OS default failing only turns direct
+ * messages off, with one sentence, so chat still works on a locked-down computer.
+ */
+function openProfile(location: ProfileLocation | undefined, say: (text: string) => void): DirectOptions | undefined {
+  if (!location) return undefined;
+  try {
+    return { profile: Profile.open(location.dir, { notice: say }) };
+  } catch (error) {
+    if (!(error instanceof PartyPoolError) || location.source !== 'default') throw error;
+    say(`${error.message} Direct messages are off (choose a profile folder with --profile-dir).`);
+    return undefined;
+  }
 }
 
 function validateName(value: string): true | string {
@@ -82,6 +102,9 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
     out.line(render.chalk.red(`${refusal.message} Try another name.`));
     return (await askText(io, 'Your name:', { validate: validateName })).trim();
   };
+  // Profile notices (tightened permissions) wait for the chat screen.
+  const notices: { print?: (text: string) => void; queued: string[] } = { queued: [] };
+  const direct = openProfile(options.profile, (text) => (notices.print ? notices.print(text) : notices.queued.push(text)));
   const client = new ChatClient({
     pin: options.pin,
     credentials: options.credentials,
@@ -94,10 +117,18 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
       register: options.account?.register ?? false,
       ask: (name, refusal) => askLoginPassword(io, name, refusal, (text) => out.line(render.chalk.yellow(text))),
     },
+    ...(direct ? { direct } : {}),
   });
   out.line(render.chalk.dim('Connecting…'));
-  const welcome = await startAtTerminal(client, (text) => out.line(render.chalk.yellow(text)));
+  // Errors raised while logging in (a profile in use, a refused device) wait for the screen.
+  const early: ServerMessage[] = [];
+  const keepEarly = (message: ServerMessage): number => early.push(message);
+  client.on('message', keepEarly);
+  const welcome = await startAtTerminal(client, (text) => out.line(render.chalk.yellow(text))).finally(() => client.off('message', keepEarly));
   const screen = new ChatScreen({ input: io.stdin, output: io.stdout, prompt: promptFor(client) });
+  const print = (text: string): void => screen.print(render.chalk.yellow(text));
+  notices.print = print;
+  for (const text of notices.queued.splice(0)) print(text);
   let byeShown = false;
   let synced = false;
   const show = (message: ServerMessage): void => {
@@ -162,6 +193,8 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
   };
   const queued: ReturnType<typeof parseInputLine>[] = [];
   show(welcome);
+  for (const message of early) show(message);
+  client.on('direct', (event) => screen.print(renderDirectEvent(event, render)));
   return new Promise<ExitCodeValue>((resolve) => {
     let finished = false;
     const finish = (code: ExitCodeValue): void => {
@@ -227,6 +260,8 @@ async function runLineMode(io: CliIo, options: ClientRunOptions): Promise<ExitCo
   const nameProblem = checkName(name);
   if (nameProblem) throw new PartyPoolError('USAGE', `--name "${name.slice(0, 40)}": ${ErrorCodes[nameProblem].message}`);
   const chooseName = (refusal?: ServerRefusal): Promise<string | undefined> => Promise.resolve(refusal ? undefined : name);
+  // Notices about the profile go to stderr: stdout stays one event per line.
+  const direct = openProfile(options.profile, (text) => out.error(text));
   const client = new ChatClient({
     pin: options.pin,
     credentials: options.credentials,
@@ -234,6 +269,7 @@ async function runLineMode(io: CliIo, options: ClientRunOptions): Promise<ExitCo
     chooseName,
     reconnect: false,
     account: { password: options.account?.password, register: options.account?.register ?? false },
+    ...(direct ? { direct } : {}),
   });
   const show = (message: ServerMessage): void => {
     render.currentRoom = client.rooms.current;
@@ -246,6 +282,10 @@ async function runLineMode(io: CliIo, options: ClientRunOptions): Promise<ExitCo
     }
   };
   let welcome: Awaited<ReturnType<ChatClient['start']>>;
+  // Errors raised while logging in (a profile in use, a refused device) come after the welcome.
+  const early: ServerMessage[] = [];
+  const keepEarly = (message: ServerMessage): number => early.push(message);
+  client.on('message', keepEarly);
   try {
     welcome = await client.start();
   } catch (error) {
@@ -255,8 +295,11 @@ async function runLineMode(io: CliIo, options: ClientRunOptions): Promise<ExitCo
     }
     throw error;
   }
+  client.off('message', keepEarly);
   show(welcome);
+  for (const message of early) show(message);
   client.on('message', show);
+  client.on('direct', (event) => (options.json ? out.json(jsonDirectEvent(event)) : out.line(renderDirectEvent(event, render))));
   client.on('invalid', (detail) => out.error(detail));
   // Piped input arrives all at once: send it no faster than the server's announced rates.
   const pacer = new SendPacer(welcome.limits);
@@ -268,9 +311,15 @@ async function runLineMode(io: CliIo, options: ClientRunOptions): Promise<ExitCo
       const input = parseInputLine(line);
       if (input.kind === 'empty') return undefined;
       if (input.kind === 'say') return { answer: paced('say', () => client.say(input.text, onReply)), last: false, label: 'a chat line' };
-      return { answer: paced('command', () => client.command(input.name, input.args, onReply)), last: input.name === 'exit', label: `/${input.name.slice(0, 24)}` };
+      // A direct message draws on the chat-line rate, like a line in a room.
+      const kind = input.name === 'msg' || input.name === 'dm' ? 'say' : 'command';
+      return { answer: paced(kind, () => client.command(input.name, input.args, onReply)), last: input.name === 'exit', label: `/${input.name.slice(0, 24)}` };
     },
     'confirmed every message',
-    () => pacer.idle(),
+    // Before leaving: everything sent, and the login's stored direct messages handled.
+    async () => {
+      await pacer.idle();
+      await client.settled();
+    },
   );
 }

@@ -45,6 +45,11 @@ export interface ServerSettings {
   authFailureWindowMs: number;
   authBlockMs: number;
   authBlockMaxMs: number;
+  // Direct messages (issue 13).
+  maxDevices: number;
+  directMaxStored: number;
+  directMaxStoredBytes: number;
+  directRetentionDays: number;
   // Operations (issue 16): how much the log says, and the Prometheus endpoint (0: off).
   logLevel: LogLevel;
   metricsPort: number;
@@ -114,6 +119,11 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   { key: 'authFailureWindowMs', kind: 'int', min: 1000, max: 7 * 86_400_000, fallback: () => config.abuse.authFailureWindowMs },
   { key: 'authBlockMs', kind: 'int', min: 1000, max: 365 * 86_400_000, fallback: () => config.abuse.authBlockMs },
   { key: 'authBlockMaxMs', kind: 'int', min: 1000, max: 365 * 86_400_000, fallback: () => config.abuse.authBlockMaxMs },
+  // Direct messages (issue 13).
+  { key: 'maxDevices', kind: 'int', min: 1, max: config.direct.maxDevices, fallback: () => config.direct.maxDevices },
+  { key: 'directMaxStored', kind: 'int', min: 1, max: 10_000_000, fallback: () => config.direct.maxStoredPerAccount },
+  { key: 'directMaxStoredBytes', kind: 'int', min: 64 * 1024, max: 1024 * 1024 * 1024 * 1024, fallback: () => config.direct.maxStoredBytesPerAccount },
+  { key: 'directRetentionDays', kind: 'int', min: 1, max: 36_500, fallback: () => config.direct.retentionDays },
   // Operations.
   { key: 'logLevel', flag: 'log-level', kind: 'string', oneOf: LOG_LEVELS, fallback: () => config.log.level },
   { key: 'metricsPort', flag: 'metrics-port', kind: 'int', min: 0, max: 65535, fallback: () => config.metrics.port },
@@ -239,6 +249,12 @@ export interface ServerLimits {
   readonly requestsMax: number;
   readonly requestsMaxBytes: number;
   readonly maxShutdownDelaySeconds: number;
+  // Direct messages (issue 13).
+  readonly maxDevices: number;
+  readonly directMaxStored: number;
+  readonly directMaxStoredBytes: number;
+  readonly directRetentionDays: number;
+  readonly directMaxClockSkewMs: number;
 }
 
 /** The limits for a server with these settings (config.ts supplies the fixed ones). */
@@ -276,5 +292,10 @@ export function serverLimits(settings: ServerSettings): ServerLimits {
     requestsMax: config.admin.requestsMax,
     requestsMaxBytes: config.admin.requestsMaxBytes,
     maxShutdownDelaySeconds: config.admin.maxShutdownDelaySeconds,
+    maxDevices: settings.maxDevices,
+    directMaxStored: settings.directMaxStored,
+    directMaxStoredBytes: settings.directMaxStoredBytes,
+    directRetentionDays: settings.directRetentionDays,
+    directMaxClockSkewMs: config.direct.maxClockSkewMs,
   };
 }

@@ -134,6 +134,7 @@ export class PartyPoolServer {
     const { history } = server.services;
     if (history.enabled) history.startRetention(config.history.retentionIntervalMs, () => server.clock.now(), (error) => server.services.alarm.report('retention', error));
     else server.logger.info('history is off', { deletedMessages: history.clearedAtStart });
+    server.services.direct.startRetention((error) => server.services.alarm.report('retention', error));
     server.checkpointer.start();
     return server;
   }
@@ -263,7 +264,7 @@ export class PartyPoolServer {
   }
 
   private async stop(message: string): Promise<void> {
-    const { handshake, arrivals, fanout, guard, shutdown, stats, history } = this.services;
+    const { handshake, arrivals, fanout, guard, shutdown, stats, history, direct } = this.services;
     handshake.shuttingDown();
     arrivals.shuttingDown();
     if (this.maintenance) clearInterval(this.maintenance);
@@ -282,6 +283,7 @@ export class PartyPoolServer {
     stats.stop();
     if (this.wroteInfo) removeServerInfo(this.dataDir);
     await history.stop();
+    await direct.stop();
     await this.metrics?.close();
     await this.checkpointer.stop();
     this.store.close();

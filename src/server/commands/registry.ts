@@ -13,6 +13,13 @@ import { byeMessage } from './connection/bye.js';
 import { helloMessage } from './connection/hello.js';
 import { pingMessage } from './connection/ping.js';
 import { pongMessage } from './connection/pong.js';
+import { blockCommand } from './direct/block.js';
+import { blockedCommand } from './direct/blocked.js';
+import { devicesGetMessage } from './direct/devices-get.js';
+import { devicesCommand } from './direct/devices.js';
+import { directAckMessage } from './direct/direct-ack.js';
+import { directMessage } from './direct/direct.js';
+import { unblockCommand } from './direct/unblock.js';
 import { exitCommand } from './general/exit.js';
 import { helpCommand } from './general/help.js';
 import { ipCommand } from './general/ip.js';
@@ -45,7 +52,18 @@ import { unbanCommand } from './root/unban.js';
 import type { CommandSpec, MessageSpec } from './table.js';
 
 /** Every client message type but `command`. */
-export const messageSpecs: readonly MessageSpec[] = [helloMessage, authMessage, pingMessage, pongMessage, byeMessage, sayMessage];
+export const messageSpecs: readonly MessageSpec[] = [
+  helloMessage,
+  authMessage,
+  pingMessage,
+  pongMessage,
+  byeMessage,
+  sayMessage,
+  // Direct messages (protocol 3).
+  directMessage,
+  directAckMessage,
+  devicesGetMessage,
+];
 
 /** Every command, in the order `help` lists them. */
 export const commandSpecs: readonly CommandSpec[] = [
@@ -70,6 +88,11 @@ export const commandSpecs: readonly CommandSpec[] = [
   registerCommand,
   passwordCommand,
   nickCommand,
+  // Direct messages (protocol 3); /msg, /verify and /history @name are the client's own.
+  devicesCommand,
+  blockCommand,
+  unblockCommand,
+  blockedCommand,
   // The root console.
   rootListCommand,
   rootHelpCommand,
