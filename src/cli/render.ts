@@ -1,6 +1,7 @@
 // How server events look to a person (text) or a program (--json). Pure: returns strings.
 import type { ChalkInstance } from 'chalk';
 import type { ServerMessage, StoredMessage } from '../protocol/messages.js';
+import { jsonSharedFile, renderFileList, renderSharedFile } from './file-view.js';
 import { NOTICE_MARK, sanitizeForTerminal } from './sanitize.js';
 import { box, colorForName } from './style.js';
 import { renderTable } from './table.js';
@@ -158,6 +159,18 @@ export function renderEvent(message: ServerMessage, options: RenderOptions): str
       return renderPackages(message, options);
     case 'ack':
       return message.text === undefined ? undefined : c.green(safe(message.text));
+    // File sharing (protocol 3). A file described in answer to a request (`ref`) or sent to one
+    // person (`to`: its name is in the direct message) is the transfer's to show, not this.
+    case 'file':
+      return message.ref !== undefined || message.to !== undefined ? undefined : renderSharedFile(message, c, roomLabel(message.room, options));
+    case 'files':
+      return renderFileList(message, c, options.boxes, options.color);
+    case 'file-accepted':
+    case 'file-ack':
+    case 'file-start':
+    case 'file-data':
+    case 'file-end':
+    case 'file-failed':
     case 'ping':
     case 'pong':
     case 'challenge':
@@ -236,6 +249,19 @@ export function jsonEvent(message: ServerMessage): Record<string, unknown> | und
       return { type: 'packages', packages: message.packages, total: message.total };
     case 'ack':
       return message.text === undefined ? undefined : { type: 'confirmation', text: message.text };
+    case 'file':
+      return message.ref !== undefined || message.to !== undefined ? undefined : jsonSharedFile(message);
+    case 'files': {
+      const event: Record<string, unknown> = { ...message };
+      delete event.ref;
+      return event;
+    }
+    case 'file-accepted':
+    case 'file-ack':
+    case 'file-start':
+    case 'file-data':
+    case 'file-end':
+    case 'file-failed':
     case 'ping':
     case 'pong':
     case 'challenge':

@@ -19,6 +19,11 @@ import type { AccountProof, Credentials } from '../link/login.js';
 import type { PinnedTarget } from '../link/pin.js';
 import type { ServerRefusal } from '../link/server-link.js';
 import { SendPacer } from '../link/send-pacer.js';
+import { jsonNotice, jsonProgress, progressLine, renderNotice, type TransferView } from '../cli/file-view.js';
+import { parseFileCommand } from '../link/file-commands.js';
+import { FileTransfers } from '../link/file-transfers.js';
+import { defaultDownloadsDir } from '../link/local-files.js';
+import { FILES_PROTOCOL_VERSION } from '../protocol/files.js';
 
 export interface ClientRunOptions {
   pin: PinnedTarget;
@@ -92,6 +97,10 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
   out.line(render.chalk.dim('Connecting…'));
   const welcome = await client.start();
   const screen = new ChatScreen({ input: io.stdin, output: io.stdout, prompt: promptFor(client) });
+  // Files: progress bars above the prompt, a line when each transfer ends. Downloads go to the OS's Downloads folder.
+  const transfers = new FileTransfers(client, { downloadsDir: defaultDownloadsDir({ env: io.env }), lingerMs: 1500 });
+  transfers.on('progress', (views) => screen.setStatus(views.map((view) => progressLine(view, render.chalk, screen.columns - 1))));
+  transfers.on('notice', (notice) => screen.print(renderNotice(notice, render.chalk)));
   let byeShown = false;
   let synced = false;
   const show = (message: ServerMessage): void => {
@@ -133,6 +142,7 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
     const finish = (code: ExitCodeValue): void => {
       if (finished) return;
       finished = true;
+      transfers.close();
       screen.close();
       resolve(code);
     };
@@ -165,7 +175,10 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
           return;
         }
         if (input.kind === 'say') void client.say(input.text);
-        else if ((input.name === 'register' || input.name === 'password') && input.args.trim() !== '') {
+        else if (input.name === 'send' || input.name === 'get') {
+          const started = startTransfer(client, transfers, input.name, input.args);
+          if (typeof started === 'string') screen.print(render.chalk.yellow(started));
+        } else if ((input.name === 'register' || input.name === 'password') && input.args.trim() !== '') {
           // On a screen the password would be shown and kept in the line history: ask hidden instead.
           screen.print(render.chalk.yellow(`Type /${input.name} alone: the password is then asked without showing it. Nothing was sent.`));
         } else if ((input.name === 'register' || input.name === 'password') && client.protocol >= 2) void askAndSend(input.name);
@@ -219,19 +232,66 @@ async function runLineMode(io: CliIo, options: ClientRunOptions): Promise<ExitCo
   show(welcome);
   client.on('message', show);
   client.on('invalid', (detail) => out.error(detail));
+  // Files: line mode saves into the current directory; --json reports progress at most once a second.
+  const transfers = new FileTransfers(client, { downloadsDir: process.cwd() });
+  transfers.on('notice', (notice) => {
+    if (!options.json) return out.line(renderNotice(notice, render.chalk));
+    const event = jsonNotice(notice);
+    if (event) out.json(event);
+  });
+  if (options.json) {
+    const reported = new Map<number, number>();
+    transfers.on('progress', (views: TransferView[]) => {
+      const now = Date.now();
+      for (const view of views) {
+        if ((view.phase !== 'sending' && view.phase !== 'receiving') || now - (reported.get(view.key) ?? now) < 1000) {
+          if (!reported.has(view.key)) reported.set(view.key, now);
+          continue;
+        }
+        reported.set(view.key, now);
+        out.json(jsonProgress(view));
+      }
+    });
+  }
   // Piped input arrives all at once: send it no faster than the server's announced rates.
   const pacer = new SendPacer(welcome.limits);
   const paced = (kind: 'say' | 'command', send: () => Promise<boolean>): Promise<boolean> => pacer.schedule(kind, () => (client.connected ? send() : false));
-  return runInputLines(
+  const code = await runInputLines(
     client,
     { input: io.stdin, reportError: (text) => out.error(text) },
     (line) => {
       const input = parseInputLine(line);
       if (input.kind === 'empty') return undefined;
       if (input.kind === 'say') return { answer: paced('say', () => client.say(input.text)), last: false };
+      if (input.name === 'send' || input.name === 'get') {
+        // An offer is one request; a download two (what the file is, then its bytes).
+        const tokens = input.name === 'get' ? paced('command', () => Promise.resolve(true)) : Promise.resolve(true);
+        const answer = tokens.then(() =>
+          paced('command', () => {
+            const started = startTransfer(client, transfers, input.name === 'send' ? 'send' : 'get', input.args);
+            if (typeof started !== 'string') return started;
+            if (options.json) out.json({ type: 'error', code: 'USAGE', message: started });
+            else out.error(started);
+            return Promise.resolve(true);
+          }),
+        );
+        return { answer, last: false };
+      }
       return { answer: paced('command', () => client.command(input.name, input.args)), last: input.name === 'exit' };
     },
     'confirmed every message',
-    () => pacer.idle(),
+    // Transfers take as long as they take: the wait for the last answers starts after them.
+    () => pacer.idle().then(() => transfers.idle()),
   );
+  transfers.close();
+  return code;
+}
+
+/** `/send` or `/get` as typed: the transfer's answer, or why it did not start (a sentence to show). */
+function startTransfer(client: ChatClient, transfers: FileTransfers, name: 'send' | 'get', args: string): Promise<boolean> | string {
+  if (client.protocol < FILES_PROTOCOL_VERSION) return 'This server does not take files (it needs a newer server, protocol 3).';
+  const command = parseFileCommand(name, args);
+  if (command.kind === 'usage') return command.message;
+  if (command.kind === 'get') return transfers.get(command.id, command.dir);
+  return transfers.send(command.path, command.to === undefined ? { room: client.rooms.current } : { to: command.to });
 }

@@ -42,6 +42,15 @@ export interface ServerSettings {
   authFailureWindowMs: number;
   authBlockMs: number;
   authBlockMaxMs: number;
+  // File sharing (issue 14).
+  filesEnabled: boolean;
+  fileMaxBytes: number;
+  fileUserQuotaBytes: number;
+  fileTotalBytes: number;
+  fileMinFreePercent: number;
+  fileRetentionDays: number;
+  filePartialExpiryHours: number;
+  fileTransfersPerSession: number;
 }
 
 type Kind = 'string' | 'int' | 'bool';
@@ -92,6 +101,15 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   { key: 'authFailureWindowMs', kind: 'int', min: 1000, max: 7 * 86_400_000, fallback: () => config.abuse.authFailureWindowMs },
   { key: 'authBlockMs', kind: 'int', min: 1000, max: 365 * 86_400_000, fallback: () => config.abuse.authBlockMs },
   { key: 'authBlockMaxMs', kind: 'int', min: 1000, max: 365 * 86_400_000, fallback: () => config.abuse.authBlockMaxMs },
+  // File sharing (issue 14).
+  { key: 'filesEnabled', kind: 'bool', fallback: () => config.files.enabled },
+  { key: 'fileMaxBytes', kind: 'int', min: 1, max: 2 ** 40, fallback: () => config.files.maxFileBytes },
+  { key: 'fileUserQuotaBytes', kind: 'int', min: 1, max: 2 ** 50, fallback: () => config.files.userQuotaBytes },
+  { key: 'fileTotalBytes', kind: 'int', min: 1, max: 2 ** 50, fallback: () => config.files.totalBytes },
+  { key: 'fileMinFreePercent', kind: 'int', min: 0, max: 90, fallback: () => config.files.minFreePercent },
+  { key: 'fileRetentionDays', kind: 'int', min: 1, max: 36_500, fallback: () => config.files.retentionDays },
+  { key: 'filePartialExpiryHours', kind: 'int', min: 1, max: 8760, fallback: () => config.files.partialExpiryHours },
+  { key: 'fileTransfersPerSession', kind: 'int', min: 1, max: 64, fallback: () => config.files.transfersPerSession },
 ];
 
 /** `maxClients` -> `PARTY_POOL_MAX_CLIENTS`. */
@@ -192,6 +210,19 @@ export interface ServerLimits {
   readonly requestsMax: number;
   readonly requestsMaxBytes: number;
   readonly maxShutdownDelaySeconds: number;
+  // File sharing (issue 14).
+  readonly filesEnabled: boolean;
+  readonly fileMaxBytes: number;
+  readonly fileUserQuotaBytes: number;
+  readonly fileTotalBytes: number;
+  readonly fileMinFreePercent: number;
+  readonly fileRetentionDays: number;
+  readonly filePartialExpiryMs: number;
+  readonly fileTransfersPerSession: number;
+  /** Raw bytes per upload or download chunk: well under the frame limit once in base64 and JSON. */
+  readonly fileChunkBytes: number;
+  /** A download's next chunk waits until the session's unsent output is below this. */
+  readonly fileSendBudgetBytes: number;
 }
 
 /** The limits for a server with these settings (config.ts supplies the fixed ones). */
@@ -229,5 +260,24 @@ export function serverLimits(settings: ServerSettings): ServerLimits {
     requestsMax: config.admin.requestsMax,
     requestsMaxBytes: config.admin.requestsMaxBytes,
     maxShutdownDelaySeconds: config.admin.maxShutdownDelaySeconds,
+    filesEnabled: settings.filesEnabled,
+    fileMaxBytes: settings.fileMaxBytes,
+    fileUserQuotaBytes: settings.fileUserQuotaBytes,
+    fileTotalBytes: settings.fileTotalBytes,
+    fileMinFreePercent: settings.fileMinFreePercent,
+    fileRetentionDays: settings.fileRetentionDays,
+    filePartialExpiryMs: settings.filePartialExpiryHours * 3_600_000,
+    fileTransfersPerSession: settings.fileTransfersPerSession,
+    fileChunkBytes: fileChunkBytesFor(settings.maxFrameBytes),
+    fileSendBudgetBytes: Math.min(config.files.sendBudgetBytes, Math.floor(settings.maxUnsentBytes / 4)),
   };
+}
+
+/**
+ * The chunk size for a frame limit: config's 32 KiB, or less when frames are smaller, so that a
+ * chunk in base64 (4/3 of it) plus its JSON stays within three quarters of the frame.
+ */
+export function fileChunkBytesFor(maxFrameBytes: number): number {
+  const fits = Math.floor((((maxFrameBytes * 3) / 4 - 128) * 3) / 4);
+  return Math.max(256, Math.min(config.files.chunkBytes, fits - (fits % 64)));
 }

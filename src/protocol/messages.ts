@@ -1,6 +1,7 @@
 // Every message on the wire, as zod schemas and the discriminated unions inferred from them.
 // Bytes from the network stay `unknown` until parseClientMessage/parseServerMessage accept them.
 import { z } from 'zod';
+import { fileClientSchemas, fileServerSchemas } from './files.js';
 
 const requestId = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 const shortText = z.string().max(256);
@@ -31,7 +32,17 @@ const pingSchema = z.object({ type: z.literal('ping') });
 const pongSchema = z.object({ type: z.literal('pong') });
 const clientByeSchema = z.object({ type: z.literal('bye') });
 
-export const clientMessageSchema = z.discriminatedUnion('type', [helloSchema, authSchema, saySchema, commandSchema, pingSchema, pongSchema, clientByeSchema]);
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  helloSchema,
+  authSchema,
+  saySchema,
+  commandSchema,
+  pingSchema,
+  pongSchema,
+  clientByeSchema,
+  // Protocol 3: file sharing (files.ts).
+  ...fileClientSchemas,
+]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export type AuthMessage = z.infer<typeof authSchema>;
 
@@ -165,6 +176,8 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   inviteSchema,
   accountSchema,
   accountsSchema,
+  // Protocol 3: file sharing (files.ts).
+  ...fileServerSchemas,
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ChallengeMessage = z.infer<typeof challengeSchema>;

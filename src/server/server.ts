@@ -13,6 +13,7 @@ import { removeServerInfo, runningServerPid, writeServerInfo, type ServerInfo } 
 import { DATABASE_FILE, Store } from '../data-dir/store.js';
 import { LogThrottle } from './abuse/log-throttle.js';
 import { Audience } from './chat/fanout.js';
+import type { BlobStoreHooks } from './files/blob-store.js';
 import { Clock } from './clock.js';
 import { Listener } from './listener.js';
 import { realTimers, type Timers } from './moderation/countdown.js';
@@ -36,6 +37,8 @@ export interface ServerOptions {
   now?: () => number;
   /** Injected timers for the timed shutdown's countdown. */
   timers?: Timers;
+  /** Tests: a disk for shared files that looks full, or fills up mid-upload. */
+  fileHooks?: BlobStoreHooks;
 }
 
 export class PartyPoolServer {
@@ -64,7 +67,7 @@ export class PartyPoolServer {
     this.dataDir = settings.dataDir;
     this.limits = { ...serverLimits(settings), ...options.limits };
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
-    this.services = buildServices({ settings, limits: this.limits, logger: options.logger, clock, timers: options.timers ?? realTimers, keys, store, shutdown: (message) => this.shutdown(message) });
+    this.services = buildServices({ settings, limits: this.limits, logger: options.logger, clock, timers: options.timers ?? realTimers, keys, store, shutdown: (message) => this.shutdown(message), fileHooks: options.fileHooks });
     const { alarm, guard, moderation, loginBlocks, roster, handshake, arrivals, dispatcher } = this.services;
     this.checkpointer = new Checkpointer(store.db, path.join(settings.dataDir, DATABASE_FILE), config.storage.checkpointIntervalMs, (reason) => this.logger.warn('database checkpoint', { reason: reason.slice(0, 200) }));
     this.stopWatchingLog = onLogFileFailure(options.logger, (error) => alarm.report('log', error));
@@ -93,11 +96,14 @@ export class PartyPoolServer {
       loadAuthKeys({ dataDir: settings.dataDir, passkey: options.passkey, rootPassword: options.rootPassword, iterations: settings.kdfIterations, replaceSecrets: options.replaceSecrets ?? false }),
     ]);
     const store = Store.open(settings.dataDir, undefined, settings.dbSync);
-    let server: PartyPoolServer;
+    let server: PartyPoolServer | undefined;
     try {
       server = new PartyPoolServer(options, identity, store, keys, new Clock(options.now));
+      // Shared files' folders exist before the first connection can offer one.
+      server.services.files.start();
       await server.listen(settings);
     } catch (error) {
+      await server?.services.files.stop();
       store.close();
       throw error;
     }
@@ -192,6 +198,7 @@ export class PartyPoolServer {
     stats.stop();
     if (this.wroteInfo) removeServerInfo(this.dataDir);
     await history.stop();
+    await this.services.files.stop();
     await this.checkpointer.stop();
     this.store.close();
     this.logger.info('stopped');

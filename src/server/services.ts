@@ -24,6 +24,9 @@ import type { Clock } from './clock.js';
 import type { CommandContext } from './commands/context.js';
 import { commandSpecs, messageSpecs } from './commands/registry.js';
 import { CommandTable, Dispatcher } from './commands/table.js';
+import { BlobStore, type BlobStoreHooks } from './files/blob-store.js';
+import { FileRecords } from './files/file-records.js';
+import { FileService } from './files/file-service.js';
 import { Admission } from './login/admission.js';
 import { Arrivals } from './login/arrivals.js';
 import { LoginHandshake } from './login/handshake.js';
@@ -49,6 +52,8 @@ export interface ServiceInputs {
   readonly store: Store;
   /** The server's own shutdown (the timed shutdown ends in it). */
   readonly shutdown: (message: string) => Promise<void>;
+  /** Tests: a disk that looks full, or fills up mid-upload. */
+  readonly fileHooks?: BlobStoreHooks | undefined;
 }
 
 export type Services = ReturnType<typeof buildServices>;
@@ -98,6 +103,12 @@ export function buildServices(inputs: ServiceInputs) {
   const packages = new PackageRegistry(store);
   const requests = new RequestLog({ dir: settings.dataDir, ...config.requests });
 
+  // File sharing.
+  const files = new FileService(new FileRecords(store.db), new BlobStore(settings.dataDir, inputs.fileHooks), rooms, accountData, roster, fanout, alarm, logger, clock, limits, {
+    durable: settings.dbSync === 'full',
+    sweepIntervalMs: config.files.sweepIntervalMs,
+  });
+
   // Logging in, and the commands.
   const admission = new Admission(moderation, packages, lockdown, accountData, roster, limits);
   const arrivals = new Arrivals(roster, accounts, replay, fanout, failures, stats, audit, logger, clock, limits);
@@ -123,9 +134,10 @@ export function buildServices(inputs: ServiceInputs) {
     packages,
     requests,
     alarm,
+    files,
     listCommands: (role, protocol) => table.list(role, protocol),
   };
   const dispatcher = new Dispatcher(messageSpecs, table, context, { roster, delivery, audit, alarm, abuse, logger, clock });
 
-  return { roster, delivery, fanout, alarm, history, stats, audit, moderation, shutdown, guard, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context };
+  return { roster, delivery, fanout, alarm, history, stats, audit, moderation, shutdown, guard, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context, files };
 }

@@ -10,6 +10,7 @@ import type { ChatLines } from '../chat/chat-lines.js';
 import type { HistoryReplay } from '../chat/history-replay.js';
 import type { RoomService } from '../chat/room-service.js';
 import type { Clock } from '../clock.js';
+import type { FileService } from '../files/file-service.js';
 import type { Admission } from '../login/admission.js';
 import type { LoginHandshake } from '../login/handshake.js';
 import type { Moderation } from '../moderation/moderation.js';
@@ -47,6 +48,8 @@ export interface CommandContext {
   readonly packages: PackageRegistry;
   readonly requests: RequestLog;
   readonly alarm: StorageAlarm;
+  /** File sharing (issue 14). */
+  readonly files: FileService;
   /** The commands `role` may use at this protocol version (for `help`). */
   listCommands(role: Role, protocol?: number): CommandListing[];
 }

@@ -11,6 +11,11 @@ import { sayMessage } from './chat/say.js';
 import { authMessage } from './connection/auth.js';
 import { byeMessage } from './connection/bye.js';
 import { helloMessage } from './connection/hello.js';
+import { filesCommand } from './files/files.js';
+import { getFileCommand, sendFileCommand } from './files/local.js';
+import { deleteFileCommand, rootFilesCommand } from './files/root-files.js';
+import { fileCancelMessage, fileChunkMessage, fileGetMessage, fileInfoMessage, fileOfferMessage } from './files/transfer-messages.js';
+import { unshareCommand } from './files/unshare.js';
 import { pingMessage } from './connection/ping.js';
 import { pongMessage } from './connection/pong.js';
 import { exitCommand } from './general/exit.js';
@@ -45,7 +50,20 @@ import { unbanCommand } from './root/unban.js';
 import type { CommandSpec, MessageSpec } from './table.js';
 
 /** Every client message type but `command`. */
-export const messageSpecs: readonly MessageSpec[] = [helloMessage, authMessage, pingMessage, pongMessage, byeMessage, sayMessage];
+export const messageSpecs: readonly MessageSpec[] = [
+  helloMessage,
+  authMessage,
+  pingMessage,
+  pongMessage,
+  byeMessage,
+  sayMessage,
+  // File sharing (protocol 3).
+  fileOfferMessage,
+  fileChunkMessage,
+  fileInfoMessage,
+  fileGetMessage,
+  fileCancelMessage,
+];
 
 /** Every command, in the order `help` lists them. */
 export const commandSpecs: readonly CommandSpec[] = [
@@ -70,6 +88,11 @@ export const commandSpecs: readonly CommandSpec[] = [
   registerCommand,
   passwordCommand,
   nickCommand,
+  // File sharing (protocol 3).
+  sendFileCommand,
+  getFileCommand,
+  filesCommand,
+  unshareCommand,
   // The root console.
   rootListCommand,
   rootHelpCommand,
@@ -89,4 +112,6 @@ export const commandSpecs: readonly CommandSpec[] = [
   deleteUserCommand,
   packagesCommand,
   revokeCommand,
+  rootFilesCommand,
+  deleteFileCommand,
 ];
