@@ -15,7 +15,9 @@ const DECIMAL = [
 
 /** "2.4 MB", "100 MiB", "512 B". */
 export function formatSize(bytes: number): string {
-  for (const [unit, size] of BINARY) if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
+  // Round only in the largest binary unit it reaches: 100 MiB, 10 GiB — not "76141996 KiB".
+  const binary = BINARY.find(([, size]) => bytes >= size);
+  if (binary && bytes % binary[1] === 0) return `${bytes / binary[1]} ${binary[0]}`;
   for (const [unit, size] of DECIMAL) if (bytes >= size) return `${(bytes / size).toFixed(1)} ${unit}`;
   return `${bytes} B`;
 }

@@ -42,7 +42,10 @@ function trimEnds(text: string): string {
 
 /** A name safe to store and to save under: one component, visible characters, no device name, not too long. */
 export function safeFileName(untrusted: string): string {
-  let name = untrusted.normalize('NFC').replace(INVISIBLE, '').replace(FORBIDDEN, '_').replace(/\s+/gu, ' ');
+  // A path is not a name: keep its last part ("../../etc/passwd" is "passwd", "C:\\x\\y.txt" is "y.txt").
+  const visible = untrusted.normalize('NFC').replace(INVISIBLE, '');
+  const last = visible.split(/[/\\]/).filter((part) => part.trim() !== '').pop() ?? '';
+  let name = last.replace(FORBIDDEN, '_').replace(/\s+/gu, ' ');
   name = trimEnds(name);
   if (utf8Length(name) > MAX_SAFE_NAME_BYTES) {
     const dot = name.lastIndexOf('.');
