@@ -16,7 +16,7 @@ import { PartyPoolError } from '../common/errors.js';
 import { createSha256 } from '../crypto/hash.js';
 import type { TransferNotice, TransferView } from '../cli/file-view.js';
 import { safeFileName } from '../protocol/file-names.js';
-import type { FileShared } from '../protocol/files.js';
+import { decodeChunk, type FileShared } from '../protocol/files.js';
 import type { ServerMessage } from '../protocol/messages.js';
 import type { ChatClient } from './chat-client.js';
 import { FileOpener, SealedFileReader, decodeFileKey, encodeFileKey, newFileKey, sealedSize, type DirectFile, type DirectFileChannel } from './direct-files.js';
@@ -109,7 +109,8 @@ class FileWatch {
         break;
       case 'file-data':
         if (message.file === this.file && this.started) {
-          const bytes = Buffer.from(message.data, 'base64');
+          // Not base64: an empty piece at its offset, which the download takes for a gap and asks again.
+          const bytes = decodeChunk(message.data) ?? Buffer.alloc(0);
           this.data.push({ offset: message.offset, bytes });
           this.queuedBytes += bytes.length;
         }
@@ -581,7 +582,7 @@ class DownloadJob extends Job {
         const item = watch.data.shift();
         if (!item) break; // ended, and every chunk is written
         watch.queuedBytes -= item.bytes.length;
-        if (item.offset !== expected) {
+        if (item.offset !== expected || item.bytes.length === 0) {
           client.post({ type: 'file-cancel', file: this.id });
           throw new Interrupted();
         }

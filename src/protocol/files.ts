@@ -3,6 +3,7 @@
 // frame limit; every chunk names its byte offset, so a transfer resumes from any confirmed offset.
 // messages.ts adds these schemas to the client and server message unions.
 import { z } from 'zod';
+import { FRAME_HEADER_BYTES } from './frame.js';
 
 /** The protocol version that has files; older sessions get CLIENT_TOO_OLD and never see a file event. */
 export const FILES_PROTOCOL_VERSION = 3;
@@ -21,7 +22,9 @@ const roomName = z.string().max(64);
 const userName = z.string().max(64);
 const time = z.string().max(40);
 const fileName = z.string().max(MAX_OFFERED_NAME);
-const chunkData = z.string().max(MAX_FILE_CHUNK_BASE64).regex(/^[A-Za-z0-9+/]*={0,2}$/);
+// No regex over ~44 KB per chunk (a tenth of the server's time in a transfer): decodeChunk checks
+// the bytes instead, and the file's SHA-256 is checked at the end anyway.
+const chunkData = z.string().max(MAX_FILE_CHUNK_BASE64);
 
 // Client -> server.
 /**
@@ -99,3 +102,32 @@ export type FileOffer = z.infer<typeof fileOfferSchema>;
 export type FileShared = z.infer<typeof fileSharedSchema>;
 export type FileEntry = z.infer<typeof fileEntrySchema>;
 export type FilesList = z.infer<typeof filesListSchema>;
+
+/**
+ * A chunk's bytes, or undefined when `data` is not canonical base64: Node's decoder skips
+ * characters that do not belong, so a chunk with any of them decodes to fewer bytes than its
+ * length promises.
+ */
+export function decodeChunk(data: string): Buffer | undefined {
+  if (data.length % 4 !== 0) return undefined;
+  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+  const bytes = Buffer.from(data, 'base64');
+  return bytes.length === (data.length / 4) * 3 - padding ? bytes : undefined;
+}
+
+/**
+ * A `file-data` frame built directly: the same bytes encodeFrame would make of
+ * {type, file, offset, data}, without JSON.stringify scanning ~44 KB of base64 for characters to
+ * escape (it has none). A download sends thousands of these.
+ */
+export function encodeFileDataFrame(file: number, offset: number, chunk: Buffer): Buffer {
+  const head = `{"type":"file-data","file":${file},"offset":${offset},"data":"`;
+  const data = chunk.toString('base64');
+  const length = head.length + data.length + 2;
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
+  frame.writeUInt32BE(length, 0);
+  let at = FRAME_HEADER_BYTES + frame.write(head, FRAME_HEADER_BYTES, 'latin1');
+  at += frame.write(data, at, 'latin1');
+  frame.write('"}', at, 'latin1');
+  return frame;
+}

@@ -11,8 +11,7 @@ import { formatSize } from '../../common/sizes.js';
 import { isStorageError } from '../../common/storage-errors.js';
 import { createSha256 } from '../../crypto/hash.js';
 import { safeFileName } from '../../protocol/file-names.js';
-import { FILES_PROTOCOL_VERSION, type FileEntry, type FileOffer, type FileShared } from '../../protocol/files.js';
-import { encodeFrame } from '../../protocol/frame.js';
+import { FILES_PROTOCOL_VERSION, decodeChunk, encodeFileDataFrame, type FileEntry, type FileOffer, type FileShared } from '../../protocol/files.js';
 import type { ServerMessageOf } from '../../protocol/messages.js';
 import { nameKey } from '../../protocol/names.js';
 import type { Accounts } from '../accounts/accounts.js';
@@ -52,6 +51,8 @@ export interface FileServiceOptions {
 
 /** The most files one `files` answer lists. */
 const LISTED_FILES = 200;
+/** Chunk writes queued for one upload before its connection is held (a disk slower than the network). */
+const MAX_QUEUED_WRITES = 8;
 /** A partial upload's updated_at is written at most this often while its chunks arrive. */
 const TOUCH_INTERVAL_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -231,40 +232,53 @@ export class FileService {
     }
   }
 
-  /** `file-chunk`: bytes at the upload's offset, written, confirmed with `file-ack`; the last one publishes the file. */
+  /**
+   * `file-chunk`: bytes at the upload's offset. Checked and hashed now, in order; written by a
+   * queue of writes behind it, so the next chunk is read off the connection while this one goes
+   * to disk; each written chunk is confirmed with `file-ack`, and the last one publishes the file.
+   * The connection is held only when several writes wait (a disk slower than the network).
+   */
   chunk(member: Member, file: number, offset: number, data: string): Promise<undefined> | undefined {
     const upload = this.uploads.get(file);
     // Chunks still on their way for an upload that stopped or moved to another connection: dropped.
-    if (!upload || upload.owner !== member.session || upload.finishing) return undefined;
-    const bytes = Buffer.from(data, 'base64');
-    if (offset !== upload.offset || bytes.length === 0 || bytes.length > this.limits.fileChunkBytes || offset + bytes.length > upload.record.size) {
-      void this.stopUpload(upload, 'FILE_OFFSET_MISMATCH', `A chunk of the upload came at byte ${offset}, not ${upload.offset}; the upload stopped. Send the file again to continue.`, false);
+    if (!upload || upload.owner !== member.session || upload.stopped) return undefined;
+    const bytes = decodeChunk(data);
+    if (!bytes) {
+      void this.stopUpload(upload, 'BAD_MESSAGE', 'A chunk of the upload was not base64; the upload stopped. Send the file again to continue.', false);
       return undefined;
     }
-    const work = this.write(upload, bytes);
-    upload.pending = work;
-    return work.then(() => undefined);
+    if (offset !== upload.received || bytes.length === 0 || bytes.length > this.limits.fileChunkBytes || offset + bytes.length > upload.record.size) {
+      void this.stopUpload(upload, 'FILE_OFFSET_MISMATCH', `A chunk of the upload came at byte ${offset}, not ${upload.received}; the upload stopped. Send the file again to continue.`, false);
+      return undefined;
+    }
+    upload.received += bytes.length;
+    upload.hash.update(bytes);
+    upload.queued += 1;
+    const step = upload.chain.then(() => this.write(upload, bytes, offset));
+    upload.chain = step;
+    return upload.queued > MAX_QUEUED_WRITES ? step.then(() => undefined) : undefined;
   }
 
-  private async write(upload: Upload, bytes: Buffer): Promise<void> {
-    const at = upload.offset;
+  private async write(upload: Upload, bytes: Buffer, at: number): Promise<void> {
+    upload.queued -= 1;
+    if (upload.stopped) return;
     try {
       await this.store.write(upload.handle, upload.id, bytes, at);
     } catch (error) {
+      if (upload.stopped) return;
       const full = ['ENOSPC', 'EDQUOT', 'EFBIG'].includes((error as NodeJS.ErrnoException).code ?? '');
       this.alarm.report('files', error);
       this.logger.warn('file upload failed', { conn: upload.owner.id, file: upload.id, reason: (error as NodeJS.ErrnoException).code ?? 'write error' });
-      await this.stopUpload(upload, full ? 'FILE_DISK_FULL' : 'STORAGE_FAILED', full ? undefined : 'The server could not write the upload to its disk, so it removed it; try again later.', true);
+      // The queue behind this write is skipped (stopped), and nothing of the upload is kept.
+      upload.stopped = true;
+      await upload.handle.close().catch(() => undefined);
+      this.end(upload, full ? 'FILE_DISK_FULL' : 'STORAGE_FAILED', full ? undefined : 'The server could not write the upload to its disk, so it removed it; try again later.', true);
       return;
-    } finally {
-      upload.pending = undefined;
     }
+    upload.offset = at + bytes.length;
     // Taken over by another connection meanwhile: the bytes are on disk, the new owner counts them.
     if (this.uploads.get(upload.id) !== upload) return;
-    upload.hash.update(bytes);
-    upload.offset = at + bytes.length;
-    const session = upload.owner;
-    session.send({ type: 'file-ack', file: upload.id, offset: upload.offset });
+    upload.owner.send({ type: 'file-ack', file: upload.id, offset: upload.offset });
     const now = this.clock.now();
     if (now - upload.touchedAt >= TOUCH_INTERVAL_MS) {
       upload.touchedAt = now;
@@ -276,6 +290,7 @@ export class FileService {
   /** The last byte is written: check the SHA-256, make the partial file a blob, publish the row, announce it. */
   private async finish(upload: Upload): Promise<void> {
     upload.finishing = true;
+    upload.stopped = true;
     const record = upload.record;
     try {
       if (this.options.durable) await upload.handle.sync();
@@ -314,10 +329,12 @@ export class FileService {
     else if (upload.owner.isOpen) upload.owner.send(event);
   }
 
-  /** Stop an upload with `file-failed`; `discard` also removes what it wrote (a full disk, a bad hash). */
+  /** Stop an upload with `file-failed` once its queued writes are done; `discard` also removes what it wrote. */
   private async stopUpload(upload: Upload, code: ErrorCode, message: string | undefined, discard: boolean): Promise<void> {
-    if (this.uploads.get(upload.id) !== upload) return;
-    upload.finishing = true;
+    if (this.uploads.get(upload.id) !== upload || upload.stopped) return;
+    upload.stopped = true;
+    this.release(upload);
+    await upload.chain.catch(() => undefined);
     await upload.handle.close().catch(() => undefined);
     this.end(upload, code, message, discard);
   }
@@ -337,8 +354,10 @@ export class FileService {
 
   /** An upload stops being sent on its connection; its partial file stays for a later resume. */
   private async detach(upload: Upload): Promise<void> {
+    // Writes still queued are skipped: the next offer starts from what is on disk.
+    upload.stopped = true;
     this.release(upload);
-    await upload.pending?.catch(() => undefined);
+    await upload.chain.catch(() => undefined);
     await upload.handle.close().catch(() => undefined);
     if (upload.offset < upload.record.size) this.tryStore(() => this.records.touch(upload.id, this.clock.now()));
   }
@@ -391,7 +410,7 @@ export class FileService {
         const { bytesRead } = await handle.read(buffer, 0, length, download.offset);
         if (bytesRead !== length) throw Object.assign(new Error('the stored file is shorter than its record'), { code: 'EIO' });
         if (download.cancelled || !session.isOpen) break;
-        session.sendFrame(encodeFrame({ type: 'file-data', file: record.id, offset: download.offset, data: buffer.toString('base64') }));
+        session.sendFrame(encodeFileDataFrame(record.id, download.offset, buffer));
         download.offset += length;
       }
       if (!download.cancelled && session.isOpen && download.offset >= record.size) session.send({ type: 'file-end', file: record.id });

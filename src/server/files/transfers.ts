@@ -7,11 +7,16 @@ import type { FileRecord } from './file-records.js';
 
 export class Upload {
   readonly kind = 'upload';
-  /** Bytes written (and hashed) so far: the next chunk must start here. */
+  /** Bytes written and confirmed so far. */
   offset: number;
-  /** The write in flight, if any (a takeover waits for it). */
-  pending: Promise<void> | undefined;
-  /** The last chunk arrived: the hash is being checked and the file published. */
+  /** Bytes received (and hashed) so far: the next chunk must start here. */
+  received: number;
+  /** The writes queued behind each other (a takeover or a stop waits for them), and how many. */
+  chain: Promise<void> = Promise.resolve();
+  queued = 0;
+  /** No more chunks are taken: it failed, moved, or is finishing. */
+  stopped = false;
+  /** The last chunk is written: the hash is being checked and the file published. */
   finishing = false;
   /** When updated_at was last written (at most once a minute while chunks arrive). */
   touchedAt: number;
@@ -26,6 +31,7 @@ export class Upload {
     now: number,
   ) {
     this.offset = offset;
+    this.received = offset;
     this.touchedAt = now;
   }
 
