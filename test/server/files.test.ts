@@ -49,7 +49,7 @@ async function offer(client: Awaited<ReturnType<typeof v3>>, fields: Offer): Pro
 async function upload(client: Awaited<ReturnType<typeof v3>>, bytes: Buffer, fields: Partial<Offer> = {}): Promise<Of<'file-accepted'>> {
   const answer = await offer(client, { room: '#lobby', name: 'data.bin', size: bytes.length, sha256: sha256(bytes), ...fields });
   assert.equal(answer.type, 'file-accepted', JSON.stringify(answer));
-  const accepted = answer as Of<'file-accepted'>;
+  const accepted = answer;
   for (let at = accepted.offset; at < bytes.length; at += accepted.chunkBytes) {
     client.send({ type: 'file-chunk', file: accepted.file, offset: at, data: bytes.subarray(at, at + accepted.chunkBytes).toString('base64') });
   }
