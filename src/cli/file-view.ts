@@ -4,6 +4,7 @@
 import type { ChalkInstance } from 'chalk';
 import { formatSize } from '../common/sizes.js';
 import type { FileShared, FilesList } from '../protocol/files.js';
+import type { ServerMessageOf } from '../protocol/messages.js';
 import { sanitizeForTerminal } from './sanitize.js';
 import { box, colorForName } from './style.js';
 
@@ -178,4 +179,19 @@ export function renderFileList(list: FilesList, c: ChalkInstance, boxes: boolean
   const body = lines.length === 0 ? '(no files)' : [...lines, ...more, c.dim('/get <id> downloads one')].join('\n');
   const title = `Files: ${where} (${list.total})`;
   return boxes ? box(body, title, color) : [`${title}:`, ...body.split('\n').map((line) => '  ' + line)].join('\n');
+}
+
+/** The commands the chat program runs itself (they read and write files here), for /help. */
+export const LOCAL_FILE_COMMANDS = [
+  { usage: '/send [@name] <path>', help: 'Share a file in the current room (or send it to one person); a progress bar shows how it goes.' },
+  { usage: '/get <id> [folder]', help: 'Download a shared file (default: your Downloads folder) and check its SHA-256.' },
+] as const;
+
+/** The server's /help answer with the chat program's own file commands added (before /files). */
+export function withLocalFileCommands(help: ServerMessageOf<'help'>): ServerMessageOf<'help'> {
+  const at = help.commands.findIndex((entry) => entry.usage.startsWith('/files'));
+  if (at < 0) return help;
+  const commands = [...help.commands];
+  commands.splice(at, 0, ...LOCAL_FILE_COMMANDS);
+  return { ...help, commands };
 }

@@ -19,7 +19,7 @@ import type { AccountProof, Credentials } from '../link/login.js';
 import type { PinnedTarget } from '../link/pin.js';
 import type { ServerRefusal } from '../link/server-link.js';
 import { SendPacer } from '../link/send-pacer.js';
-import { jsonNotice, jsonProgress, progressLine, renderNotice, type TransferView } from '../cli/file-view.js';
+import { jsonNotice, jsonProgress, progressLine, renderNotice, withLocalFileCommands, type TransferView } from '../cli/file-view.js';
 import { parseFileCommand } from '../link/file-commands.js';
 import { FileTransfers } from '../link/file-transfers.js';
 import { defaultDownloadsDir } from '../link/local-files.js';
@@ -103,8 +103,10 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
   transfers.on('notice', (notice) => screen.print(renderNotice(notice, render.chalk)));
   let byeShown = false;
   let synced = false;
-  const show = (message: ServerMessage): void => {
+  const show = (shown: ServerMessage): void => {
     render.currentRoom = client.rooms.current;
+    // /send and /get are this program's: /help lists them beside the server's /files.
+    const message = shown.type === 'help' ? withLocalFileCommands(shown) : shown;
     const text = renderEvent(message, render);
     if (text !== undefined) screen.print(text);
     if (message.type === 'bye' && text !== undefined) byeShown = true;
@@ -209,8 +211,9 @@ async function runLineMode(io: CliIo, options: ClientRunOptions): Promise<ExitCo
     reconnect: false,
     account: { password: options.account?.password, register: options.account?.register ?? false },
   });
-  const show = (message: ServerMessage): void => {
+  const show = (shown: ServerMessage): void => {
     render.currentRoom = client.rooms.current;
+    const message = shown.type === 'help' ? withLocalFileCommands(shown) : shown;
     if (options.json) {
       const event = jsonEvent(message);
       if (event) out.json(event);

@@ -59,11 +59,14 @@ describe('files from the command line', () => {
     const into = tempDir();
     const got = await runMain(['client', ...target, '--name', 'gus', '--json'], {
       env: { PARTY_POOL_PASSKEY: PASSKEY },
-      input: `/files\n/get ${String(shared.id)} ${into}\n/get 999999\n/send\n/send ${path.join(into, 'no-such-file')}\n`,
+      input: `/help\n/files\n/get ${String(shared.id)} ${into}\n/get 999999\n/send\n/send ${path.join(into, 'no-such-file')}\n`,
       timeoutMs: 60_000,
     });
     assert.equal(got.code, 0, got.stderr);
     const events = jsonLines(got.stdout);
+    const help = events.find((event) => event.type === 'help');
+    const usages = ((help?.commands ?? []) as { usage: string }[]).map((entry) => entry.usage);
+    assert.deepEqual(usages.filter((usage) => /^\/(send|get|files|unshare)\b/.test(usage)), ['/send [@name] <path>', '/get <id> [folder]', '/files [#room|@name]', '/unshare <id>']);
     const files = events.find((event) => event.type === 'files');
     assert.deepEqual(files && [files.room, (files.files as { id: number }[]).map((f) => f.id)], ['#lobby', [shared.id]]);
     const saved = events.find((event) => event.type === 'saved');

@@ -12,7 +12,6 @@ import { authMessage } from './connection/auth.js';
 import { byeMessage } from './connection/bye.js';
 import { helloMessage } from './connection/hello.js';
 import { filesCommand } from './files/files.js';
-import { getFileCommand, sendFileCommand } from './files/local.js';
 import { deleteFileCommand, rootFilesCommand } from './files/root-files.js';
 import { fileCancelMessage, fileChunkMessage, fileGetMessage, fileInfoMessage, fileOfferMessage } from './files/transfer-messages.js';
 import { unshareCommand } from './files/unshare.js';
@@ -88,9 +87,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   registerCommand,
   passwordCommand,
   nickCommand,
-  // File sharing (protocol 3).
-  sendFileCommand,
-  getFileCommand,
+  // File sharing (protocol 3); /send and /get run in the client, which adds them to /help.
   filesCommand,
   unshareCommand,
   // The root console.
