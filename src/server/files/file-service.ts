@@ -73,6 +73,8 @@ function fileIdFrom(word: string): number {
 export class FileService {
   private readonly uploads = new Map<number, Upload>();
   private readonly downloads = new Set<Download>();
+  /** Downloads being sent (shutdown waits for them to close their files). */
+  private readonly pumps = new Set<Promise<void>>();
   private readonly slots = new TransferSlots();
   /** Sessions whose end already releases their transfers. */
   private readonly watched = new WeakSet<Session>();
@@ -106,12 +108,13 @@ export class FileService {
     this.sweeper.unref();
   }
 
-  /** Stop sweeping and close every open file (the server is shutting down). */
+  /** Stop sweeping and close every open file (the server is shutting down; its sessions are closed already). */
   async stop(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     await this.sweeping;
+    await this.offers;
     for (const download of this.downloads) download.cancelled = true;
-    await Promise.all([...this.uploads.values()].map((upload) => this.detach(upload)));
+    await Promise.all([...this.pumps, ...[...this.uploads.values()].map((upload) => this.detach(upload))]);
   }
 
   // Offers and uploads.
@@ -393,7 +396,12 @@ export class FileService {
     const download = new Download(record, handle, offset, session);
     this.downloads.add(download);
     this.hold(session, download);
-    return { reply: { type: 'file-start', file: record.id, offset, size: record.size }, afterReply: () => void this.pump(download) };
+    const start = (): void => {
+      const pumping = this.pump(download);
+      this.pumps.add(pumping);
+      void pumping.finally(() => this.pumps.delete(pumping));
+    };
+    return { reply: { type: 'file-start', file: record.id, offset, size: record.size }, afterReply: start };
   }
 
   /** Send a download's chunks, each once the session's unsent output is under the budget: a slow reader holds one chunk, not the file. */
