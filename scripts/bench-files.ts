@@ -26,6 +26,7 @@ const { values: options } = parseArgs({
     rate: { type: 'string', default: '40' },
     'cpu-prof': { type: 'boolean', default: false },
     'speed-only': { type: 'boolean', default: false },
+    window: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -92,7 +93,8 @@ async function client(server: ServerProcess, fingerprint: string, name: string, 
     if (message.type === 'file-accepted' || message.type === 'file-start' || message.type === 'file') messages.push({ at: performance.now(), message });
   });
   await chat.start();
-  return { chat, transfers: new FileTransfers(chat, { downloadsDir: downloads }), messages };
+  const window = options.window === undefined ? undefined : Number(options.window) * 1024;
+  return { chat, transfers: new FileTransfers(chat, { downloadsDir: downloads, ...(window ? { uploadWindowBytes: window } : {}) }), messages };
 }
 
 /** Time from `file-accepted` to the `file` event (upload) or from `file-start` to `saved` (download), in seconds. */
@@ -130,13 +132,25 @@ async function main(): Promise<void> {
     // 1. Speed: one transfer at a time.
     const speeds: { up: number; down: number }[] = [];
     let lastId = 0;
+    const cpu = (): { server: number; client: number } => {
+      const usage = process.cpuUsage();
+      return { server: cpuSeconds(server.pid), client: (usage.user + usage.system) / 1e6 };
+    };
+    const spent = (before: ReturnType<typeof cpu>): string => {
+      const after = cpu();
+      return `CPU s/100 MB: server ${((after.server - before.server) * (1e8 / size)).toFixed(2)}, client ${((after.client - before.client) * (1e8 / size)).toFixed(2)}`;
+    };
     for (let round = 0; round < rounds; round++) {
+      let before = cpu();
       const upload = await timedUpload(up, source);
+      const upCpu = spent(before);
       lastId = upload.id;
+      before = cpu();
       const seconds = await timedDownload(down, upload.id);
+      const downCpu = spent(before);
       speeds.push({ up: size / 1e6 / upload.seconds, down: size / 1e6 / seconds });
       for (const file of fs.readdirSync(path.join(work, 'down'))) fs.rmSync(path.join(work, 'down', file));
-      console.log(`  round ${round + 1}: upload ${(size / 1e6 / upload.seconds).toFixed(1)} MB/s, download ${(size / 1e6 / seconds).toFixed(1)} MB/s`);
+      console.log(`  round ${round + 1}: upload ${(size / 1e6 / upload.seconds).toFixed(1)} MB/s (${upCpu}; client includes hashing the file first), download ${(size / 1e6 / seconds).toFixed(1)} MB/s (${downCpu})`);
     }
     const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
     console.log(`Speed (one transfer, median of ${rounds}): upload ${median(speeds.map((s) => s.up)).toFixed(1)} MB/s, download ${median(speeds.map((s) => s.down)).toFixed(1)} MB/s (MB = 10^6 bytes; upload timed from file-accepted to the published file event, download from file-start to the checked, saved file).`);

@@ -274,11 +274,12 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     return answered ? answer : undefined;
   }
 
-  /** Send a message that gets no reply of its own (a file chunk); false when not connected. */
-  post(message: ClientMessage): boolean {
+  /** Send a message that gets no reply of its own (a file chunk, possibly encoded already); false when not connected. */
+  post(message: ClientMessage | Buffer): boolean {
     const link = this.link;
     if (!link || link.closed) return false;
-    link.send(message);
+    if (Buffer.isBuffer(message)) link.sendFrame(message);
+    else link.send(message);
     return true;
   }
 

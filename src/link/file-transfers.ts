@@ -16,7 +16,7 @@ import { PartyPoolError } from '../common/errors.js';
 import { createSha256 } from '../crypto/hash.js';
 import type { TransferNotice, TransferView } from '../cli/file-view.js';
 import { safeFileName } from '../protocol/file-names.js';
-import { decodeChunk, type FileShared } from '../protocol/files.js';
+import { decodeChunk, encodeFileFrame, type FileShared } from '../protocol/files.js';
 import type { ServerMessage } from '../protocol/messages.js';
 import type { ChatClient } from './chat-client.js';
 import { FileOpener, SealedFileReader, decodeFileKey, encodeFileKey, newFileKey, sealedSize, type DirectFile, type DirectFileChannel } from './direct-files.js';
@@ -440,7 +440,7 @@ class UploadJob extends Job {
         if (watch.failed) break;
         const length = Math.min(reply.chunkBytes, this.size - sent);
         const data = await source.read(sent, length);
-        if (!client.post({ type: 'file-chunk', file: reply.file, offset: sent, data: data.toString('base64') })) throw new Interrupted();
+        if (!client.post(encodeFileFrame('file-chunk', reply.file, sent, data))) throw new Interrupted();
         sent += length;
       }
       await watch.until(() => {

@@ -3,17 +3,20 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { test } from 'node:test';
-import { MAX_FILE_CHUNK_BYTES, decodeChunk, encodeFileDataFrame } from '../../src/protocol/files.js';
+import { MAX_FILE_CHUNK_BYTES, decodeChunk, encodeFileFrame } from '../../src/protocol/files.js';
 import { encodeFrame } from '../../src/protocol/frame.js';
 import { parseClientMessage, parseServerMessage } from '../../src/protocol/messages.js';
 
-test('a hand-built file-data frame equals the JSON one and parses as a server message', () => {
+test('hand-built file-data and file-chunk frames equal the JSON ones and parse', () => {
   for (const size of [0, 1, 2, 3, 1000, MAX_FILE_CHUNK_BYTES]) {
     const chunk = crypto.randomBytes(size);
-    const built = encodeFileDataFrame(7, 123_456_789, chunk);
+    const built = encodeFileFrame('file-data', 7, 123_456_789, chunk);
     assert.ok(built.equals(encodeFrame({ type: 'file-data', file: 7, offset: 123_456_789, data: chunk.toString('base64') })), `size ${size}`);
     const parsed = parseServerMessage(JSON.parse(built.subarray(4).toString()));
     assert.ok(parsed.ok && parsed.message.type === 'file-data' && decodeChunk(parsed.message.data)?.equals(chunk));
+    const upload = encodeFileFrame('file-chunk', 8, 0, chunk);
+    assert.ok(upload.equals(encodeFrame({ type: 'file-chunk', file: 8, offset: 0, data: chunk.toString('base64') })));
+    assert.equal(parseClientMessage(JSON.parse(upload.subarray(4).toString())).ok, true);
   }
 });
 

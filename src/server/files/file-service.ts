@@ -11,7 +11,7 @@ import { formatSize } from '../../common/sizes.js';
 import { isStorageError } from '../../common/storage-errors.js';
 import { createSha256 } from '../../crypto/hash.js';
 import { safeFileName } from '../../protocol/file-names.js';
-import { FILES_PROTOCOL_VERSION, decodeChunk, encodeFileDataFrame, type FileEntry, type FileOffer, type FileShared } from '../../protocol/files.js';
+import { FILES_PROTOCOL_VERSION, decodeChunk, encodeFileFrame, type FileEntry, type FileOffer, type FileShared } from '../../protocol/files.js';
 import type { ServerMessageOf } from '../../protocol/messages.js';
 import { nameKey } from '../../protocol/names.js';
 import type { Accounts } from '../accounts/accounts.js';
@@ -418,7 +418,7 @@ export class FileService {
         const { bytesRead } = await handle.read(buffer, 0, length, download.offset);
         if (bytesRead !== length) throw Object.assign(new Error('the stored file is shorter than its record'), { code: 'EIO' });
         if (download.cancelled || !session.isOpen) break;
-        session.sendFrame(encodeFileDataFrame(record.id, download.offset, buffer));
+        session.sendFrame(encodeFileFrame('file-data', record.id, download.offset, buffer));
         download.offset += length;
       }
       if (!download.cancelled && session.isOpen && download.offset >= record.size) session.send({ type: 'file-end', file: record.id });
