@@ -207,18 +207,27 @@ export class FileTransfers extends EventEmitter<TransferEvents> {
   /** `/send`: share `file` in a room or send it to one person. Resolves true once answered (shared, or refused), false if the connection ended first. */
   send(file: string, destination: FileDestination): Promise<boolean> {
     const full = path.resolve(this.options.cwd ?? process.cwd(), file);
-    return this.schedule(new UploadJob(this.nextKey++, full, destination, this));
+    const job = new UploadJob(this.nextKey++, full, destination, this);
+    // The same file to the same place twice at once would take the upload from itself.
+    if (this.jobs.some((other) => other.endedAt === undefined && other instanceof UploadJob && other.sameAs(job))) return this.refuseDouble(`${path.basename(full)} is being sent there already.`);
+    return this.schedule(job);
   }
 
   /** `/get`: download file `id` into `dir` (default: the downloads folder). Resolves like `send`. */
   get(id: number, dir?: string): Promise<boolean> {
     const folder = path.resolve(this.options.cwd ?? process.cwd(), dir ?? this.options.downloadsDir);
+    if (this.jobs.some((other) => other.endedAt === undefined && other instanceof DownloadJob && other.id === id)) return this.refuseDouble(`File ${id} is being downloaded already.`);
     return this.schedule(new DownloadJob(this.nextKey++, id, folder, this));
+  }
+
+  private refuseDouble(message: string): Promise<boolean> {
+    this.report({ type: 'error', code: 'INVALID_ARGUMENT', message });
+    return Promise.resolve(true);
   }
 
   /** Resolves once nothing runs or waits. */
   idle(): Promise<void> {
-    if (this.jobs.length === 0) return Promise.resolve();
+    if (!this.jobs.some((job) => job.endedAt === undefined)) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -310,7 +319,7 @@ export class FileTransfers extends EventEmitter<TransferEvents> {
         if (!error.shown) this.report({ type: 'error', code: error.code, message: error.message, ...(job instanceof DownloadJob ? { id: job.id } : {}) });
         answered = error.code !== 'CONNECTION_LOST';
       } else {
-        const code = error instanceof PartyPoolError ? error.code : 'SAVE_FAILED';
+        const code = error instanceof PartyPoolError ? error.code : job.direction === 'upload' ? 'FILE_UNREADABLE' : 'SAVE_FAILED';
         this.report({ type: 'error', code, message: error instanceof Error ? error.message : String(error) });
       }
     }
@@ -360,7 +369,9 @@ async function throughReconnects(owner: FileTransfers, job: Job, attempt: () => 
     try {
       return await attempt();
     } catch (error) {
-      if (!(error instanceof Interrupted)) throw error;
+      // A request made just as the connection dropped is refused locally: the same as a drop.
+      const dropped = error instanceof Interrupted || (error instanceof PartyPoolError && error.code === 'CONNECTION_LOST');
+      if (!dropped) throw error;
       job.phase = 'paused';
       job.restartSpeed();
       owner.changed();
@@ -378,6 +389,12 @@ class UploadJob extends Job {
     private readonly owner: FileTransfers,
   ) {
     super(key, 'upload', path.basename(file));
+  }
+
+  /** The same local file to the same room or person. */
+  sameAs(other: UploadJob): boolean {
+    const where = (d: FileDestination): string => ('room' in d ? `room ${d.room.toLowerCase()}` : `to ${d.to.replace(/^@/, '').toLowerCase()}`);
+    return this.file === other.file && where(this.destination) === where(other.destination);
   }
 
   async run(): Promise<void> {

@@ -72,6 +72,19 @@ describe('file transfers', () => {
     );
   });
 
+  test('the same download (or upload) asked for twice at once runs once', async () => {
+    const [alice, bob] = [await client(t, 'abe'), await client(t, 'bo')];
+    const source = makeFile(tempDir(), 'twice.bin', 2_000_000);
+    const [first, second] = [alice.transfers.send(source.path, { room: '#lobby' }), alice.transfers.send(source.path, { room: '#LOBBY' })];
+    assert.deepEqual(await Promise.all([first, second]), [true, true]);
+    assert.equal(sharedFiles(alice.messages).length, 1);
+    await waitUntil(() => sharedFiles(bob.messages).length > 0);
+    const id = sharedFiles(bob.messages)[0]?.id ?? 0;
+    assert.deepEqual(await Promise.all([bob.transfers.get(id), bob.transfers.get(id)]), [true, true]);
+    assert.deepEqual(fs.readdirSync(bob.downloads), ['twice.bin']);
+    assert.deepEqual([alice, bob].map((c) => c.notices.filter((n) => n.type === 'error').map((n) => n.type === 'error' && n.code)), [['INVALID_ARGUMENT'], ['INVALID_ARGUMENT']]);
+  });
+
   test('refusals come before a byte is sent; files to one person need the direct-message layer', async () => {
     const big = await startTestServer({ fileMaxBytes: 1000 });
     try {

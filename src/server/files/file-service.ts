@@ -141,12 +141,21 @@ export class FileService {
     if (!sameSession && this.slots.count(session) >= this.limits.fileTransfersPerSession) throw this.busy();
     // The same upload from another connection (a reconnect, a restarted program): it moves here.
     if (active) await this.detach(active);
+    const created = !record;
     if (!record) {
       await this.checkRoom(member, offer.size);
       record = this.records.create({ uploaderKey: member.key, uploader: member.name, target: place, name: target.kind === 'room' ? safeFileName(offer.name ?? '') : '', size: offer.size, sha256: offer.sha256, now: this.clock.now() });
       this.logger.info('file upload', { conn: session.id, user: member.name, file: record.id, size: record.size, ...(target.kind === 'room' ? { room: target.room.name } : { to: target.recipient }) });
     }
-    const upload = await this.open(record, session);
+    let upload: Upload;
+    try {
+      upload = await this.open(record, session);
+    } catch (error) {
+      // A new upload that could not even start leaves nothing behind to count against anyone.
+      if (created) this.discard(record);
+      throw error;
+    }
+    if (!created) this.logger.info('file upload resumed', { conn: session.id, user: member.name, file: record.id, offset: upload.offset });
     this.uploads.set(record.id, upload);
     this.hold(session, upload);
     const reply: Reply = { type: 'file-accepted', file: record.id, offset: upload.offset, chunkBytes: this.limits.fileChunkBytes };
