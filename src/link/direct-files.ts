@@ -133,9 +133,9 @@ export class FileOpener {
     this.index = startIndex;
   }
 
-  /** Where a download resumes when `plainBytes` are already saved: whole chunks only. */
-  static resumePoint(plainBytes: number): { plain: number; sealed: number; index: number } {
-    const index = Math.floor(plainBytes / DIRECT_FILE_PLAIN_CHUNK);
+  /** Where a download of `plainSize` bytes resumes when `plainBytes` are already saved: whole chunks only, and never past the final one (it must be opened to prove the end). */
+  static resumePoint(plainBytes: number, plainSize: number): { plain: number; sealed: number; index: number } {
+    const index = Math.min(Math.floor(plainBytes / DIRECT_FILE_PLAIN_CHUNK), chunkCount(plainSize) - 1);
     return { plain: index * DIRECT_FILE_PLAIN_CHUNK, sealed: index * DIRECT_FILE_SEALED_CHUNK, index };
   }
 

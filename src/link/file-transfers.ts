@@ -569,7 +569,7 @@ class DownloadJob extends Job {
     try {
       // What an earlier try left: sealed files resume at a whole chunk.
       const have = Math.min((await handle.stat()).size, plan.size);
-      const resume = plan.key ? FileOpener.resumePoint(have) : { plain: have, sealed: have, index: 0 };
+      const resume = plan.key ? FileOpener.resumePoint(have, plan.size) : { plain: have, sealed: have, index: 0 };
       await handle.truncate(resume.plain);
       const hash = createSha256();
       await hashRange(handle, 0, resume.plain, hash);
