@@ -220,6 +220,33 @@ export const config = {
     ackIntervalMs: 1000,
   },
 
+  /**
+   * File sharing (issue 14). The limits are server settings (PARTY_POOL_FILE_*; see the README's
+   * configuration); the transfer mechanics below are fixed.
+   */
+  files: {
+    enabled: true,
+    maxFileBytes: 100 * MIB,
+    userQuotaBytes: 1024 * MIB,
+    /** Server-wide, or whatever leaves `minFreePercent` of the disk free, whichever is smaller. */
+    totalBytes: 10 * 1024 * MIB,
+    minFreePercent: 10,
+    retentionDays: 30,
+    /** A partial upload nobody continued for this long is removed. */
+    partialExpiryHours: 24,
+    transfersPerSession: 2,
+    /** Raw bytes per chunk: base64 in a frame makes 32 KiB about 44 KB, two thirds of the 64 KiB frame limit. */
+    chunkBytes: 32 * KIB,
+    /** A download's next chunk waits until the session's unsent output is below this, so a chat frame waits behind at most this much. */
+    sendBudgetBytes: 128 * KIB,
+    /** How often expired files, stale partial uploads and orphaned blobs are removed. */
+    sweepIntervalMs: 10 * 60_000,
+    /** Client: upload bytes sent and not yet confirmed by the server (the pipeline). */
+    uploadWindowBytes: 256 * KIB,
+    /** Client: received download bytes waiting for the disk before the connection stops being read. */
+    downloadBufferBytes: 4 * MIB,
+  },
+
   client: {
     reconnectInitialDelayMs: 500,
     reconnectMaxDelayMs: 30_000,

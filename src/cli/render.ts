@@ -2,6 +2,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { DirectEvent, DirectMessageEvent, KeyChangedEvent, SafetyNumberEvent } from '../protocol/direct-events.js';
 import type { ServerMessage, StoredMessage } from '../protocol/messages.js';
+import { jsonSharedFile, renderFileList, renderSharedFile } from './file-view.js';
 import { NOTICE_MARK, sanitizeForTerminal } from './sanitize.js';
 import { box, colorForName } from './style.js';
 import { displayWidth, padToWidth, renderTable } from './table.js';
@@ -196,9 +197,21 @@ export function renderEvent(message: ServerMessage, options: RenderOptions): str
       return message.text === undefined ? undefined : c.green(safe(message.text));
     case 'devices':
       return renderDevices(message, options);
+    // File sharing (protocol 3). A file described in answer to a request (`ref`) or sent to one
+    // person (`to`: its name is in the direct message) is the transfer's to show, not this.
+    case 'file':
+      return message.ref !== undefined || message.to !== undefined ? undefined : renderSharedFile(message, c, roomLabel(message.room, options));
+    case 'files':
+      return renderFileList(message, c, options.boxes, options.color);
     // Direct messages reach the screen opened, as DirectEvents (renderDirectEvent below).
     case 'direct':
     case 'devices-changed':
+    case 'file-accepted':
+    case 'file-ack':
+    case 'file-start':
+    case 'file-data':
+    case 'file-end':
+    case 'file-failed':
     case 'ping':
     case 'pong':
     case 'challenge':
@@ -279,8 +292,21 @@ export function jsonEvent(message: ServerMessage): Record<string, unknown> | und
       return message.text === undefined ? undefined : { type: 'confirmation', text: message.text };
     case 'devices':
       return { type: 'devices', accounts: message.accounts };
+    case 'file':
+      return message.ref !== undefined || message.to !== undefined ? undefined : jsonSharedFile(message);
+    case 'files': {
+      const event: Record<string, unknown> = { ...message };
+      delete event.ref;
+      return event;
+    }
     case 'direct':
     case 'devices-changed':
+    case 'file-accepted':
+    case 'file-ack':
+    case 'file-start':
+    case 'file-data':
+    case 'file-end':
+    case 'file-failed':
     case 'ping':
     case 'pong':
     case 'challenge':

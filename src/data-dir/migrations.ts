@@ -175,4 +175,34 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // File sharing (issue 14). One row per shared file (state 'ready') or upload in progress
+    // ('partial'). The bytes live under files/ in the data dir, content-addressed by `sha256`
+    // (several rows may share one blob). A file goes to a room (`room_id`) or to one person
+    // (`recipient_key`): those are ciphertext, and `name` is '' (it travels in the direct message).
+    id: '600-files',
+    sql: `
+      CREATE TABLE files (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        state         TEXT NOT NULL CHECK (state IN ('partial', 'ready')),
+        uploader_key  TEXT NOT NULL,
+        uploader      TEXT NOT NULL,
+        room_id       INTEGER REFERENCES rooms(id) ON DELETE CASCADE,
+        recipient_key TEXT,
+        recipient     TEXT,
+        name          TEXT NOT NULL,
+        size          INTEGER NOT NULL CHECK (size >= 0),
+        sha256        TEXT,                  -- declared (room files) or, once ready, measured
+        created_at    INTEGER NOT NULL,      -- ms since the epoch: the offer
+        updated_at    INTEGER NOT NULL,      -- the last progress of a partial upload
+        shared_at     INTEGER,               -- when it was published
+        CHECK ((room_id IS NULL) <> (recipient_key IS NULL))
+      ) STRICT;
+      CREATE INDEX files_room ON files (room_id, id);
+      CREATE INDEX files_uploader ON files (uploader_key);
+      CREATE INDEX files_recipient ON files (recipient_key);
+      CREATE INDEX files_sha256 ON files (sha256);
+      CREATE INDEX files_state ON files (state, updated_at);
+    `,
+  },
 ];

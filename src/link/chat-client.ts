@@ -334,6 +334,11 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     }
   }
 
+  /** The session is over for good: no connection, and none coming (left, or reconnecting gave up or is off). */
+  get finished(): boolean {
+    return this.stopped && this.link === undefined;
+  }
+
   get connected(): boolean {
     return this.link !== undefined && !this.link.closed;
   }
@@ -374,6 +379,8 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     let effect: ReplyEffect | undefined;
     let wireArgs = args;
     if (this.protocol >= 2 && name === 'history') wireArgs = this.rooms.historyArgs(args);
+    // `/files` alone lists the room you are looking at.
+    if (this.protocol >= 3 && name === 'files' && args.trim() === '') wireArgs = this.rooms.current;
     const words = name === 'register' || name === 'password' ? splitWords(args) : undefined;
     const newPassword = name === 'register' && words?.length === 1 ? words[0] : name === 'password' && words?.length === 2 ? words[1] : undefined;
     if (newPassword !== undefined) {
@@ -426,6 +433,33 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     let answer: ServerMessage | undefined;
     const answered = await this.request((id) => ({ type: 'command', id, name, args }), (reply) => (answer = reply));
     return answered ? answer : undefined;
+  }
+
+  /**
+   * Send a request built around a fresh id; resolves with the server's answer to it (its `ack`,
+   * `error` or reply), or undefined when the connection dropped first.
+   */
+  async exchange(build: (id: number) => ClientMessage): Promise<ServerMessage | undefined> {
+    let answer: ServerMessage | undefined;
+    const answered = await this.request(build, (reply) => (answer = reply));
+    return answered ? answer : undefined;
+  }
+
+  /** Send a message that gets no reply of its own (a file chunk, possibly encoded already); false when not connected. */
+  post(message: ClientMessage | Buffer): boolean {
+    const link = this.link;
+    if (!link || link.closed) return false;
+    if (Buffer.isBuffer(message)) link.sendFrame(message);
+    else link.send(message);
+    return true;
+  }
+
+  /** Stop reading from the server while `hold` (a download waiting for a slow disk), then go on. */
+  holdInput(hold: boolean): void {
+    const socket = this.link?.socket;
+    if (!socket || socket.destroyed) return;
+    if (hold) socket.pause();
+    else socket.resume();
   }
 
   /** Register the current name (the password is quoted, so any characters work). */

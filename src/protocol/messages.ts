@@ -13,6 +13,7 @@ import {
   syncedDirectFieldsSchema,
   welcomeDirectFieldsSchema,
 } from './direct-messages.js';
+import { fileClientSchemas, fileServerSchemas } from './files.js';
 
 const requestId = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 const shortText = z.string().max(256);
@@ -57,6 +58,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   directSendSchema,
   directAckSchema,
   devicesGetSchema,
+  // Protocol 3: file sharing (files.ts).
+  ...fileClientSchemas,
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export type AuthMessage = z.infer<typeof authSchema>;
@@ -206,6 +209,8 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   directDeliverySchema,
   devicesSchema,
   devicesChangedSchema,
+  // Protocol 3: file sharing (files.ts).
+  ...fileServerSchemas,
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ChallengeMessage = z.infer<typeof challengeSchema>;

@@ -28,6 +28,9 @@ import { DirectService } from './direct/direct-service.js';
 import { DirectStore } from './direct/direct-store.js';
 import { commandSpecs, messageSpecs } from './commands/registry.js';
 import { CommandTable, Dispatcher } from './commands/table.js';
+import { BlobStore, type BlobStoreHooks } from './files/blob-store.js';
+import { FileRecords } from './files/file-records.js';
+import { FileService } from './files/file-service.js';
 import { Admission } from './login/admission.js';
 import { Arrivals } from './login/arrivals.js';
 import { LoginDevices } from './login/devices.js';
@@ -58,6 +61,8 @@ export interface ServiceInputs {
   readonly shutdown: (message: string) => Promise<void>;
   /** Prometheus metrics when enabled; hooks that do nothing otherwise. */
   readonly metrics?: ServerMetrics;
+  /** Tests: a disk that looks full, or fills up mid-upload. */
+  readonly fileHooks?: BlobStoreHooks | undefined;
 }
 
 export type Services = ReturnType<typeof buildServices>;
@@ -110,6 +115,12 @@ export function buildServices(inputs: ServiceInputs) {
   const packages = new PackageRegistry(store);
   const requests = new RequestLog({ dir: settings.dataDir, ...config.requests });
 
+  // File sharing.
+  const files = new FileService(new FileRecords(store.db), new BlobStore(settings.dataDir, inputs.fileHooks), rooms, accountData, roster, fanout, alarm, logger, clock, limits, {
+    durable: settings.dbSync === 'full',
+    sweepIntervalMs: config.files.sweepIntervalMs,
+  });
+
   // Logging in, and the commands.
   const admission = new Admission(moderation, packages, lockdown, accountData, roster, limits);
   // Root logins this process makes to itself (the admin dashboard) are named and audited as such.
@@ -139,9 +150,10 @@ export function buildServices(inputs: ServiceInputs) {
     requests,
     alarm,
     direct,
+    files,
     listCommands: (role, protocol) => table.list(role, protocol),
   };
   const dispatcher = new Dispatcher(messageSpecs, table, context, { roster, delivery, audit, alarm, abuse, logger, clock });
 
-  return { roster, delivery, fanout, alarm, history, direct, stats, audit, moderation, shutdown, guard, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context, lockdown, metrics, roomData, consoles, live: { guardOptions, failurePolicy } };
+  return { roster, delivery, fanout, alarm, history, direct, stats, audit, moderation, shutdown, guard, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context, lockdown, metrics, roomData, consoles, files, live: { guardOptions, failurePolicy } };
 }

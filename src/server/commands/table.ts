@@ -114,7 +114,7 @@ export function connectionMessage<T extends MessageType>(
 export function memberMessage<T extends MessageType>(
   type: T,
   policy: Omit<Policy, 'usableBeforeLogin'> & { roleRefusal?: string },
-  run: (call: { ctx: CommandContext; session: Session; member: Member; message: MessageOf<T> }) => Answer | Promise<Answer> | PendingAnswer,
+  run: (call: { ctx: CommandContext; session: Session; member: Member; message: MessageOf<T> }) => HandlerResult,
 ): MessageSpec {
   return {
     type,
@@ -220,7 +220,7 @@ export class Dispatcher {
     if (message.type === 'command') return this.command(session, member, message);
     const spec = this.messages.get(message.type);
     if (!spec) throw new Error(`no entry for "${message.type}" messages`);
-    // Requests with an id (say, and protocol 3's direct and devices-get) are answered with it.
+    // Requests carry an id (say, and protocol 3's direct, devices-get, file-offer, file-info, file-get): every answer, refusals included, names it.
     const id = 'id' in message ? message.id : undefined;
     if (!member) {
       if (!spec.usableBeforeLogin) return session.rejectInput('UNEXPECTED_MESSAGE', 'Log in first.', id);

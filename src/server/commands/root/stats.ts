@@ -51,6 +51,7 @@ export const statsCommand = rootCommand({
       `Counting since: ${formatTime(Date.parse(s.since))} (stats.json)`,
       `Shutdown: ${pending ? `scheduled in ${formatDuration(pending.endsAt - ctx.clock.now())} by ${pending.by}` : 'none scheduled'}`,
       ...abuseLines(ctx),
+      ...ctx.files.usageLines(),
     ];
     const shown = s.addresses.slice(0, ctx.limits.statsRowsShown);
     if (shown.length < s.addresses.length) lines.push(`Addresses: the ${shown.length} most recently seen of ${s.addresses.length} (all are in stats.json).`);
