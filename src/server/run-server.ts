@@ -21,8 +21,9 @@ export interface RunServerOptions {
 
 /** Run until a signal asks us to stop; resolves with the exit status. */
 export async function runServer(options: RunServerOptions): Promise<ExitCodeValue> {
-  ensurePrivateDir(options.settings.logDir, 'log directory');
+  const tightened = ensurePrivateDir(options.settings.logDir, 'log directory');
   const logger = createLogger({ logDir: options.settings.logDir, console: true });
+  for (const notice of tightened) logger.warn('permissions tightened', { detail: notice });
   let server: PartyPoolServer;
   try {
     server = await PartyPoolServer.start({ settings: options.settings, passkey: options.passkey, rootPassword: options.rootPassword, logger, replaceSecrets: options.replaceSecrets });

@@ -82,7 +82,10 @@ export class PartyPoolServer {
   /** Prepare the data dir, identity and keys, then listen. Resolves once accepting. */
   static async start(options: ServerOptions): Promise<PartyPoolServer> {
     const settings = options.settings;
-    ensurePrivateDir(settings.dataDir, 'data directory');
+    // A data dir made beforehand with loose modes is tightened (and each change logged), not trusted.
+    for (const [dir, purpose] of [[settings.dataDir, 'data directory'], [settings.logDir, 'log directory']] as const) {
+      for (const notice of ensurePrivateDir(dir, purpose)) options.logger.warn('permissions tightened', { detail: notice });
+    }
     // Two servers on one data dir would share the database and fight over server.json.
     const running = runningServerPid(settings.dataDir);
     if (running !== undefined && running !== process.pid) {
