@@ -69,6 +69,21 @@ export const config = {
     storageReportIntervalMs: 60_000,
   },
 
+  /**
+   * Issue 11 (sec-limits): every frame a connection sends counts against a budget (docs/SECURITY.md).
+   * Before login a fixed allowance; after it, the chat and command buckets plus this slack.
+   */
+  budgets: {
+    /** A login needs a hello, an auth, a few name or password retries and a pong or two. */
+    preAuthFrames: 20,
+    preAuthBytes: 128 * KIB,
+    /** Frames beyond the request buckets: pongs, byes, a stray unexpected message. */
+    frameSlack: 10,
+    frameSlackPerSecond: 1,
+    /** Roots are exempt from request rates but not from parsing costs: ten users' worth. */
+    rootFrameFactor: 10,
+  },
+
   passkey: {
     minLength: 8,
     rootMinLength: 10,

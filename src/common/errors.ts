@@ -162,6 +162,14 @@ export const ErrorCodes = {
   FLOODING: spec('You were disconnected for sending too fast for too long.', true, { reconnect: 'final' }),
   LOCKDOWN: spec('The server is in lockdown: only registered users and issued packages may log in right now.', true, refusedFinal),
 
+  // Abuse resistance, issue 11 (sec-limits): message shapes, storage quotas and the low-disk
+  // reserve, room and account squatting, banned names.
+  MESSAGE_TOO_COMPLEX: spec('The message nests too deeply or holds too many items.', false),
+  QUOTA_EXCEEDED: spec('You have used up a storage allowance for today; try again tomorrow.', false),
+  DISK_LOW: spec("The server's disk is nearly full: nothing new is stored until the admin frees space.", false),
+  REGISTRATION_LIMITED: spec('Too many names were registered from your address today; try again tomorrow.', false, refusedFinal),
+  NAME_BANNED: spec('That name (or one that looks like it) is banned on this server.', false, refused),
+
   // Direct messages, client side (issue 13): the per-user profile and end-to-end sealing.
   PROFILE_UNUSABLE: spec('The profile directory cannot be used.', false),
   PROFILE_DAMAGED: spec('A file in the profile directory is damaged.', false),

@@ -192,6 +192,15 @@ export interface ServerLimits {
   readonly requestsMax: number;
   readonly requestsMaxBytes: number;
   readonly maxShutdownDelaySeconds: number;
+  // Issue 11 (sec-limits): what a connection may send (every frame counts).
+  /** Frames and bytes a connection may send before it logs in. */
+  readonly preAuthFrames: number;
+  readonly preAuthBytes: number;
+  /** A logged-in user's frame bucket (derived from its request rates, with room for heartbeats). */
+  readonly frameBurst: number;
+  readonly framesPerSecond: number;
+  /** Root sessions get this many times a user's frame bucket. */
+  readonly rootFrameFactor: number;
 }
 
 /** The limits for a server with these settings (config.ts supplies the fixed ones). */
@@ -229,5 +238,23 @@ export function serverLimits(settings: ServerSettings): ServerLimits {
     requestsMax: config.admin.requestsMax,
     requestsMaxBytes: config.admin.requestsMaxBytes,
     maxShutdownDelaySeconds: config.admin.maxShutdownDelaySeconds,
+    ...frameBudget(settings),
+  };
+}
+
+/**
+ * Every frame counts (issue 11): before login a fixed allowance; after it, as many frames as the
+ * session's chat and command buckets allow, plus the refusals flooding tolerates, plus slack for
+ * pongs and the odd stray frame. Raising the request rates raises this with them.
+ */
+function frameBudget(settings: ServerSettings): Pick<ServerLimits, 'preAuthFrames' | 'preAuthBytes' | 'frameBurst' | 'framesPerSecond' | 'rootFrameFactor'> {
+  const budgets = config.budgets;
+  const refusalsPerSecond = Math.ceil((settings.floodMaxRejections * 1000) / settings.floodWindowMs);
+  return {
+    preAuthFrames: budgets.preAuthFrames,
+    preAuthBytes: budgets.preAuthBytes,
+    frameBurst: settings.messageBurst + settings.commandBurst + settings.floodMaxRejections + budgets.frameSlack,
+    framesPerSecond: settings.messageRatePerSecond + settings.commandRatePerSecond + refusalsPerSecond + budgets.frameSlackPerSecond,
+    rootFrameFactor: budgets.rootFrameFactor,
   };
 }

@@ -26,7 +26,10 @@ export function unmapIPv4(address: string | undefined): string {
 }
 
 type ListenerSettings = Pick<ServerSettings, 'host' | 'port' | 'tlsHandshakeTimeoutMs' | 'connectionsPerMinute' | 'maxUnauthenticated'>;
-type ListenerLimits = Pick<ServerLimits, 'maxFrameBytes' | 'maxOutboundFrameBytes' | 'maxUnsentBytes' | 'maxInvalidFrames' | 'heartbeatIntervalMs' | 'heartbeatTimeoutMs'>;
+type ListenerLimits = Pick<
+  ServerLimits,
+  'maxFrameBytes' | 'maxOutboundFrameBytes' | 'maxUnsentBytes' | 'maxInvalidFrames' | 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'preAuthFrames' | 'preAuthBytes' | 'frameBurst' | 'framesPerSecond' | 'rootFrameFactor'
+>;
 
 export class Listener {
   /** Every connection past the TLS handshake, logged in or not. */

@@ -46,6 +46,7 @@ export class Arrivals {
     // Root sessions are exempt from message rate limits.
     const member = new Member(session, { ...identity, name, ...(user ? { limiter: new MessageLimiter(this.limits, this.clock.now()) } : {}) });
     this.failures.succeeded(session.address);
+    session.admitted(member.role);
     this.roster.add(member);
     this.logger.info('login', { conn: session.id, user: name, role: member.role, address: session.address, ...(member.packageLogLabel ? { package: member.packageLogLabel } : {}) });
     if (user) this.stats.visited();

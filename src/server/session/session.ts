@@ -5,9 +5,10 @@ import type { TLSSocket } from 'node:tls';
 import { ErrorCodes, PartyPoolError, type ErrorCode } from '../../common/errors.js';
 import { channelBinding } from '../../crypto/auth-proof.js';
 import { encodeFrame } from '../../protocol/frame.js';
-import { MessageReader } from '../../protocol/message-reader.js';
+import { CLIENT_MESSAGE_SHAPE, MessageReader, maxPiecesFor } from '../../protocol/message-reader.js';
 import { parseClientMessage, type ClientMessage, type ServerMessage } from '../../protocol/messages.js';
 import { DeadlineQueue } from './deadlines.js';
+import { FrameBudget, type FrameBudgetLimits } from './frame-budget.js';
 import { Outbox, type OutboxLimits } from './outbox.js';
 
 /** Frames buffered before the socket is paused (each is at most maxFrameBytes). */
@@ -20,7 +21,7 @@ const CLOSE_LINGER_MS = 2000;
 /** Closing connections that linger: one timer for all of them. */
 const lingering = new DeadlineQueue<TLSSocket>(CLOSE_LINGER_MS, (socket) => socket.destroy());
 
-export interface SessionLimits extends OutboxLimits {
+export interface SessionLimits extends OutboxLimits, FrameBudgetLimits {
   readonly maxFrameBytes: number;
   /** Invalid messages tolerated before the connection is closed (TOO_MANY_ERRORS). */
   readonly maxInvalidFrames: number;
@@ -54,6 +55,8 @@ export class Session {
   private invalidFrames = 0;
   private readonly reader: MessageReader<ClientMessage>;
   private readonly outbox: Outbox;
+  /** What this connection may still send (a small allowance before login, a bucket after). */
+  private readonly budget: FrameBudget;
   /** Frames waiting to be handled: one at a time, in order, even when a handler awaits. */
   private readonly inbox: Buffer[] = [];
   private handling = false;
@@ -74,7 +77,8 @@ export class Session {
     this.connectedAt = now();
     this.seenAt = this.connectedAt;
     this.activeAt = this.connectedAt;
-    this.reader = new MessageReader(parseClientMessage, limits.maxFrameBytes);
+    this.reader = new MessageReader(parseClientMessage, limits.maxFrameBytes, maxPiecesFor(limits.maxFrameBytes), CLIENT_MESSAGE_SHAPE);
+    this.budget = new FrameBudget(limits, this.connectedAt);
     this.outbox = new Outbox(socket, limits, () => this.cutOff());
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => undefined); // 'close' follows and carries the consequence
@@ -99,6 +103,11 @@ export class Session {
   /** When the peer last did something a person does (chat, commands): idle time for `list-conn`. */
   get lastActiveAt(): number {
     return this.activeAt;
+  }
+
+  /** The connection logged in (as `role`): its frame allowance becomes a refilling bucket. */
+  admitted(role: 'user' | 'root'): void {
+    this.budget.admit(role, this.now());
   }
 
   /** Count a chat line or command as activity. */
@@ -186,6 +195,9 @@ export class Session {
       const known = error instanceof PartyPoolError;
       return this.fail(known ? error.code : 'BAD_MESSAGE', known ? error.message : undefined);
     }
+    // Every frame counts, pings and pongs included, before any of this read's frames is parsed.
+    const overBudget = this.budget.spend(payloads.length, chunk.length, this.seenAt);
+    if (overBudget) return this.fail('FLOODING', overBudget);
     if (payloads.length === 0) return;
     for (const payload of payloads) this.inbox.push(payload);
     // A client that floods faster than we handle stops being read (TCP pushes back) until caught up.

@@ -8,6 +8,7 @@ export const requestCommand = command({
   usage: '/request <message>',
   help: 'Leave a request for the server admin.',
   params: 'text',
+  maxArgsLength: (limits) => limits.maxRequestLength + 16,
   minParams: 1,
   async run({ ctx, session, member, params }) {
     const max = ctx.limits.maxRequestLength;
