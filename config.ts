@@ -84,6 +84,22 @@ export const config = {
     rootFrameFactor: 10,
   },
 
+  /** Issue 11 (sec-limits): slots for connections not logged in yet (settings; docs/SECURITY.md). */
+  preAuth: {
+    /** Per address (IPv6: per /64); the server's own machine (127.0.0.1, ::1) is exempt. */
+    maxPerAddress: 4,
+    /** Of `abuse.maxUnauthenticated`, kept for addresses that logged in recently (and roots). */
+    reserved: 16,
+    /** How long a successful login keeps its address trusted. */
+    trustedDays: 30,
+    /** Trusted addresses remembered at most. */
+    maxTrusted: 10_000,
+    /** A stranger still in its TLS handshake may be closed for a newcomer after this long. */
+    evictAfterMs: 1000,
+    /** A banned address still hears why (after a TLS handshake) this many times a minute; beyond, it is cut before TLS. */
+    bannedExplainedPerMinute: 3,
+  },
+
   passkey: {
     minLength: 8,
     rootMinLength: 10,

@@ -42,6 +42,10 @@ export interface ServerSettings {
   authFailureWindowMs: number;
   authBlockMs: number;
   authBlockMaxMs: number;
+  // Issue 11 (sec-limits): pre-login slots.
+  maxUnauthenticatedPerAddress: number;
+  reservedUnauthenticated: number;
+  trustedAddressDays: number;
 }
 
 type Kind = 'string' | 'int' | 'bool';
@@ -92,6 +96,10 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   { key: 'authFailureWindowMs', kind: 'int', min: 1000, max: 7 * 86_400_000, fallback: () => config.abuse.authFailureWindowMs },
   { key: 'authBlockMs', kind: 'int', min: 1000, max: 365 * 86_400_000, fallback: () => config.abuse.authBlockMs },
   { key: 'authBlockMaxMs', kind: 'int', min: 1000, max: 365 * 86_400_000, fallback: () => config.abuse.authBlockMaxMs },
+  // Issue 11 (sec-limits): pre-login slots (docs/SECURITY.md).
+  { key: 'maxUnauthenticatedPerAddress', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.preAuth.maxPerAddress },
+  { key: 'reservedUnauthenticated', kind: 'int', min: 0, max: 1_000_000, fallback: () => config.preAuth.reserved },
+  { key: 'trustedAddressDays', kind: 'int', min: 0, max: 3650, fallback: () => config.preAuth.trustedDays },
 ];
 
 /** `maxClients` -> `PARTY_POOL_MAX_CLIENTS`. */
@@ -142,6 +150,9 @@ export function resolveServerSettings(flags: Record<string, string | undefined>,
   settings.dbSync = dbSync;
   if (settings.authBlockMaxMs < settings.authBlockMs) {
     throw new PartyPoolError('CONFIG_INVALID', `${envNameFor('authBlockMaxMs')} must be at least ${envNameFor('authBlockMs')}.`);
+  }
+  if (settings.reservedUnauthenticated >= settings.maxUnauthenticated) {
+    throw new PartyPoolError('CONFIG_INVALID', `${envNameFor('reservedUnauthenticated')} must be less than ${envNameFor('maxUnauthenticated')}: strangers need some room to log in for the first time.`);
   }
   return settings;
 }

@@ -11,6 +11,7 @@ import { ConnectionGuard } from './abuse/connection-guard.js';
 import { Lockdown } from './abuse/lockdown.js';
 import { LoginBlocks } from './abuse/login-blocks.js';
 import { LoginFailures } from './abuse/login-failures.js';
+import { TrustedAddresses } from './abuse/trusted-addresses.js';
 import { AccountService } from './accounts/account-service.js';
 import { Accounts } from './accounts/accounts.js';
 import { ChatLines } from './chat/chat-lines.js';
@@ -76,7 +77,19 @@ export function buildServices(inputs: ServiceInputs) {
   const moderation = new Moderation(bans, counters, roster, shutdown, logger, clock);
 
   // Abuse resistance.
-  const guard = new ConnectionGuard({ connectionsPerMinute: settings.connectionsPerMinute, maxUnauthenticated: settings.maxUnauthenticated });
+  const trusted = new TrustedAddresses(store.db, { trustMs: settings.trustedAddressDays * 86_400_000, maxAddresses: config.preAuth.maxTrusted }, (error) => alarm.report('database', error));
+  trusted.load(clock.now());
+  const guard = new ConnectionGuard(
+    {
+      connectionsPerMinute: settings.connectionsPerMinute,
+      maxUnauthenticated: settings.maxUnauthenticated,
+      reservedUnauthenticated: settings.reservedUnauthenticated,
+      maxUnauthenticatedPerAddress: settings.maxUnauthenticatedPerAddress,
+      evictAfterMs: config.preAuth.evictAfterMs,
+      bannedExplainedPerMinute: config.preAuth.bannedExplainedPerMinute,
+    },
+    trusted,
+  );
   const loginBlocks = new LoginBlocks({ logger, now, reportStorageFailure: (what, error) => alarm.report(what, error) }, store.db, bans, {
     maxFailures: settings.authFailureLimit,
     windowMs: settings.authFailureWindowMs,
@@ -100,7 +113,7 @@ export function buildServices(inputs: ServiceInputs) {
 
   // Logging in, and the commands.
   const admission = new Admission(moderation, packages, lockdown, accountData, roster, limits);
-  const arrivals = new Arrivals(roster, accounts, replay, fanout, failures, stats, audit, logger, clock, limits);
+  const arrivals = new Arrivals(roster, accounts, replay, fanout, failures, guard, stats, audit, logger, clock, limits);
   const handshake = new LoginHandshake(inputs.keys, { name: config.serverName, version: config.version, protocols: config.protocolVersions }, admission, accounts, arrivals, failures, alarm, logger, limits);
   const table = new CommandTable(commandSpecs, limits);
   const context: CommandContext = {
@@ -127,5 +140,5 @@ export function buildServices(inputs: ServiceInputs) {
   };
   const dispatcher = new Dispatcher(messageSpecs, table, context, { roster, delivery, audit, alarm, abuse, logger, clock });
 
-  return { roster, delivery, fanout, alarm, history, stats, audit, moderation, shutdown, guard, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context };
+  return { roster, delivery, fanout, alarm, history, stats, audit, moderation, shutdown, guard, trusted, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context };
 }
