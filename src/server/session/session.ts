@@ -174,8 +174,18 @@ export class Session {
   /** Count invalid input; a client that keeps sending garbage is disconnected. */
   rejectInput(code: ErrorCode, message?: string, ref?: number): void {
     this.invalidFrames += 1;
-    if (this.invalidFrames > this.limits.maxInvalidFrames) return this.fail('TOO_MANY_ERRORS');
+    if (this.invalidFrames > this.limits.maxInvalidFrames) return this.cutOffHostile('TOO_MANY_ERRORS');
     this.sendError(code, message, ref === undefined ? {} : { ref });
+  }
+
+  /**
+   * Fail a connection that is abusing the server, and stop reading from it: whatever it keeps
+   * streaming is left in the kernel (TCP pushes back) instead of being decrypted for nothing
+   * while the goodbye lingers.
+   */
+  private cutOffHostile(code: ErrorCode, message?: string): void {
+    this.fail(code, message);
+    if (!this.socket.destroyed) this.socket.pause();
   }
 
   /** The outbox gave up on this client: it stopped reading. */
@@ -193,11 +203,11 @@ export class Session {
       payloads = this.reader.push(chunk);
     } catch (error) {
       const known = error instanceof PartyPoolError;
-      return this.fail(known ? error.code : 'BAD_MESSAGE', known ? error.message : undefined);
+      return this.cutOffHostile(known ? error.code : 'BAD_MESSAGE', known ? error.message : undefined);
     }
     // Every frame counts, pings and pongs included, before any of this read's frames is parsed.
     const overBudget = this.budget.spend(payloads.length, chunk.length, this.seenAt);
-    if (overBudget) return this.fail('FLOODING', overBudget);
+    if (overBudget) return this.cutOffHostile('FLOODING', overBudget);
     if (payloads.length === 0) return;
     for (const payload of payloads) this.inbox.push(payload);
     // A client that floods faster than we handle stops being read (TCP pushes back) until caught up.
@@ -248,7 +258,7 @@ export class Session {
         return;
       }
     }
-    if (this.socket.isPaused() && !this.finished) this.socket.resume();
+    if (this.socket.isPaused() && !this.finished && !this.closeReason) this.socket.resume();
   }
 
   private waitFor(work: Promise<unknown>): void {
