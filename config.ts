@@ -20,6 +20,8 @@ export const config = {
   limits: {
     maxClients: 25,
     maxSessionsPerAddress: 5,
+    /** Issue 11: sessions of one registered account or one issued package, whatever their addresses. */
+    maxSessionsPerAccount: 3,
     /** Above this many people online, joins and leaves are no longer announced to everyone. */
     maxPresenceAnnounced: 200,
     maxFrameBytes: 64 * KIB,
@@ -100,6 +102,30 @@ export const config = {
     bannedExplainedPerMinute: 3,
   },
 
+  /**
+   * Issue 11 (sec-limits): what members may make the server store, per day (UTC), and the
+   * low-disk reserve (settings; docs/SECURITY.md). 0 turns a budget off.
+   */
+  quotas: {
+    /** Chat bytes stored per sender, counted by name and by address alike (a new guest name starts no new budget). */
+    historyBytesPerUserPerDay: 4 * MIB,
+    historyBytesPerRoomPerDay: 32 * MIB,
+    historyBytesPerDay: 256 * MIB,
+    /** /request lines per person (and per address). */
+    requestsPerUserPerDay: 20,
+    /** Names registered per address. */
+    accountsPerAddressPerDay: 3,
+    /** For file sharing (issue 14): bytes per person (and address), and server-wide. */
+    uploadBytesPerUserPerDay: 64 * MIB,
+    uploadBytesPerDay: 1024 * MIB,
+    /** Below this much free disk, nothing new is stored (moderation still works)... */
+    diskReserveBytes: 256 * MIB,
+    /** ...and below this much, roots are warned. */
+    diskWarnBytes: 1024 * MIB,
+    /** How often the free space is read. */
+    diskCheckIntervalMs: 30_000,
+  },
+
   passkey: {
     minLength: 8,
     rootMinLength: 10,
@@ -175,6 +201,8 @@ export const config = {
     maxRoomsPerUser: 20,
     /** Rooms on the whole server. */
     maxRooms: 1000,
+    /** Issue 11: rooms one account may own (created, or inherited as the longest-standing member). */
+    maxRoomsOwnedPerUser: 5,
     /** The largest `--max N` a room may have. */
     maxCapacity: 1000,
     /** Invite codes: 16 random bytes (128 bits), base64url. */

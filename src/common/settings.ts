@@ -46,6 +46,18 @@ export interface ServerSettings {
   maxUnauthenticatedPerAddress: number;
   reservedUnauthenticated: number;
   trustedAddressDays: number;
+  // Issue 11 (sec-limits): storage budgets per day, the low-disk reserve, squatting, seats.
+  historyBytesPerUserPerDay: number;
+  historyBytesPerRoomPerDay: number;
+  historyBytesPerDay: number;
+  requestsPerUserPerDay: number;
+  accountsPerAddressPerDay: number;
+  uploadBytesPerUserPerDay: number;
+  uploadBytesPerDay: number;
+  diskReserveBytes: number;
+  diskWarnBytes: number;
+  maxRoomsOwnedPerUser: number;
+  maxSessionsPerAccount: number;
 }
 
 type Kind = 'string' | 'int' | 'bool';
@@ -100,6 +112,18 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   { key: 'maxUnauthenticatedPerAddress', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.preAuth.maxPerAddress },
   { key: 'reservedUnauthenticated', kind: 'int', min: 0, max: 1_000_000, fallback: () => config.preAuth.reserved },
   { key: 'trustedAddressDays', kind: 'int', min: 0, max: 3650, fallback: () => config.preAuth.trustedDays },
+  // Issue 11 (sec-limits): storage budgets per day (0 = no budget), the low-disk reserve, squatting, seats.
+  { key: 'historyBytesPerUserPerDay', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.historyBytesPerUserPerDay },
+  { key: 'historyBytesPerRoomPerDay', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.historyBytesPerRoomPerDay },
+  { key: 'historyBytesPerDay', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.historyBytesPerDay },
+  { key: 'requestsPerUserPerDay', kind: 'int', min: 0, max: 1_000_000, fallback: () => config.quotas.requestsPerUserPerDay },
+  { key: 'accountsPerAddressPerDay', kind: 'int', min: 0, max: 1_000_000, fallback: () => config.quotas.accountsPerAddressPerDay },
+  { key: 'uploadBytesPerUserPerDay', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.uploadBytesPerUserPerDay },
+  { key: 'uploadBytesPerDay', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.uploadBytesPerDay },
+  { key: 'diskReserveBytes', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.diskReserveBytes },
+  { key: 'diskWarnBytes', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.diskWarnBytes },
+  { key: 'maxRoomsOwnedPerUser', kind: 'int', min: 1, max: 1000, fallback: () => config.rooms.maxRoomsOwnedPerUser },
+  { key: 'maxSessionsPerAccount', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.limits.maxSessionsPerAccount },
 ];
 
 /** `maxClients` -> `PARTY_POOL_MAX_CLIENTS`. */
@@ -150,6 +174,9 @@ export function resolveServerSettings(flags: Record<string, string | undefined>,
   settings.dbSync = dbSync;
   if (settings.authBlockMaxMs < settings.authBlockMs) {
     throw new PartyPoolError('CONFIG_INVALID', `${envNameFor('authBlockMaxMs')} must be at least ${envNameFor('authBlockMs')}.`);
+  }
+  if (settings.diskWarnBytes < settings.diskReserveBytes) {
+    throw new PartyPoolError('CONFIG_INVALID', `${envNameFor('diskWarnBytes')} must be at least ${envNameFor('diskReserveBytes')}: roots are warned before the reserve is reached.`);
   }
   if (settings.reservedUnauthenticated >= settings.maxUnauthenticated) {
     throw new PartyPoolError('CONFIG_INVALID', `${envNameFor('reservedUnauthenticated')} must be less than ${envNameFor('maxUnauthenticated')}: strangers need some room to log in for the first time.`);

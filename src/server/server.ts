@@ -20,6 +20,7 @@ import { DEFAULT_SHUTDOWN_MESSAGE } from './moderation/shutdown.js';
 import { buildServices, type Services } from './services.js';
 import type { Session } from './session/session.js';
 import { Checkpointer } from './storage/checkpointer.js';
+import type { DiskProbe } from './storage/disk-space.js';
 
 /** How long a shutdown waits for sessions to say goodbye before it cuts them off. */
 const SHUTDOWN_GRACE_MS = 3000;
@@ -36,6 +37,8 @@ export interface ServerOptions {
   now?: () => number;
   /** Injected timers for the timed shutdown's countdown. */
   timers?: Timers;
+  /** How free disk space is read (tests simulate a filling disk). */
+  diskProbe?: DiskProbe;
 }
 
 export class PartyPoolServer {
@@ -64,7 +67,7 @@ export class PartyPoolServer {
     this.dataDir = settings.dataDir;
     this.limits = { ...serverLimits(settings), ...options.limits };
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
-    this.services = buildServices({ settings, limits: this.limits, logger: options.logger, clock, timers: options.timers ?? realTimers, keys, store, shutdown: (message) => this.shutdown(message) });
+    this.services = buildServices({ settings, limits: this.limits, logger: options.logger, clock, timers: options.timers ?? realTimers, keys, store, diskProbe: options.diskProbe, shutdown: (message) => this.shutdown(message) });
     const { alarm, guard, moderation, loginBlocks, roster, handshake, arrivals, dispatcher } = this.services;
     this.checkpointer = new Checkpointer(store.db, path.join(settings.dataDir, DATABASE_FILE), config.storage.checkpointIntervalMs, (reason) => this.logger.warn('database checkpoint', { reason: reason.slice(0, 200) }));
     this.stopWatchingLog = onLogFileFailure(options.logger, (error) => alarm.report('log', error));
@@ -108,6 +111,7 @@ export class PartyPoolServer {
     if (history.enabled) history.startRetention(config.history.retentionIntervalMs, () => server.clock.now(), (error) => server.services.alarm.report('retention', error));
     else server.logger.info('history is off', { deletedMessages: history.clearedAtStart });
     server.checkpointer.start();
+    await server.services.disk.start(config.quotas.diskCheckIntervalMs);
     return server;
   }
 
@@ -193,6 +197,7 @@ export class PartyPoolServer {
     await closed;
     shutdown.stop();
     stats.stop();
+    this.services.disk.stop();
     if (this.wroteInfo) removeServerInfo(this.dataDir);
     await history.stop();
     await this.checkpointer.stop();

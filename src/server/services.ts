@@ -37,6 +37,8 @@ import { ShutdownCountdown } from './moderation/shutdown.js';
 import { Statistics } from './moderation/statistics.js';
 import { ServerStats } from './moderation/stats.js';
 import { Roster } from './roster.js';
+import { DiskSpace, statfsProbe, type DiskProbe } from './storage/disk-space.js';
+import { StorageQuotas } from './storage/quotas.js';
 import { RequestLog } from './storage/request-log.js';
 import { StorageAlarm } from './storage/storage-alarm.js';
 
@@ -48,6 +50,8 @@ export interface ServiceInputs {
   readonly timers: Timers;
   readonly keys: AuthKeys;
   readonly store: Store;
+  /** How free disk space is read (tests pass their own). */
+  readonly diskProbe?: DiskProbe | undefined;
   /** The server's own shutdown (the timed shutdown ends in it). */
   readonly shutdown: (message: string) => Promise<void>;
 }
@@ -65,6 +69,22 @@ export function buildServices(inputs: ServiceInputs) {
   const roomData = new Rooms(store.db, history.latestIds());
   const fanout = new Fanout(roster, roomData, delivery);
   const alarm = new StorageAlarm(logger, clock, fanout, config.abuse.storageReportIntervalMs);
+  // Storage budgets and the low-disk reserve (issue 11).
+  const disk = new DiskSpace(settings.dataDir, { reserveBytes: settings.diskReserveBytes, warnBytes: settings.diskWarnBytes }, inputs.diskProbe ?? statfsProbe, fanout, logger, clock);
+  const quotas = new StorageQuotas(
+    {
+      historyBytesPerUser: settings.historyBytesPerUserPerDay,
+      historyBytesPerRoom: settings.historyBytesPerRoomPerDay,
+      historyBytesPerServer: settings.historyBytesPerDay,
+      requestsPerUser: settings.requestsPerUserPerDay,
+      accountsPerAddress: settings.accountsPerAddressPerDay,
+      uploadBytesPerUser: settings.uploadBytesPerUserPerDay,
+      uploadBytesPerServer: settings.uploadBytesPerDay,
+    },
+    disk,
+    now,
+  );
+  for (const row of history.bytesSince(quotas.dayStart())) quotas.seed('history', { user: row.sender, roomId: row.roomId, amount: row.bytes });
 
   // Moderation: statistics, the audit trail, bans, notices, the timed shutdown.
   const counters = new ServerStats({ dataDir: settings.dataDir, fileName: config.admin.statsFileName, maxAddresses: config.admin.statsMaxAddresses, now });
@@ -105,9 +125,9 @@ export function buildServices(inputs: ServiceInputs) {
   // Rooms, accounts, history and chat.
   const accountData = new Accounts(store.db, { cost: config.accounts.scrypt, passwordMinLength: config.accounts.passwordMinLength, passwordMaxLength: config.accounts.passwordMaxLength, maxConcurrentHashes: config.accounts.maxConcurrentHashes });
   const replay = new HistoryReplay(history, roomData, delivery, limits.historyOnJoin);
-  const rooms = new RoomService(roomData, accountData, roster, fanout, replay, logger, clock, limits, config.rooms.inviteBytes);
-  const accounts = new AccountService(accountData, rooms, roster, fanout, failures, alarm, logger, clock, settings.requireRegistration);
-  const chat = new ChatLines(rooms, history, fanout, stats, alarm, logger, clock, limits.maxTextLength);
+  const rooms = new RoomService(roomData, accountData, roster, fanout, replay, logger, clock, { ...limits, maxRoomsOwnedPerUser: settings.maxRoomsOwnedPerUser }, config.rooms.inviteBytes, quotas);
+  const accounts = new AccountService(accountData, rooms, roster, fanout, failures, alarm, logger, clock, settings.requireRegistration, quotas);
+  const chat = new ChatLines(rooms, history, fanout, stats, alarm, quotas, logger, clock, limits.maxTextLength);
   const packages = new PackageRegistry(store);
   const requests = new RequestLog({ dir: settings.dataDir, ...config.requests });
 
@@ -136,9 +156,11 @@ export function buildServices(inputs: ServiceInputs) {
     packages,
     requests,
     alarm,
+    quotas,
+    disk,
     listCommands: (role, protocol) => table.list(role, protocol),
   };
   const dispatcher = new Dispatcher(messageSpecs, table, context, { roster, delivery, audit, alarm, abuse, logger, clock });
 
-  return { roster, delivery, fanout, alarm, history, stats, audit, moderation, shutdown, guard, trusted, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context };
+  return { roster, delivery, fanout, alarm, history, stats, audit, moderation, shutdown, guard, trusted, disk, quotas, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context };
 }

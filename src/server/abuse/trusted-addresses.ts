@@ -5,7 +5,7 @@
 // address, rewritten at most once an hour per address) so a restart in the middle of an attack
 // does not forget them; bounded, the least recently seen dropped first.
 import type { Db, Statement } from '../../data-dir/store.js';
-import { rateKey } from './rate-key.js';
+import { LOCAL_ADDRESSES, rateKey } from './rate-key.js';
 
 export interface TrustOptions {
   /** How long a successful login keeps its address trusted. */
@@ -25,8 +25,7 @@ interface Trust {
 /** A login from the same address rewrites its row at most this often. */
 const REWRITE_MS = 3_600_000;
 
-/** The server's own machine: a root console there is recognised before any byte is read. */
-export const LOCAL_ADDRESSES: ReadonlySet<string> = new Set(['127.0.0.1', '::1']);
+export { LOCAL_ADDRESSES } from './rate-key.js';
 
 export class TrustedAddresses {
   /** Insertion order is recency order (a login moves its address to the end). */

@@ -13,6 +13,7 @@ import { ACK, type Reply } from '../commands/reply.js';
 import type { Roster } from '../roster.js';
 import type { Member } from '../session/member.js';
 import type { Session } from '../session/session.js';
+import type { StorageQuotas } from '../storage/quotas.js';
 import type { StorageAlarm } from '../storage/storage-alarm.js';
 import type { Accounts, LoginCheck } from './accounts.js';
 
@@ -28,6 +29,8 @@ export class AccountService {
     private readonly clock: Clock,
     /** Refuse names that are not registered (PARTY_POOL_REQUIRE_REGISTRATION). */
     private readonly requireRegistration: boolean,
+    /** New accounts per address per day, and none below the disk reserve (issue 11). */
+    private readonly quotas: StorageQuotas,
   ) {}
 
   isRegistered(name: string): boolean {
@@ -36,6 +39,14 @@ export class AccountService {
 
   /** Decide the account side of a user login; a wrong password is logged and counted. */
   async checkLogin(session: Session, auth: AuthMessage): Promise<LoginCheck> {
+    // A registration that would succeed counts against the address's new accounts of the day.
+    if (auth.register && auth.password !== undefined && !this.accounts.passwordProblem(auth.password) && !this.accounts.isRegistered(auth.name)) {
+      const refusal = this.quotas.spend({ kind: 'accounts', address: session.address, amount: 1 });
+      if (refusal) {
+        this.logger.warn('registration refused', { conn: session.id, address: session.address, reason: refusal.code });
+        return { ok: false, code: refusal.code };
+      }
+    }
     const check = await this.accounts.checkLogin({ name: auth.name, password: auth.password, register: auth.register }, this.requireRegistration, this.clock.now());
     if (!check.ok && check.code === 'PASSWORD_WRONG') {
       this.failures.record(session.address);
@@ -59,6 +70,8 @@ export class AccountService {
     if (this.accounts.isRegistered(member.name)) throw new CommandError('ALREADY_REGISTERED', `${member.name} is already registered; /password changes its password.`);
     const problem = this.accounts.passwordProblem(password);
     if (problem) throw new CommandError(problem);
+    const refusal = this.quotas.spend({ kind: 'accounts', address: member.session.address, amount: 1 });
+    if (refusal) throw new CommandError(refusal.code, refusal.message);
     if (!(await this.accounts.register(member.name, password, this.clock.now()))) throw new CommandError('NAME_REGISTERED');
     this.logger.info('account registered', { conn: member.session.id, user: member.name });
     return { type: 'account', event: 'registered', name: member.name };

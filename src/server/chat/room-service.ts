@@ -13,12 +13,15 @@ import { ACK, type Outcome, type Reply } from '../commands/reply.js';
 import type { Roster } from '../roster.js';
 import type { Member } from '../session/member.js';
 import type { Session } from '../session/session.js';
+import type { StorageQuotas } from '../storage/quotas.js';
 import { Audience, type Fanout } from './fanout.js';
 import type { HistoryReplay } from './history-replay.js';
 import { roomSummary, type Room, type Rooms } from './rooms.js';
 
 export interface RoomLimits {
   readonly maxRoomsPerUser: number;
+  /** Rooms one account may own (issue 11: a few throwaway accounts must not take every room). */
+  readonly maxRoomsOwnedPerUser: number;
   readonly maxRooms: number;
   readonly maxRoomCapacity: number;
 }
@@ -35,6 +38,8 @@ export class RoomService {
     private readonly limits: RoomLimits,
     /** Random bytes in an invite code. */
     private readonly inviteBytes: number,
+    /** No new rooms below the disk reserve. */
+    private readonly quotas: StorageQuotas,
   ) {}
 
   /** A room by name, or the refusal: bad name, no such room. */
@@ -61,6 +66,10 @@ export class RoomService {
     if (existing) throw new CommandError('ROOM_EXISTS', `${existing.name} already exists.`);
     if (this.rooms.count - 1 >= this.limits.maxRooms) throw new CommandError('TOO_MANY_ROOMS', `The server already has ${this.limits.maxRooms} rooms, the most allowed.`);
     this.checkRoomAllowance(member);
+    const owned = this.rooms.ownedBy(member.name);
+    if (owned >= this.limits.maxRoomsOwnedPerUser) throw new CommandError('TOO_MANY_ROOMS', `You own ${owned} rooms, the most one person may own; /delete one you no longer need first.`);
+    const diskLow = this.quotas.diskRefusal();
+    if (diskLow) throw new CommandError(diskLow.code, diskLow.message);
     const invite = options.private ? randomToken(this.inviteBytes) : null;
     const room = this.rooms.create({ name, ownerName: member.name, private: options.private, max: options.max, invite }, this.clock.now());
     this.logger.info('room created', { conn: member.session.id, user: member.name, room: room.name, private: room.private });

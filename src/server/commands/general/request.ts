@@ -14,6 +14,8 @@ export const requestCommand = command({
     const max = ctx.limits.maxRequestLength;
     const checked = checkText(params[0] ?? '', max);
     if ('error' in checked) throw new CommandError(checked.error, checked.error === 'TEXT_TOO_LONG' ? errorText('TEXT_TOO_LONG', { what: 'request', max }) : undefined);
+    const refusal = ctx.quotas.spend({ kind: 'requests', user: member.name, address: session.address, amount: 1 });
+    if (refusal) throw new CommandError(refusal.code, refusal.message);
     try {
       await ctx.requests.append(member.name, session.address, checked.text, new Date(ctx.clock.now()));
     } catch (error) {

@@ -11,6 +11,15 @@ function bytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
+/** Today's stored chat against the server's daily budget. */
+function storedToday(ctx: CommandContext): string {
+  const budget = ctx.quotas.allowances;
+  const used = ctx.quotas.usedToday('history');
+  const perDay = budget.historyBytesPerServer > 0 ? ` of ${bytes(budget.historyBytesPerServer)} a day` : ' (no daily budget)';
+  const perUser = budget.historyBytesPerUser > 0 ? `; ${bytes(budget.historyBytesPerUser)} per person, ${bytes(budget.historyBytesPerRoom)} per room` : '';
+  return `Chat stored today (UTC): ${bytes(used)}${perDay}${perUser}`;
+}
+
 /** Lockdown, blocks and refusals: what abuse resistance is doing right now and since start. */
 function abuseLines(ctx: CommandContext): string[] {
   const lockdown = ctx.lockdown.current;
@@ -25,6 +34,8 @@ function abuseLines(ctx: CommandContext): string[] {
     `Pre-login slots: ${abuse.unauthenticatedNow} of ${limits.maxUnauthenticated} in use, ${abuse.strangersNow} by strangers (${limits.reservedUnauthenticated} kept for addresses that logged in recently); since start ${abuse.refusedPerAddress} refused over ${limits.maxUnauthenticatedPerAddress} per address, ${abuse.evictedStrangers} strangers closed to make room, ${abuse.refusedBanned} from banned addresses cut before TLS`,
     `Rate-limited since start: ${abuse.rateLimited} request${abuse.rateLimited === 1 ? '' : 's'} (chat: burst ${limits.messageBurst}, then ${limits.messageRatePerSecond}/s); ${abuse.disconnectedForFlooding} session${abuse.disconnectedForFlooding === 1 ? '' : 's'} disconnected for flooding`,
     `Storage failures since start: ${abuse.storageFailures}`,
+    ctx.disk.describe(),
+    storedToday(ctx),
   ];
 }
 
