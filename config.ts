@@ -164,6 +164,12 @@ export const config = {
     statsRowsShown: 100,
     /** `bans`: the most rows sent back (one reply must fit a frame). */
     bansRowsShown: 500,
+    /** Issue 11: `users` pages (10,000 accounts must not make one reply over a client's frame limit). */
+    usersPerPage: 500,
+    /** `list-conn`: the most rows sent back. */
+    connectionsRowsShown: 500,
+    /** `stats`: the most addresses named on the line of addresses blocked for failed logins. */
+    blockedShown: 20,
   },
 
   log: {

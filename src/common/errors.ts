@@ -169,6 +169,7 @@ export const ErrorCodes = {
   DISK_LOW: spec("The server's disk is nearly full: nothing new is stored until the admin frees space.", false),
   REGISTRATION_LIMITED: spec('Too many names were registered from your address today; try again tomorrow.', false, refusedFinal),
   NAME_BANNED: spec('That name (or one that looks like it) is banned on this server.', false, refused),
+  TOO_MANY_SESSIONS: spec('This program (issued package) is already logged in as many times as the server allows.', true, refused),
 
   // Direct messages, client side (issue 13): the per-user profile and end-to-end sealing.
   PROFILE_UNUSABLE: spec('The profile directory cannot be used.', false),

@@ -239,6 +239,10 @@ export interface ServerLimits {
   readonly framesPerSecond: number;
   /** Root sessions get this many times a user's frame bucket. */
   readonly rootFrameFactor: number;
+  /** Root listings are paged or capped (issue 11): `users` per page, `list-conn` rows, blocked addresses named in `stats`. */
+  readonly usersPerPage: number;
+  readonly connectionsShown: number;
+  readonly blockedShown: number;
 }
 
 /** The limits for a server with these settings (config.ts supplies the fixed ones). */
@@ -277,6 +281,9 @@ export function serverLimits(settings: ServerSettings): ServerLimits {
     requestsMaxBytes: config.admin.requestsMaxBytes,
     maxShutdownDelaySeconds: config.admin.maxShutdownDelaySeconds,
     ...frameBudget(settings),
+    usersPerPage: config.admin.usersPerPage,
+    connectionsShown: config.admin.connectionsRowsShown,
+    blockedShown: config.admin.blockedShown,
   };
 }
 

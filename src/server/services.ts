@@ -132,7 +132,7 @@ export function buildServices(inputs: ServiceInputs) {
   const requests = new RequestLog({ dir: settings.dataDir, ...config.requests });
 
   // Logging in, and the commands.
-  const admission = new Admission(moderation, packages, lockdown, accountData, roster, limits);
+  const admission = new Admission(moderation, packages, lockdown, accountData, roster, { ...limits, maxSessionsPerAccount: settings.maxSessionsPerAccount });
   const arrivals = new Arrivals(roster, accounts, replay, fanout, failures, guard, stats, audit, logger, clock, limits);
   const handshake = new LoginHandshake(inputs.keys, { name: config.serverName, version: config.version, protocols: config.protocolVersions }, admission, accounts, arrivals, failures, alarm, logger, limits);
   const table = new CommandTable(commandSpecs, limits);

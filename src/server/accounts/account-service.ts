@@ -70,6 +70,7 @@ export class AccountService {
     if (this.accounts.isRegistered(member.name)) throw new CommandError('ALREADY_REGISTERED', `${member.name} is already registered; /password changes its password.`);
     const problem = this.accounts.passwordProblem(password);
     if (problem) throw new CommandError(problem);
+    if (this.accounts.lookAlikeOf(member.name) !== undefined) throw new CommandError('NAME_REGISTERED', `${member.name} looks too much like a registered name to be registered too; /nick to another name first.`);
     const refusal = this.quotas.spend({ kind: 'accounts', address: member.session.address, amount: 1 });
     if (refusal) throw new CommandError(refusal.code, refusal.message);
     if (!(await this.accounts.register(member.name, password, this.clock.now()))) throw new CommandError('NAME_REGISTERED');
@@ -100,6 +101,10 @@ export class AccountService {
     const sameKey = nameKey(newName) === member.key;
     if (!sameKey && this.roster.named(newName)) throw new CommandError('NAME_TAKEN');
     if (!sameKey && this.accounts.isRegistered(newName)) throw new CommandError('NAME_REGISTERED');
+    // Look-alikes of someone else's name (UTS #39): "aIice" while alice is online or registered.
+    if (!sameKey && this.roster.lookAlike(newName, member.key)) throw new CommandError('NAME_TAKEN', `${newName} looks too much like the name of someone online; choose another.`);
+    const lookAlike = sameKey ? undefined : this.accounts.lookAlikeOf(newName, member.key);
+    if (lookAlike !== undefined) throw new CommandError('NAME_REGISTERED', `${newName} looks too much like a registered name; choose another.`);
     const registered = this.accounts.isRegistered(oldName);
     const rooms = this.rooms.rooms;
     this.accounts.transaction(() => {
@@ -114,11 +119,17 @@ export class AccountService {
     return ACK;
   }
 
-  /** Root: registered accounts with when they were last seen. */
-  list(): Reply {
+  /** Root: registered accounts with when they were last seen, a page at a time (`page` from 1). */
+  list(page: number, perPage: number): Reply {
+    const total = this.accounts.count();
+    const pages = Math.max(1, Math.ceil(total / perPage));
+    if (page > pages) throw new CommandError('INVALID_ARGUMENT', `There ${pages === 1 ? 'is 1 page' : `are ${pages} pages`} of accounts (${total} in all).`);
     return {
       type: 'accounts',
-      accounts: this.accounts.list().map((account) => ({
+      page,
+      pages,
+      total,
+      accounts: this.accounts.page((page - 1) * perPage, perPage).map((account) => ({
         name: account.name,
         created: new Date(account.createdAt).toISOString(),
         ...(account.lastSeenAt === null ? {} : { lastSeen: new Date(account.lastSeenAt).toISOString() }),
@@ -134,6 +145,8 @@ export class AccountService {
     const online = this.roster.named(account.name);
     const rooms = this.rooms.rooms;
     for (const room of rooms.roomsOf(account.name)) if (room !== rooms.lobby) this.rooms.announce(room, 'kick', account.name, actorName(actor));
+    // They know the invite codes of their private rooms: new ones keep them from coming back.
+    this.rooms.rotateInvitesOf(account.name);
     this.accounts.delete(account.name);
     const emptied = rooms.forget(account.name);
     this.logger.info('account deleted', { conn: actor.session.id, user: account.name, emptiedRooms: emptied.length });

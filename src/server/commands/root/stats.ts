@@ -1,4 +1,5 @@
 import { LoginBlocks } from '../../abuse/login-blocks.js';
+import type { Ban } from '../../moderation/bans.js';
 import { formatDuration } from '../../moderation/durations.js';
 import type { CommandContext } from '../context.js';
 import { rootCommand } from '../table.js';
@@ -9,6 +10,13 @@ function bytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** The first `shown` blocked addresses, and how many more (`bans` lists them all): 65,536 blocks must not make a line of megabytes. */
+function blockedList(blocked: readonly Ban[], now: number, shown: number): string {
+  const named = blocked.slice(0, shown).map((ban) => `${ban.target} (${ban.expiresAt === null ? 'permanent' : formatDuration(ban.expiresAt - now) + ' left'})`);
+  const more = blocked.length - named.length;
+  return more > 0 ? `${named.join(', ')} and ${more} more ("bans" lists them)` : named.join(', ');
 }
 
 /** Today's stored chat against the server's daily budget. */
@@ -29,7 +37,7 @@ function abuseLines(ctx: CommandContext): string[] {
   const limits = abuse.limits;
   return [
     `Lockdown: ${lockdown.on ? `ON since ${formatTime(lockdown.since)} (by ${lockdown.by}): registered users and issued packages only` : 'off'}`,
-    `Blocked for failed logins: ${blocked.length === 0 ? 'no address' : blocked.map((ban) => `${ban.target} (${ban.expiresAt === null ? 'permanent' : formatDuration(ban.expiresAt - now) + ' left'})`).join(', ')}; ${abuse.blocksSinceStart} block${abuse.blocksSinceStart === 1 ? '' : 's'} since start (${limits.authFailureLimit} failures within ${formatDuration(limits.authFailureWindowMs)})`,
+    `Blocked for failed logins: ${blocked.length === 0 ? 'no address' : blockedList(blocked, now, ctx.limits.blockedShown)}; ${abuse.blocksSinceStart} block${abuse.blocksSinceStart === 1 ? '' : 's'} since start (${limits.authFailureLimit} failures within ${formatDuration(limits.authFailureWindowMs)})`,
     `Refused before TLS since start: ${abuse.refusedForRate} over ${limits.connectionsPerMinute}/min per address, ${abuse.refusedOverUnauthenticatedCap} over the cap of ${limits.maxUnauthenticated} not logged in (now ${abuse.unauthenticatedNow})`,
     `Pre-login slots: ${abuse.unauthenticatedNow} of ${limits.maxUnauthenticated} in use, ${abuse.strangersNow} by strangers (${limits.reservedUnauthenticated} kept for addresses that logged in recently); since start ${abuse.refusedPerAddress} refused over ${limits.maxUnauthenticatedPerAddress} per address, ${abuse.evictedStrangers} strangers closed to make room, ${abuse.refusedBanned} from banned addresses cut before TLS`,
     `Rate-limited since start: ${abuse.rateLimited} request${abuse.rateLimited === 1 ? '' : 's'} (chat: burst ${limits.messageBurst}, then ${limits.messageRatePerSecond}/s); ${abuse.disconnectedForFlooding} session${abuse.disconnectedForFlooding === 1 ? '' : 's'} disconnected for flooding`,
