@@ -103,7 +103,7 @@ export const RAISED_FLOOD_ENV: Record<string, string> = {
   PARTY_POOL_MAX_ROOMS_OWNED_PER_USER: '1000',
 };
 
-type Injected = Pick<ServerOptions, 'now' | 'timers' | 'limits' | 'diskProbe'>;
+type Injected = Pick<ServerOptions, 'now' | 'timers' | 'limits' | 'diskProbe' | 'metricsPort' | 'configFile' | 'fileHooks'>;
 
 /**
  * Start a test server and close it when the test ends, pass or fail (`t.after`): a failed

@@ -66,6 +66,14 @@ export class FrameBudget {
     return undefined;
   }
 
+  /**
+   * Give back one frame: a frame the server accepted as part of bounded bulk work (a file chunk at
+   * the right offset of an accepted upload, paid for by the upload's quotas) does not count.
+   */
+  refund(): void {
+    if (this.phase !== 'login') this.tokens = Math.min(this.capacity, this.tokens + 1);
+  }
+
   get current(): BudgetPhase {
     return this.phase;
   }

@@ -35,6 +35,8 @@ export interface SessionHandlers {
   crashed(session: Session, error: unknown): void;
   /** The connection is gone, whatever the reason. */
   closed(session: Session, reason: CloseReason): void;
+  /** An error went out to the peer (metrics count refusals by code). */
+  errorSent?(session: Session, code: ErrorCode): void;
 }
 
 export interface CloseReason {
@@ -149,6 +151,7 @@ export class Session {
   }
 
   sendError(code: ErrorCode, message?: string, extra: { ref?: number; nonce?: string } = {}): void {
+    this.handlers.errorSent?.(this, code);
     this.send({ type: 'error', code, message: message ?? ErrorCodes[code].message, ...extra });
   }
 
@@ -213,6 +216,11 @@ export class Session {
     // A client that floods faster than we handle stops being read (TCP pushes back) until caught up.
     if (this.inbox.length > MAX_INBOX_FRAMES) this.socket.pause();
     if (!this.handling) this.drainInbox();
+  }
+
+  /** One frame this session sent does not count against its frame budget (see FrameBudget.refund). */
+  refundFrame(): void {
+    this.budget.refund();
   }
 
   /** Handle queued frames in order; synchronous handlers run without a promise per frame. */

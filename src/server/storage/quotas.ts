@@ -4,7 +4,7 @@
 //   history   chat bytes stored (per sender name and per address, per room, server-wide)
 //   requests  /request lines (per name and per address)
 //   accounts  names registered (per address)
-//   uploads   file bytes (per name and per address, server-wide) — for the files feature:
+//   uploads   file bytes (per name and per address, server-wide) — spent by the file service:
 //             call `spend({ kind: 'uploads', user, address, amount: bytes })` before accepting an
 //             upload; a refusal is the error to answer with (QUOTA_EXCEEDED or DISK_LOW).
 // Per-address budgets leave out the server's own machine (127.0.0.1, ::1), whose users are still
