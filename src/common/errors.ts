@@ -162,6 +162,14 @@ export const ErrorCodes = {
   FLOODING: spec('You were disconnected for sending too fast for too long.', true, { reconnect: 'final' }),
   LOCKDOWN: spec('The server is in lockdown: only registered users and issued packages may log in right now.', true, refusedFinal),
 
+  // Abuse resistance, issue 11 (sec-limits): message shapes, storage quotas and the low-disk
+  // reserve, room and account squatting, banned names.
+  MESSAGE_TOO_COMPLEX: spec('The message nests too deeply or holds too many items.', false),
+  QUOTA_EXCEEDED: spec('You have used up a storage allowance for today; try again tomorrow.', false),
+  DISK_LOW: spec("The server's disk is nearly full: nothing new is stored until the admin frees space.", false),
+  REGISTRATION_LIMITED: spec('Too many names were registered from your address today; try again tomorrow.', false, refusedFinal),
+  NAME_BANNED: spec('That name (or one that looks like it) is banned on this server.', false, refused),
+  TOO_MANY_SESSIONS: spec('This program (issued package) is already logged in as many times as the server allows.', true, refused),
   // Operations (issue 16 item 10): backup, restore, export, offline admin.
   BACKUP_INVALID: spec('That file is not a Party Pool backup, or it is damaged.', false),
   TARGET_NOT_EMPTY: spec('The directory to restore into is not empty.', false),

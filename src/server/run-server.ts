@@ -158,8 +158,9 @@ export async function runServer(io: CliIo, options: RunServerOptions): Promise<E
   const terminal = io.stdout.isTTY === true;
   const footer = terminal ? new LiveFooter(io.stdout, color) : undefined;
   const out = new Output(io);
-  ensurePrivateDir(settings.logDir, 'log directory');
+  const tightened = ensurePrivateDir(settings.logDir, 'log directory');
   const logger: Logger = createLogger({ logDir: settings.logDir, console: true, level: settings.logLevel, consoleWrite: (line) => (footer ? footer.log(line) : out.line(line)) });
+  for (const notice of tightened) logger.warn('permissions tightened', { detail: notice });
   // From here on Ctrl-C (or SIGTERM) means "stop", even while the keys are still being derived.
   let requestStop: (signal?: string) => void = () => undefined;
   let stopSignal: string | undefined;
