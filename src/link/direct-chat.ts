@@ -327,6 +327,22 @@ export class DirectChat {
   }
 
   /**
+   * Before a file to `to` is uploaded: could its key be sent now? Rejects with the refusal
+   * (DEVICE_REQUIRED, RECIPIENT_OFFLINE, RECIPIENT_NO_KEYS, VERIFY_REQUIRED, …) so nothing is
+   * uploaded for nothing; a key change is said as for a message.
+   */
+  checkRecipient(to: string): Promise<void> {
+    return this.inTurn(async () => {
+      if (!this.session?.usable) throw new PartyPoolError('DEVICE_REQUIRED', 'Direct messages are off in this session, and the key of a file to one person travels in one.');
+      if (!this.connected) throw new PartyPoolError('CONNECTION_LOST', 'Not connected; nothing was sent.');
+      const found = await this.recipients(to, true);
+      if ('them' in found) return true;
+      if (found.kind === 'dropped') throw new PartyPoolError('CONNECTION_LOST', 'The connection dropped; nothing was sent.');
+      throw new PartyPoolError(found.code, found.message);
+    }).then(() => undefined);
+  }
+
+  /**
    * The file a direct message gave this device, or that this account sent, by file id. With
    * `from` (the uploader the server names), a message from that person (or from this account,
    * when it is this account) is preferred: anyone may send a message naming any file id.
@@ -343,7 +359,7 @@ export class DirectChat {
   /** The channel file transfers use (file-transfers.ts); undefined while this session has no usable device. */
   get files(): DirectFileChannel | undefined {
     if (!this.session?.usable) return undefined;
-    return { sendFile: (to, file) => this.sendFile(to, file), fileFor: (id, from) => this.fileFor(id, from) };
+    return { checkRecipient: (to) => this.checkRecipient(to), sendFile: (to, file) => this.sendFile(to, file), fileFor: (id, from) => this.fileFor(id, from) };
   }
 
   /** The time to seal with: this device's clock corrected by the server's. */
@@ -358,21 +374,10 @@ export class DirectChat {
    * stored in the conversation before this resolves.
    */
   private async sealAndSend(session: Session, to: string, build: (recipient: string) => DirectPayload, context: { messageId: string; time: string; fileId?: string }): Promise<SendOutcome> {
-    if (!NAME_PATTERN.test(to)) return { kind: 'refused', code: 'NAME_INVALID' };
-    const me = this.transport.name();
-    if (nameKey(to) === nameKey(me)) return { kind: 'refused', code: 'INVALID_ARGUMENT', message: 'You cannot send a direct message to yourself.' };
     for (let attempt = 0; ; attempt++) {
-      const found = await this.lookup([to, me], attempt > 0);
-      if (found === undefined) return { kind: 'dropped' };
-      if (found === false) return { kind: 'shown', code: this.lastRefusal ?? 'INTERNAL', message: `The server did not say which devices ${to} has, so nothing was sent.` };
-      const them = found.get(nameKey(to));
-      const mine = found.get(nameKey(me));
-      if (!them || (!them.registered && !them.online)) return { kind: 'refused', code: 'RECIPIENT_OFFLINE', message: `${to} is not online, and only registered names receive direct messages while away.` };
-      if (them.devices.length === 0) return { kind: 'refused', code: 'RECIPIENT_NO_KEYS', message: `${them.name} has no device that can receive direct messages yet (they use an older client).` };
-      // Key changes are said before anything is sealed to the new keys.
-      const check = this.remember(them);
-      if (mine) this.remember(mine);
-      if (!check.sendAllowed) return { kind: 'refused', code: 'VERIFY_REQUIRED', message: `${them.name}'s keys changed since you verified them: compare the safety number again (/verify ${them.name}), then /verify ${them.name} confirm. Nothing was sent.` };
+      const found = await this.recipients(to, attempt > 0);
+      if (!('them' in found)) return found;
+      const { them, mine } = found;
       const myOthers = (mine?.devices ?? []).filter((device) => device.id !== session.key.id);
       const payload = build(them.name);
       const { messageId, time, fileId } = context;
@@ -386,6 +391,29 @@ export class DirectChat {
       session.account.conversations.markRead(them.name);
       return { kind: 'sent', entry, reply };
     }
+  }
+
+  /**
+   * Who a message to `to` is sealed for: their devices and this account's, as the server
+   * publishes them, checked against the remembered keys (a change is said before anything is
+   * sealed; a verified contact whose keys changed is refused).
+   */
+  private async recipients(to: string, fresh: boolean): Promise<{ them: Published; mine: Published | undefined } | Exclude<SendOutcome, { kind: 'sent' | 'answered' }>> {
+    if (!NAME_PATTERN.test(to)) return { kind: 'refused', code: 'NAME_INVALID' };
+    const me = this.transport.name();
+    if (nameKey(to) === nameKey(me)) return { kind: 'refused', code: 'INVALID_ARGUMENT', message: 'You cannot send a direct message to yourself.' };
+    const found = await this.lookup([to, me], fresh);
+    if (found === undefined) return { kind: 'dropped' };
+    if (found === false) return { kind: 'shown', code: this.lastRefusal ?? 'INTERNAL', message: `The server did not say which devices ${to} has, so nothing was sent.` };
+    const them = found.get(nameKey(to));
+    const mine = found.get(nameKey(me));
+    if (!them || (!them.registered && !them.online)) return { kind: 'refused', code: 'RECIPIENT_OFFLINE', message: `${to} is not online, and only registered names receive direct messages while away.` };
+    if (them.devices.length === 0) return { kind: 'refused', code: 'RECIPIENT_NO_KEYS', message: `${them.name} has no device that can receive direct messages yet (they use an older client).` };
+    // Key changes are said before anything is sealed to the new keys.
+    const check = this.remember(them);
+    if (mine) this.remember(mine);
+    if (!check.sendAllowed) return { kind: 'refused', code: 'VERIFY_REQUIRED', message: `${them.name}'s keys changed since you verified them: compare the safety number again (/verify ${them.name}), then /verify ${them.name} confirm. Nothing was sent.` };
+    return { them, mine };
   }
 
   private async msgCommand(args: string): Promise<boolean> {

@@ -21,6 +21,11 @@ export type DirectFile = Extract<DirectPayload, { kind: 'file' }>['file'];
 /** What the DM layer gives file transfers. */
 export interface DirectFileChannel {
   /**
+   * Before the upload: could the key go to `to` now (a usable device, their keys, trust)? Rejects
+   * with the refusal (VERIFY_REQUIRED, RECIPIENT_NO_KEYS, …), so a file is not uploaded for nothing.
+   */
+  checkRecipient?(to: string): Promise<void>;
+  /**
    * Send `file` (key included) to `to` in an end-to-end encrypted direct message: payload
    * `{v:1, kind:"file", from, to, file}`, routing `fileId: file.id`. Resolves once the server
    * acknowledged it; rejects with the refusal (VERIFY_REQUIRED, DEVICES_CHANGED, …) otherwise.

@@ -404,6 +404,8 @@ class UploadJob extends Job {
     if (this.owner.connection.protocol < 3) throw new TransferFailed('CLIENT_TOO_OLD', 'This server is too old for file sharing (it needs protocol 3).');
     this.phase = 'checking';
     this.owner.changed();
+    // Refused before a byte is sent: someone the key could not go to (keys changed since verified, none at all).
+    if (direct && channel?.checkRecipient) await channel.checkRecipient(this.destination.to.replace(/^@/, ''));
     const local = await openLocalFile(this.file, (hashed, total) => {
       this.done = hashed;
       this.size = total;

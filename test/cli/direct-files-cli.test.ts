@@ -108,24 +108,26 @@ describe('cli: files to one person', () => {
     assert.equal(carolProfile.some((bytes) => bytes.includes(Buffer.from('holiday-for-bob-only'))), false);
   });
 
-  test('a contact whose verified keys changed gets no key: VERIFY_REQUIRED, and the uploaded ciphertext is removed', async () => {
+  test('a contact whose verified keys changed gets no key: VERIFY_REQUIRED before a byte is uploaded', async () => {
     assert.equal((await run('dora', 'dora-1', '')).code, 0);
     const first = await run('eve', 'eve-1', '/msg dora hi\n/verify dora confirm\n');
     assert.equal(first.code, 0, first.stderr);
     assert.equal((await run('dora', 'dora-2', '')).code, 0, 'dora adds a device');
     const source = makeFile(tempDir(), 'for-dora.txt', 50_000);
+    const storedBefore = filesUnder(path.join(t.dataDir, 'files')).sort();
     const refused = await run('eve', 'eve-1', `/send @dora ${source.path}\n/files @dora\n`);
     const out = events(refused.stdout);
     assert.ok(out.findIndex((e) => e.type === 'key-changed') >= 0, refused.stdout);
     assert.deepEqual(out.filter((e) => e.type === 'error').map((e) => e.code), ['VERIFY_REQUIRED']);
-    assert.equal(out.some((e) => e.type === 'file' || e.type === 'direct'), false, 'nothing was sent');
+    assert.equal(out.some((e) => e.type === 'file' || e.type === 'direct' || e.type === 'progress'), false, 'nothing was sent');
+    assert.deepEqual(filesUnder(path.join(t.dataDir, 'files')).sort(), storedBefore, 'refused before a byte was uploaded');
     // Neither of dora's devices is told anything.
     for (const device of ['dora-1', 'dora-2']) {
       const dora = await run('dora', device, '/files @eve\n');
       assert.equal(dora.code, 0, dora.stderr);
       const doraEvents = events(dora.stdout);
       assert.equal(doraEvents.some((e) => e.type === 'file'), false);
-      assert.deepEqual((doraEvents.find((e) => e.type === 'files')?.files as unknown[] | undefined)?.length, 0, 'the ciphertext was removed');
+      assert.deepEqual((doraEvents.find((e) => e.type === 'files')?.files as unknown[] | undefined)?.length, 0, 'no file between them');
     }
   });
 });
