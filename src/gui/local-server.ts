@@ -342,11 +342,11 @@ export class LocalWebServer<In, Out> {
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.refused.tooBig += 1;
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      const binary = this.options.handlers.binary;
-      if (isBinary && binary) {
+      const handlers = this.options.handlers;
+      if (isBinary && handlers.binary) {
         let refusal: string | undefined;
         try {
-          refusal = binary(page, Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data));
+          refusal = handlers.binary(page, Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data));
         } catch {
           refusal = 'That upload failed.';
         }
