@@ -114,14 +114,8 @@ export function parsePageMessage(text: string): PageParse {
   return { ok: false, detail: `${issue?.message ?? 'invalid message'}${where}` };
 }
 
-/**
- * An upload's bytes, page -> bridge, as binary WebSocket messages: 4 bytes (the upload's number,
- * big-endian) then at most UPLOAD_CHUNK_BYTES of the file, in order. The page keeps at most
- * UPLOAD_WINDOW_BYTES sent and not yet acknowledged (`upload` events carry `received`).
- */
-export const UPLOAD_FRAME = { headerBytes: 4 } as const;
-export const UPLOAD_CHUNK_BYTES = 48 * 1024;
-export const UPLOAD_WINDOW_BYTES = 8 * UPLOAD_CHUNK_BYTES;
+// An upload's bytes travel as binary messages: upload-frames.ts (no zod there: the page imports it).
+export { UPLOAD_CHUNK_BYTES, UPLOAD_FRAME, UPLOAD_WINDOW_BYTES } from './upload-frames.js';
 
 // Bridge -> page.
 

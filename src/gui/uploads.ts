@@ -11,7 +11,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { formatSize } from '../common/sizes.js';
 import { safeFileName } from '../protocol/file-names.js';
-import { UPLOAD_CHUNK_BYTES, UPLOAD_FRAME, UPLOAD_WINDOW_BYTES } from './protocol.js';
+import { UPLOAD_CHUNK_BYTES, UPLOAD_FRAME, UPLOAD_WINDOW_BYTES } from './upload-frames.js';
 
 export interface UploadLimits {
   /** The largest file accepted from a page. */

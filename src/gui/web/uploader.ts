@@ -1,7 +1,8 @@
 // Files from the browser to the Party Pool program: `upload-start` (name, size, where), then the
 // bytes as binary messages of UPLOAD_CHUNK_BYTES behind a 4-byte upload number, never more than
 // UPLOAD_WINDOW_BYTES ahead of what the program said it stored. One file at a time; others wait.
-import { UPLOAD_CHUNK_BYTES, UPLOAD_FRAME, UPLOAD_WINDOW_BYTES, type BridgeEvent, type PageMessage } from '../protocol.js';
+import type { BridgeEvent, PageMessage } from '../protocol.js';
+import { UPLOAD_CHUNK_BYTES, UPLOAD_FRAME, UPLOAD_WINDOW_BYTES } from '../upload-frames.js';
 import type { UploadRow } from './store.js';
 
 export interface UploadLink {
