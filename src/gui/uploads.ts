@@ -97,8 +97,8 @@ export class PageUploads<P> {
     if (frame.length < UPLOAD_FRAME.headerBytes) return 'A binary message is an upload chunk: 4 bytes of upload number first.';
     const id = frame.readUInt32BE(0);
     const incoming = this.byPage.get(page)?.get(id);
-    // An upload this page cancelled (or that failed) may still have frames in flight: dropped quietly.
-    if (!incoming) return id >= 1 && id <= 0x7fffffff && this.recentlyEnded(page, id) ? undefined : 'No such upload.';
+    // An upload this page cancelled (or that failed) may still have a window's worth of frames in flight: dropped quietly.
+    if (!incoming) return this.inFlightAfterEnd(page, id, frame.length - UPLOAD_FRAME.headerBytes) ? undefined : 'No such upload.';
     const bytes = frame.subarray(UPLOAD_FRAME.headerBytes);
     if (bytes.length === 0 || bytes.length > UPLOAD_CHUNK_BYTES) return `An upload chunk is 1 to ${UPLOAD_CHUNK_BYTES} bytes.`;
     if (incoming.received + bytes.length > incoming.size) {
@@ -126,20 +126,25 @@ export class PageUploads<P> {
     return undefined;
   }
 
-  private readonly ended = new Map<P, Set<number>>();
+  /** Uploads that ended, per page: the bytes still tolerated for each (frames already in flight). */
+  private readonly ended = new Map<P, Map<number, number>>();
 
-  private recentlyEnded(page: P, id: number): boolean {
-    return this.ended.get(page)?.has(id) === true;
+  private inFlightAfterEnd(page: P, id: number, bytes: number): boolean {
+    const ended = this.ended.get(page);
+    const allowance = ended?.get(id);
+    if (!ended || allowance === undefined) return false;
+    ended.set(id, allowance - bytes);
+    return allowance - bytes >= 0;
   }
 
   private forget(page: P, incoming: Incoming): void {
     incoming.ended = true;
     this.byPage.get(page)?.delete(incoming.id);
     if (this.byPage.get(page)?.size === 0) this.byPage.delete(page);
-    const ended = this.ended.get(page) ?? new Set<number>();
-    ended.add(incoming.id);
+    const ended = this.ended.get(page) ?? new Map<number, number>();
+    ended.set(incoming.id, UPLOAD_WINDOW_BYTES);
     // Only the last few are remembered: enough for frames still in flight.
-    if (ended.size > 16) ended.delete(ended.values().next().value ?? 0);
+    if (ended.size > 16) ended.delete(ended.keys().next().value ?? 0);
     this.ended.set(page, ended);
   }
 
