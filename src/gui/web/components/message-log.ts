@@ -4,6 +4,7 @@
 import { html } from 'htm/preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { VNode } from 'preact';
+import { formatSize } from '../../../common/sizes.js';
 import type { Entry } from '../../protocol.js';
 
 interface LogProps {
@@ -34,12 +35,6 @@ function clock(iso: string | undefined): VNode | null {
   return html`<time datetime=${date.toISOString()}>${date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}</time>`;
 }
 
-function sizeText(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${bytes} bytes`;
-}
-
 function EntryRow({ entry, download }: { entry: Entry; download: (file: number) => void }): VNode {
   switch (entry.kind) {
     case 'chat':
@@ -53,7 +48,7 @@ function EntryRow({ entry, download }: { entry: Entry; download: (file: number) 
     case 'file':
       return html`<li class=${`msg file${entry.mine ? ' mine' : ''}`}>
         ${clock(entry.time)} <span class=${`from ${colourOf(entry.from)}`}>${entry.from}</span><span class="visually-hidden">:</span>
-        <span class="file-label">shared a file:</span> <span class="text file-name">${entry.name}</span> <span class="meta">(${sizeText(entry.size)})</span>
+        <span class="file-label">shared a file:</span> <span class="text file-name">${entry.name}</span> <span class="meta">(${formatSize(entry.size)})</span>
         <button type="button" class="quiet" title=${`Save ${entry.name} in your Downloads folder`} onClick=${() => download(entry.id)}>Download</button>
       </li>`;
   }
