@@ -450,6 +450,8 @@ export class ChatBridge {
 
   private sendOnline(): void {
     this.broadcast({ type: 'online', users: [...this.online.values()].sort((a, b) => a.localeCompare(b)) });
+    // The conversation list marks who is online.
+    if (this.client?.direct) this.sendPeople();
   }
 
   private info(text: string, tone: InfoTone, time?: string): Entry {

@@ -159,6 +159,17 @@ describe('direct messages and files in a real browser', { skip }, () => {
     await lobby.getByText('Saved holiday photo.bin (716.8 kB)', { exact: false }).waitFor({ timeout: 30_000 });
     await lobby.getByText(saved, { exact: false }).waitFor();
     assert.deepEqual(fs.readFileSync(saved), bytes);
+
+    // Dropped on the chat: shared in the room shown, like the button.
+    await page.evaluate(`(() => {
+      const main = document.querySelector('main');
+      const files = new DataTransfer();
+      files.items.add(new File(['dropped on the chat'], 'dropped.txt', { type: 'text/plain' }));
+      main.dispatchEvent(new DragEvent('dragover', { dataTransfer: files, bubbles: true, cancelable: true }));
+      main.dispatchEvent(new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true }));
+    })()`);
+    await lobby.locator('li.file').filter({ hasText: 'dropped.txt' }).waitFor({ timeout: 30_000 });
+    await bob?.waitFor((line) => line.type === 'file' && line.name === 'dropped.txt', 'bob saw the dropped file');
   });
 
   test('a file over the limit is refused with a clear sentence, and nothing is kept', async () => {
