@@ -135,6 +135,13 @@ describe('direct messages and files in a real browser', { skip }, () => {
     await dialog.getByText('bob is verified on this device.').waitFor();
     await dialog.getByRole('button', { name: 'Done', exact: true }).click();
     await log.getByText("You marked bob's safety number as compared").waitFor();
+
+    // Block and unblock from the conversation's header (/block, /unblock).
+    await page.getByRole('button', { name: 'Block', exact: true }).click();
+    await page.getByRole('button', { name: 'Unblock', exact: true }).waitFor();
+    await page.getByRole('button', { name: /^bob.*blocked/ }).waitFor();
+    await page.getByRole('button', { name: 'Unblock', exact: true }).click();
+    await page.getByRole('button', { name: 'Block', exact: true }).waitFor();
   });
 
   test('a file shared in a room from the page, and downloaded by the page: the same bytes, in Downloads', async () => {
