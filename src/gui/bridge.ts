@@ -376,7 +376,7 @@ export class ChatBridge {
     if (this.leaving) return;
     this.leaving = true;
     this.transfers?.close();
-    void this.uploads.close();
+    this.uploads.close();
     this.client?.stop();
     this.broadcast({ type: 'goodbye', message });
     this.options.onLeave();

@@ -78,14 +78,24 @@ export class PageUploads<P> {
     if (size > this.limits.maxBytes) return { code: 'FILE_TOO_LARGE', message: `That file is too large: at most ${formatSize(this.limits.maxBytes)} can be shared.` };
     if (this.pending() >= this.limits.maxPending) return { code: 'UPLOAD_BUSY', message: `${this.limits.maxPending} files are on their way already; send this one when they are done.` };
     const name = safeFileName(untrustedName);
-    const dir = fs.mkdtempSync(path.join(this.baseDir, 'party-pool-upload-'));
+    let dir: string;
+    try {
+      dir = fs.mkdtempSync(path.join(this.baseDir, 'party-pool-upload-'));
+    } catch (error) {
+      return { code: 'UPLOAD_FAILED', message: `Could not store the upload: ${describe(error)}.` };
+    }
+    this.dirs.add(dir);
     const file = path.join(dir, name);
     // O_EXCL in a fresh folder: nothing to follow or overwrite; 0600, read by this program only.
     const handle = fs.promises.open(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
     const incoming: Incoming = { id, name, size, received: 0, written: 0, dir, file, handle, chain: Promise.resolve(), ended: false };
     uploads.set(id, incoming);
     this.byPage.set(page, uploads);
-    incoming.chain = handle.then(() => undefined);
+    // A failed open is reported by the catch below; the writes chained on this see `ended`.
+    incoming.chain = handle.then(
+      () => undefined,
+      () => undefined,
+    );
     if (size === 0) this.finishWhenWritten(page, incoming);
     else this.events.progress(page, id, 0);
     handle.catch((error: unknown) => this.fail(page, incoming, 'UPLOAD_FAILED', `Could not store the upload: ${describe(error)}.`));
@@ -126,6 +136,9 @@ export class PageUploads<P> {
     return undefined;
   }
 
+  /** Every private folder not yet removed (the program's end removes what is left). */
+  private readonly dirs = new Set<string>();
+
   /** Uploads that ended, per page: the bytes still tolerated for each (frames already in flight). */
   private readonly ended = new Map<P, Map<number, number>>();
 
@@ -165,6 +178,7 @@ export class PageUploads<P> {
             discarded = true;
             this.handedOver -= 1;
             await fs.promises.rm(incoming.dir, { recursive: true, force: true });
+            this.dirs.delete(incoming.dir);
           },
         });
       })
@@ -182,6 +196,7 @@ export class PageUploads<P> {
     await incoming.chain.catch(() => undefined);
     await incoming.handle.then((handle) => handle.close()).catch(() => undefined);
     await fs.promises.rm(incoming.dir, { recursive: true, force: true });
+    this.dirs.delete(incoming.dir);
   }
 
   /** The page gave up on an upload. */
@@ -199,12 +214,17 @@ export class PageUploads<P> {
     this.ended.delete(page);
   }
 
-  /** The program ends: every unfinished upload is deleted. */
-  async close(): Promise<void> {
+  /**
+   * The program ends: every copy is deleted, unfinished or handed over, at once (synchronously:
+   * the process may exit right after).
+   */
+  close(): void {
     this.closed = true;
     const all = [...this.byPage.entries()].flatMap(([page, uploads]) => [...uploads.values()].map((incoming) => ({ page, incoming })));
     for (const { page, incoming } of all) this.forget(page, incoming);
-    await Promise.all(all.map(({ incoming }) => this.remove(incoming)));
+    for (const dir of this.dirs) fs.rmSync(dir, { recursive: true, force: true });
+    this.dirs.clear();
+    for (const { incoming } of all) void incoming.handle.then((handle) => handle.close()).catch(() => undefined);
   }
 
   /** Uploads being received now (tests look). */
