@@ -2,6 +2,11 @@
 // and a line-mode client: a direct message both ways with the safety number compared and
 // confirmed, a desktop notification for it, a file shared in a room from the page and downloaded
 // by the page (the same bytes, in the Downloads folder), and a file over the limit refused.
+// Files to one person with a registered line-mode client (its own profile): the page's "Send a
+// file" and a drop in the conversation reach bob sealed (`file` with `to`, `/get` the same bytes,
+// the server's disk holds neither plaintext nor name); bob's `/send @alice` shows in the page's
+// conversation (unread when elsewhere) and Download saves the same bytes; after a reload both
+// files are there from the profile and the page downloads the one it sent.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -186,5 +191,160 @@ describe('direct messages and files in a real browser', { skip }, () => {
     await page.getByRole('alert').filter({ hasText: 'too big.iso: That file is too large: at most 1 MiB can be shared.' }).waitFor();
     assert.equal(app.bridge.uploads.receiving, 0);
     assert.deepEqual(fs.readdirSync(uploadDir), []);
+  });
+});
+
+/** Every file under `dir`. */
+function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : [path.join(dir, entry.name)]));
+}
+
+const sha256 = (bytes: Buffer): string => crypto.createHash('sha256').update(bytes).digest('hex');
+
+describe('files to one person between the page and a registered line-mode client', { skip }, () => {
+  const base = tempDir();
+  const downloads = path.join(base, 'Downloads');
+  const bobDownloads = path.join(base, 'bob-downloads');
+  const uploadDir = path.join(base, 'uploads');
+  let t: TestServer;
+  let app: GuiApp;
+  let browser: TestBrowser;
+  let page: Page;
+  let bob: LineClient | undefined;
+  let sentHash = '';
+
+  before(async () => {
+    fs.mkdirSync(bobDownloads);
+    fs.mkdirSync(uploadDir);
+    t = await startTestServer({ maxSessionsPerAddress: 100 }, path.join(base, 'server'));
+    app = await startGui({
+      connect: (passkey) => Promise.resolve({ pin: { targets: [{ host: '127.0.0.1', port: t.port }], fingerprints: [t.fingerprint] }, credentials: { passkey } }),
+      profile: { dir: path.join(base, 'alice-profile'), source: '--profile-dir' },
+      downloadsDir: downloads,
+      uploadDir,
+      maxUploadBytes: MAX_UPLOAD,
+    });
+    const child = spawn(process.execPath, [binPath, 'client', '--server', `127.0.0.1:${t.port}`, '--fingerprint', t.fingerprint, '--name', 'bob', '--register', '--json', '--profile-dir', path.join(base, 'bob-profile')], {
+      env: cleanEnv({ PARTY_POOL_PASSKEY: PASSKEY, PARTY_POOL_PASSWORD: 'bob-direct-files-password' }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: bobDownloads,
+    });
+    bob = new LineClient(child);
+    await bob.waitFor((line) => line.type === 'welcome', 'bob logged in');
+
+    browser = await launchBrowser();
+    page = browser.page;
+    await page.goto(app.url);
+    await page.getByLabel('Passkey', { exact: true }).fill(PASSKEY);
+    await page.getByLabel('Name', { exact: true }).fill('alice');
+    await page.getByRole('button', { name: 'Join', exact: true }).click();
+    await page.getByRole('log', { name: 'Messages in #lobby' }).waitFor();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+    if (bob && bob.child.exitCode === null) bob.child.kill('SIGKILL');
+    await t?.close();
+    fs.rmSync(base, { recursive: true, force: true });
+  });
+
+  test('the page sends a file in the conversation: bob /get yields the same bytes; the server holds neither the plaintext nor the name', async () => {
+    const lineClient = bob;
+    assert.ok(lineClient);
+    // alice opens the conversation from the list of people online.
+    await page.getByRole('button', { name: 'Message bob', exact: true }).click();
+    const log = page.getByRole('log', { name: 'Messages with bob' });
+    await log.waitFor();
+
+    const marker = Buffer.from('PAGE-PLAINTEXT-THE-SERVER-MUST-NEVER-HOLD-'.repeat(3));
+    const bytes = Buffer.concat([marker, crypto.randomBytes(150 * 1024 + 3), marker]);
+    sentHash = sha256(bytes);
+    const chooser = page.waitForEvent('filechooser', { timeout: 15_000 });
+    await page.getByRole('button', { name: 'Send a file', exact: true }).click();
+    await (await chooser).setFiles({ name: 'sealed-for-bob.bin', mimeType: 'application/octet-stream', buffer: bytes });
+    const sentRow = log.locator('li.file').filter({ hasText: 'sealed-for-bob.bin' });
+    await sentRow.waitFor({ timeout: 30_000 });
+
+    const offered = await lineClient.waitFor((line) => line.type === 'file' && line.name === 'sealed-for-bob.bin', 'bob was sent the file');
+    assert.deepEqual([offered.from, offered.to, offered.size, offered.sha256], ['alice', 'bob', bytes.length, sha256(bytes)]);
+    lineClient.say(`/get ${String(offered.id)} ${bobDownloads}`);
+    const saved = await lineClient.waitFor((line) => line.type === 'saved' && line.id === offered.id, 'bob saved the file');
+    assert.equal(saved.path, path.join(bobDownloads, 'sealed-for-bob.bin'));
+    assert.equal(saved.sha256, sha256(bytes));
+    assert.ok(fs.readFileSync(path.join(bobDownloads, 'sealed-for-bob.bin')).equals(bytes));
+    // Shown once in alice's conversation, and the page's private copy is gone once sent.
+    assert.equal(await sentRow.count(), 1);
+    assert.equal(await sentRow.locator('.from').textContent(), 'alice');
+    await waitUntil(() => fs.readdirSync(uploadDir).length === 0, 10_000, 'the upload copy removed');
+
+    // The server's data directory (the blob, the database and its WAL) and its logs: no plaintext, no name.
+    const stored = [...filesUnder(t.dataDir), ...filesUnder(t.logDir)];
+    assert.ok(stored.some((file) => file.includes(`${path.sep}files${path.sep}`)), 'the ciphertext is stored under files/');
+    for (const file of stored) {
+      const held = fs.readFileSync(file);
+      assert.equal(held.includes(marker.subarray(0, 40)), false, `plaintext in ${file}`);
+      assert.equal(held.includes(Buffer.from('sealed-for-bob')), false, `the file name in ${file}`);
+    }
+  });
+
+  test('bob /send @alice in line mode: the page shows it in the conversation, and Download saves the same bytes', async () => {
+    const lineClient = bob;
+    assert.ok(lineClient);
+    const bytes = crypto.randomBytes(90 * 1024 + 11);
+    const source = path.join(base, 'from bob to alice.bin');
+    fs.writeFileSync(source, bytes);
+    lineClient.say(`/send @alice ${source}`);
+    await lineClient.waitFor((line) => line.type === 'file' && line.name === 'from bob to alice.bin' && line.to === 'alice', 'bob sent the file');
+
+    const log = page.getByRole('log', { name: 'Messages with bob' });
+    const row = log.locator('li.file').filter({ hasText: 'from bob to alice.bin' });
+    await row.waitFor({ timeout: 30_000 });
+    await row.getByRole('button', { name: 'Download', exact: true }).click();
+    const saved = path.join(downloads, 'from bob to alice.bin');
+    await log.getByText('Saved from bob to alice.bin', { exact: false }).waitFor({ timeout: 30_000 });
+    await log.getByText(saved, { exact: false }).waitFor({ timeout: 5_000 });
+    assert.deepEqual(fs.readFileSync(saved), bytes);
+    assert.equal(await row.count(), 1, 'shown once');
+    assert.equal(await row.locator('.from').textContent(), 'bob');
+  });
+
+  test('after a reload the conversation keeps both files from the profile, and the page downloads the one it sent', async () => {
+    await page.reload();
+    await page.getByRole('button', { name: /^bob/ }).click();
+    const log = page.getByRole('log', { name: 'Messages with bob' });
+    const sent = log.locator('li.file').filter({ hasText: 'sealed-for-bob.bin' });
+    await sent.waitFor({ timeout: 15_000 });
+    await log.locator('li.file').filter({ hasText: 'from bob to alice.bin' }).waitFor({ timeout: 15_000 });
+    await sent.getByRole('button', { name: 'Download', exact: true }).click();
+    await log.getByText('Saved sealed-for-bob.bin', { exact: false }).waitFor({ timeout: 30_000 });
+    assert.equal(sha256(fs.readFileSync(path.join(downloads, 'sealed-for-bob.bin'))), sentHash);
+  });
+
+  test('a file that comes while another room is shown counts as unread; a file dropped on the conversation goes to bob only', async () => {
+    const lineClient = bob;
+    assert.ok(lineClient);
+    await page.getByRole('button', { name: /^#lobby/ }).click();
+    await page.getByRole('log', { name: 'Messages in #lobby' }).waitFor();
+    const source = path.join(base, 'while away.txt');
+    fs.writeFileSync(source, 'sent while alice looked at the lobby');
+    lineClient.say(`/send @alice ${source}`);
+    const person = page.getByRole('button', { name: /^bob.*1 unread/ });
+    await person.waitFor({ timeout: 30_000 });
+    await person.click();
+    const log = page.getByRole('log', { name: 'Messages with bob' });
+    await log.locator('li.file').filter({ hasText: 'while away.txt' }).getByRole('button', { name: 'Download', exact: true }).waitFor({ timeout: 15_000 });
+
+    await page.evaluate(`(() => {
+      const main = document.querySelector('main');
+      const files = new DataTransfer();
+      files.items.add(new File(['dropped in the conversation'], 'dropped-for-bob.txt', { type: 'text/plain' }));
+      main.dispatchEvent(new DragEvent('dragover', { dataTransfer: files, bubbles: true, cancelable: true }));
+      main.dispatchEvent(new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true }));
+    })()`);
+    await log.locator('li.file').filter({ hasText: 'dropped-for-bob.txt' }).waitFor({ timeout: 30_000 });
+    const offered = await lineClient.waitFor((line) => line.type === 'file' && line.name === 'dropped-for-bob.txt', 'bob was sent the dropped file');
+    assert.equal(offered.to, 'bob');
   });
 });
