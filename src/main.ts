@@ -10,14 +10,13 @@ import { isFingerprint } from './crypto/fingerprint.js';
 import { parseOptions, stringValue, type Options, type Values } from './cli/args.js';
 import type { CliIo } from './cli/io.js';
 import { Output, guardOutputStreams } from './cli/output.js';
-import { waitForEnter } from './cli/prompts.js';
 import { givenSecret, resolveSecret, type SecretSource } from './cli/secrets.js';
-import { runMenu, type MenuActions } from './cli/menu.js';
-import { parseTarget, type PinnedTarget } from './link/pin.js';
-import { runClient } from './client/run-client.js';
-import { runRoot } from './root/run-root.js';
+import type { MenuActions } from './cli/menu.js';
+import type { PinnedTarget } from './link/pin.js';
 // The server and the package builder are loaded with import() where they are used: issued
 // packages are bundled from this file and must carry neither (see src/packaging/bundle.ts).
+// The client, the root console, the menu and the prompts are loaded with import() too, so that
+// `party-pool server` does not hold them in memory (docs/PERFORMANCE.md, "Idle memory").
 
 /** The server a run connects to, once the passkey is known. */
 export interface OpenedServer {
@@ -214,6 +213,7 @@ async function resolvePin(io: CliIo, values: Values): Promise<PinnedTarget> {
   if (server !== undefined || fingerprint !== undefined) {
     if (server === undefined || fingerprint === undefined) throw new PartyPoolError('USAGE', '--server and --fingerprint go together: the fingerprint is how the client knows it reached the real server.');
     if (!isFingerprint(fingerprint)) throw new PartyPoolError('USAGE', `"${fingerprint}" is not a fingerprint; it looks like SHA256:<43 characters>, as the server's status panel shows.`);
+    const { parseTarget } = await import('./link/pin.js');
     return { targets: [parseTarget(server)], fingerprints: [fingerprint] };
   }
   return localServerPin(resolveServerSettings({ 'data-dir': stringValue(values, 'data-dir') }, io.env).dataDir);
@@ -262,12 +262,14 @@ async function startClient(io: CliIo, values: Values, given?: ServerLocation): P
     return runGui(io, { connect, passkey, name: stringValue(values, 'name'), account: { password, register }, json: values.json === true, open: values['no-open'] !== true });
   }
   const { opened, credentials } = await accessServer(io, values, location);
+  const { runClient } = await import('./client/run-client.js');
   return runClient(io, { pin: opened.pin, credentials, name: stringValue(values, 'name'), json: values.json === true, interactive: io.isTTY, account: { password, register } });
 }
 
 async function startRoot(io: CliIo, values: Values, given?: ServerLocation): Promise<ExitCodeValue> {
   const { opened, credentials } = await accessServer(io, values, given ?? (await locationFromFlags(io, values)));
   const rootPassword = await resolveSecret({ label: 'root password', envName: 'PARTY_POOL_ROOT_PASSWORD', fileFlag: '--root-password-file', file: stringValue(values, 'root-password-file'), interactive: io.isTTY }, io);
+  const { runRoot } = await import('./root/run-root.js');
   return runRoot(io, { pin: opened.pin, credentials: { ...credentials, rootPassword }, json: values.json === true, interactive: io.isTTY });
 }
 
@@ -283,7 +285,7 @@ function menuActions(io: CliIo): MenuActions {
 async function dispatch(args: string[], io: CliIo): Promise<ExitCodeValue> {
   const out = new Output(io);
   const [first, ...rest] = args;
-  if (first === undefined) return runMenu(io, menuActions(io));
+  if (first === undefined) return (await import('./cli/menu.js')).runMenu(io, menuActions(io));
   if (first === '--version' || first === '-v' || first === 'version') {
     out.line(config.version);
     return ExitCode.ok;
@@ -325,7 +327,7 @@ export async function settle(io: CliIo, run: Promise<ExitCodeValue>, options: Fa
       const out = new Output(io);
       out.error(error instanceof Error ? error.message : String(error));
       if (options.debug && error instanceof Error && error.stack) out.error(error.stack);
-      if (options.pauseOnError && io.isTTY) await waitForEnter(io, 'Press Enter to close.');
+      if (options.pauseOnError && io.isTTY) await (await import('./cli/prompts.js')).waitForEnter(io, 'Press Enter to close.');
     }
     return code;
   }

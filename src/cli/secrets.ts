@@ -3,7 +3,6 @@
 import fs from 'node:fs';
 import { PartyPoolError } from '../common/errors.js';
 import type { CliIo } from './io.js';
-import { askSecret } from './prompts.js';
 
 export interface SecretSource {
   /** What to call it in messages: "passkey", "root password". */
@@ -43,6 +42,9 @@ export async function resolveSecret(source: SecretSource, io: Pick<CliIo, 'env' 
     if (!source.interactive) {
       throw new PartyPoolError('SECRET_MISSING', `No ${source.label} given: set ${source.envName} or use ${source.fileFlag} FILE.`);
     }
+    // The prompt library is loaded only to ask: a server started with its secrets in the
+    // environment or a file never loads it (a few MB of resident memory).
+    const { askSecret } = await import('./prompts.js');
     const min = source.minLength ?? 1;
     const validate = (value: string): true | string => (value.length >= min ? true : `The ${source.label} must be at least ${min} characters long.`);
     secret = await askSecret(io, `${capitalise(source.label)}:`, validate);

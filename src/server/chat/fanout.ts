@@ -45,7 +45,14 @@ export class Fanout {
 
   /** Send `message` to `audience`; returns how many sessions it went to. */
   send(audience: Audience, message: ServerMessage, legacy: Legacy = 'same'): number {
-    const frames = new Frames(message, legacy);
+    return this.sendFrames(audience, new Frames(message, legacy));
+  }
+
+  /**
+   * Send bytes the caller encoded (several frames in one buffer: a run of chat lines), the same
+   * buffer to every recipient; returns how many sessions it went to.
+   */
+  sendFrames(audience: Audience, frames: EncodedFrames): number {
     let count = 0;
     switch (audience.kind) {
       case 'everyone':
@@ -65,7 +72,7 @@ export class Fanout {
     }
   }
 
-  private toRoom(room: Room, frames: Frames, except: Session | undefined, also: Session | undefined): number {
+  private toRoom(room: Room, frames: EncodedFrames, except: Session | undefined, also: Session | undefined): number {
     let count = 0;
     if (room === this.rooms.lobby) {
       // Root consoles do not chat; they see notices and presence, not the lobby's lines.
@@ -84,16 +91,24 @@ export class Fanout {
     return count;
   }
 
-  private deliver(session: Session, protocol: number, frames: Frames): number {
+  private deliver(session: Session, protocol: number, frames: EncodedFrames): number {
     const frame = protocol >= 2 ? frames.current : frames.legacy();
     if (!frame) return 0;
-    this.delivery.deliver(session, frame);
+    this.delivery.deliver(session, frame, frames.largestIn(frame));
     return 1;
   }
 }
 
+/** What goes out: bytes for current clients, and for protocol-1 clients (made when first needed). */
+export interface EncodedFrames {
+  readonly current: Buffer;
+  legacy(): Buffer | undefined;
+  /** The largest single frame in `bytes` (one of the two above), for the outbound size limit. */
+  largestIn(bytes: Buffer): number;
+}
+
 /** A message's frames, each encoded at most once, the older form only if someone needs it. */
-class Frames {
+class Frames implements EncodedFrames {
   readonly current: Buffer;
   private older: Buffer | undefined;
 
@@ -102,6 +117,10 @@ class Frames {
     private readonly legacyForm: Legacy,
   ) {
     this.current = encodeFrame(message);
+  }
+
+  largestIn(frame: Buffer): number {
+    return frame.length;
   }
 
   legacy(): Buffer | undefined {

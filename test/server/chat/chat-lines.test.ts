@@ -8,7 +8,7 @@ import { createSilentLogger } from '../../../src/common/logger.js';
 import { resolveServerSettings, serverLimits, type ServerLimits } from '../../../src/common/settings.js';
 import { ensurePrivateDir } from '../../../src/data-dir/files.js';
 import { Store } from '../../../src/data-dir/store.js';
-import { decodePayload } from '../../../src/protocol/frame.js';
+import { FrameDecoder, decodePayload } from '../../../src/protocol/frame.js';
 import { Clock } from '../../../src/server/clock.js';
 import { CommandError } from '../../../src/server/commands/command-error.js';
 import type { Reply } from '../../../src/server/commands/reply.js';
@@ -38,9 +38,10 @@ function services(t: { after: (fn: () => void) => void }, limits: Partial<Server
   });
 }
 
-/** A logged-in member on a stand-in session that records the frames it is sent. */
+/** A logged-in member on a stand-in session that records the frames it is sent (a run of chat lines is several in one buffer). */
 function member(s: Services, name: string, frames: unknown[] = []): Member {
-  const session = { id: 1, address: '127.0.0.1', isOpen: true, sendFrame: (frame: Buffer) => frames.push(decodePayload(frame.subarray(4))) };
+  const decoder = new FrameDecoder(1024 * 1024);
+  const session = { id: 1, address: '127.0.0.1', isOpen: true, sendFrame: (bytes: Buffer) => frames.push(...decoder.push(bytes).map(decodePayload)) };
   const m = new Member(session as unknown as Session, { name, role: 'user', protocol: 2 });
   s.roster.add(m);
   return m;
