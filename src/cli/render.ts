@@ -3,7 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import type { ServerMessage, StoredMessage } from '../protocol/messages.js';
 import { NOTICE_MARK, sanitizeForTerminal } from './sanitize.js';
 import { box, colorForName } from './style.js';
-import { renderTable } from './table.js';
+import { displayWidth, padToWidth, renderTable } from './table.js';
 
 export interface RenderOptions {
   chalk: ChalkInstance;
@@ -12,6 +12,35 @@ export interface RenderOptions {
   boxes: boolean;
   /** Where plain lines go: messages from other rooms are labelled with their room. */
   currentRoom?: string;
+  /**
+   * Date lines: set on a screen or in line mode, so a message from another day than the one shown
+   * before it gets "── Tuesday, 3 March 2026 ──" above it. `today` is the local date's key.
+   */
+  days?: { last?: string; today: () => string };
+}
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'] as const;
+
+/** A date's local day as a key: "2026-03-03". */
+export function dayKey(date: Date): string {
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+}
+
+/** Today's key, for RenderOptions.days. */
+export const todayKey = (): string => dayKey(new Date());
+
+/** The date line above a message from another day than the last one shown (none for today's first). */
+function dayLine(time: string, options: RenderOptions): string | undefined {
+  const days = options.days;
+  const date = new Date(time);
+  if (!days || Number.isNaN(date.getTime())) return undefined;
+  const key = dayKey(date);
+  const previous = days.last ?? days.today();
+  days.last = key;
+  if (key === previous) return undefined;
+  const label = key === days.today() ? 'Today' : `${WEEKDAYS[date.getDay()] ?? ''}, ${date.getDate()} ${MONTHS[date.getMonth()] ?? ''} ${date.getFullYear()}`;
+  return options.chalk.dim(`── ${label} ──`);
 }
 
 function clock(iso: string): string {
@@ -28,10 +57,12 @@ function roomLabel(room: string | undefined, options: RenderOptions): string {
 
 function chatLine(message: { from: string; text: string; time: string }, room: string | undefined, options: RenderOptions): string {
   const c = options.chalk;
-  return `${c.dim(`[${clock(message.time)}]`)} ${roomLabel(room, options)}${colorForName(c, message.from).bold(sanitizeForTerminal(message.from))}: ${sanitizeForTerminal(message.text)}`;
+  const line = `${c.dim(`[${clock(message.time)}]`)} ${roomLabel(room, options)}${colorForName(c, message.from).bold(sanitizeForTerminal(message.from))}: ${sanitizeForTerminal(message.text)}`;
+  const day = dayLine(message.time, options);
+  return day === undefined ? line : `${day}\n${line}`;
 }
 
-const HISTORY_HEADINGS = { older: 'older messages in', resume: 'missed while you were away, in', join: 'recent messages in', recent: 'recent messages in' } as const;
+const HISTORY_HEADINGS = { older: 'from the history of', resume: 'missed while you were away, in', join: 'recent messages in', recent: 'recent messages in' } as const;
 
 function renderHistory(message: Extract<ServerMessage, { type: 'history' }>, options: RenderOptions): string | undefined {
   const c = options.chalk;
@@ -43,6 +74,7 @@ function renderHistory(message: Extract<ServerMessage, { type: 'history' }>, opt
   if (message.reason === 'older' && message.ref !== undefined) {
     if (message.messages.length === 0) lines.push(c.dim(`No older messages in ${room}.`));
     else if (message.more === false) lines.push(c.dim(`── start of ${room} ──`));
+    else lines.push(c.dim(`── /history more shows earlier messages ──`));
   }
   return lines.length > 0 ? lines.join('\n') : undefined;
 }
@@ -65,12 +97,12 @@ function renderMembership(message: Extract<ServerMessage, { type: 'membership' }
 
 function renderRooms(message: Extract<ServerMessage, { type: 'rooms' }>, options: RenderOptions): string {
   const c = options.chalk;
-  const width = Math.max(...message.rooms.map((r) => r.name.length), 5);
+  const width = Math.max(...message.rooms.map((r) => displayWidth(sanitizeForTerminal(r.name))), 5);
   const lines = message.rooms.map((r) => {
     const kind = r.private ? 'invite-only' : 'public';
     const cap = r.max === undefined ? '' : ` of ${r.max}`;
     const owner = r.owner ? `, owner ${sanitizeForTerminal(r.owner)}` : '';
-    return `${r.joined ? c.green('*') : ' '} ${c.bold(sanitizeForTerminal(r.name).padEnd(width))}  ${r.members}${cap} ${r.members === 1 && r.max === undefined ? 'member' : 'members'}, ${r.online} online, ${kind}${owner}`;
+    return `${r.joined ? c.green('*') : ' '} ${c.bold(padToWidth(sanitizeForTerminal(r.name), width))}  ${r.members}${cap} ${r.members === 1 && r.max === undefined ? 'member' : 'members'}, ${r.online} online, ${kind}${owner}`;
   });
   const body = lines.join('\n') || '(no rooms)';
   return options.boxes ? box(body + '\n' + c.dim('* = you are in it'), `Rooms (${message.rooms.length})`, options.color) : ['Rooms (* = yours):', ...lines].join('\n');
@@ -93,7 +125,8 @@ export function renderEvent(message: ServerMessage, options: RenderOptions): str
       return message.history ? undefined : c.yellow('This server keeps no history: messages sent while you are away are not kept for you.');
     case 'joined': {
       const cap = message.max === undefined ? '' : ` (room for ${message.max})`;
-      const joined = c.green(`You are in ${safe(message.room)}: ${message.members} member${message.members === 1 ? '' : 's'}${cap}. /switch ${safe(message.room)} to talk there.`);
+      // The client moves plain lines to a room it joins or creates (link/chat-client.ts).
+      const joined = c.green(`You are in ${safe(message.room)}: ${message.members} member${message.members === 1 ? '' : 's'}${cap}. Your lines go there now; /switch #lobby goes back.`);
       if (message.invite === undefined) return joined;
       return `${joined}\n${c.bold(`Invite code for ${safe(message.room)}: ${safe(message.invite)}`)}\n${c.dim('Give it only to people you want in: anyone with it can join.')}`;
     }
@@ -113,8 +146,9 @@ export function renderEvent(message: ServerMessage, options: RenderOptions): str
         ? c.green(`${safe(message.name)} is now registered: logging in with this name needs your password.`)
         : c.green('Your password was changed.');
     case 'accounts': {
-      const lines = message.accounts.map((a) => `${safe(a.name)}  ${a.online ? 'online now' : `last seen ${a.lastSeen ?? 'never'}`}`);
-      return ['Registered users:', ...(lines.length ? lines : ['  (none)'])].join('\n');
+      if (message.accounts.length === 0) return 'Registered users:\n  (none)';
+      const rows = message.accounts.map((a) => [a.name, a.online ? 'online now' : `last seen ${a.lastSeen ?? 'never'}`]);
+      return `Registered users:\n${renderTable(['name', 'status'], rows, c)}`;
     }
     case 'presence': {
       const reason = message.reason && message.reason !== 'left' ? ` (${safe(message.reason)})` : '';
@@ -136,8 +170,8 @@ export function renderEvent(message: ServerMessage, options: RenderOptions): str
     case 'ip':
       return `Your address as the server sees it: ${safe(message.address)}`;
     case 'help': {
-      const width = Math.max(...message.commands.map((cmd) => cmd.usage.length), 0);
-      const lines = message.commands.map((cmd) => `${c.bold(safe(cmd.usage).padEnd(width))}  ${safe(cmd.help)}`);
+      const width = Math.max(...message.commands.map((cmd) => displayWidth(safe(cmd.usage))), 0);
+      const lines = message.commands.map((cmd) => `${c.bold(padToWidth(safe(cmd.usage), width))}  ${safe(cmd.help)}`);
       return options.boxes ? box(lines.join('\n'), 'Commands', options.color) : ['Commands:', ...lines.map((l) => '  ' + l)].join('\n');
     }
     case 'result': {
@@ -148,8 +182,9 @@ export function renderEvent(message: ServerMessage, options: RenderOptions): str
       return options.boxes ? box(body || '(nothing)', safe(message.title), options.color) : [c.bold(`${safe(message.title)}:`), ...body.split('\n').map((l) => '  ' + l)].join('\n');
     }
     case 'error':
-      // Slowing down is advice, not a failure: yellow, like the other "try again" messages.
-      return (message.code === 'RATE_LIMITED' ? c.yellow : c.red)(`! ${safe(message.message)} [${safe(message.code)}]`);
+      // Slowing down is advice, not a failure: yellow, like the other "try again" messages. The
+      // code is for programs (--json); people read the sentence.
+      return (message.code === 'RATE_LIMITED' ? c.yellow : c.red)(`! ${safe(message.message)}`);
     case 'welcome':
       return c.green(`Welcome, ${safe(message.name)}! ${message.online} online. Type /help for commands.`);
     case 'bye':
@@ -178,11 +213,11 @@ function renderPackages(message: Extract<ServerMessage, { type: 'packages' }>, o
     p.revokedAt ? `revoked ${safe(p.revokedAt.slice(0, 16).replace('T', ' '))}` : 'active',
     safe(p.note),
   ]);
-  const widths = rows.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
+  const widths = rows.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, displayWidth(cell))), []);
   const lines = rows.map((row, r) =>
     row
       .map((cell, i) => {
-        const padded = i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0);
+        const padded = i === row.length - 1 ? cell : padToWidth(cell, widths[i] ?? 0);
         return i === 5 && message.packages[r]?.revokedAt ? c.red(padded) : padded;
       })
       .join('  ')

@@ -162,6 +162,11 @@ export const ErrorCodes = {
   FLOODING: spec('You were disconnected for sending too fast for too long.', true, { reconnect: 'final' }),
   LOCKDOWN: spec('The server is in lockdown: only registered users and issued packages may log in right now.', true, refusedFinal),
 
+  // Operations (issue 16 item 10): backup, restore, export, offline admin.
+  BACKUP_INVALID: spec('That file is not a Party Pool backup, or it is damaged.', false),
+  TARGET_NOT_EMPTY: spec('The directory to restore into is not empty.', false),
+  FILE_EXISTS: spec('That file already exists; choose another name or move it away.', false),
+
   // Direct messages, client side (issue 13): the per-user profile and end-to-end sealing.
   PROFILE_UNUSABLE: spec('The profile directory cannot be used.', false),
   PROFILE_DAMAGED: spec('A file in the profile directory is damaged.', false),

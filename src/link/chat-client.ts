@@ -3,6 +3,7 @@
 // (room-state.ts), and when asked a reconnect that keeps the name (reconnector.ts). User
 // interfaces (the chat screen, line mode, the root console) sit on top.
 import { EventEmitter } from 'node:events';
+import type { TLSSocket } from 'node:tls';
 import { config } from '../../config.js';
 import { PartyPoolError, isPasswordRefusal, mayReconnectAfter } from '../common/errors.js';
 import type { ServerMessage } from '../protocol/messages.js';
@@ -15,6 +16,7 @@ import { Reconnector } from './reconnector.js';
 import { RequestTracker, type ReplyEffect } from './request-tracker.js';
 import { RoomState } from './room-state.js';
 import { ServerLink, ServerRefusal } from './server-link.js';
+import { retryingText } from '../cli/error-text.js';
 
 /** Where the account password comes from: given up front, and/or asked when the server wants it. */
 export interface AccountSource {
@@ -41,13 +43,34 @@ export interface ChatClientOptions {
   reconnectSleep?: (ms: number) => Promise<void>;
   /** Derived keys to reuse (a test derives them before a short login window opens). */
   keyCache?: KeyCache;
+  /** Each new connection, before it logs in (the server's own dashboard names its connection to the server). */
+  onConnected?: (socket: TLSSocket) => void;
+  /**
+   * Keep trying the first connection while the server is not there (not answering, shutting
+   * down, full), with the same backoff as after a drop; 'retrying' says when. Off: the first
+   * failure is the answer (line mode exits 4).
+   */
+  retryFirstConnect?: boolean;
+}
+
+/** Codes after which a first connection is tried again: the server is not there, or busy. */
+const FIRST_CONNECT_RETRY: ReadonlySet<string> = new Set(['CONNECT_FAILED', 'CONNECTION_LOST', 'DISCONNECTED', 'HEARTBEAT_TIMEOUT', 'AUTH_TIMEOUT', 'SHUTDOWN', 'SERVER_SHUTTING_DOWN', 'SERVER_FULL', 'TOO_MANY_FROM_ADDRESS', 'STORAGE_FAILED', 'INTERNAL']);
+
+function firstConnectRetryable(error: unknown): boolean {
+  return error instanceof PartyPoolError && FIRST_CONNECT_RETRY.has(error instanceof ServerRefusal ? error.serverCode : error.code);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 interface ClientEvents {
   message: [ServerMessage];
   invalid: [string];
-  /** The connection dropped; `retryInMs` is set when a reconnect is scheduled. */
-  disconnected: [{ reason: string; retryInMs?: number }];
+  /** The connection dropped (or a reconnect attempt failed); `retryInMs` is set when another attempt is scheduled. */
+  disconnected: [{ reason: string; retryInMs?: number; attempt?: number }];
+  /** The first connection failed and is tried again in `retryInMs` (retryFirstConnect). */
+  retrying: [{ reason: string; retryInMs: number }];
   reconnected: [Welcome];
   closed: [{ code: string; message: string }];
   /** The name or the current room changed (update the prompt). */
@@ -60,6 +83,10 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private readonly requests = new RequestTracker();
   private readonly reconnector: Reconnector;
   private stopped = false;
+  /** Ends a first connection in progress (stop() while start() runs). */
+  private cancelStart: (() => void) | undefined;
+  /** This client asked the server to shut down: its goodbye then ends the client instead of a reconnect. */
+  private shutdownExpected = false;
   private lastBye: { code: string; message: string } | undefined;
   /** Messages that arrived with or after `welcome`, before the caller could listen. */
   private backlog: ServerMessage[] | undefined;
@@ -97,7 +124,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     let chooseName = this.options.chooseName;
     for (;;) {
       try {
-        return await this.connect(chooseName);
+        return await this.firstConnect(chooseName);
       } catch (error) {
         // The server wants a password for this name (or a new one, to register it). Ask with
         // no connection open, so a person can take their time, then log in again.
@@ -113,8 +140,52 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     }
   }
 
+  /**
+   * The first connection; with retryFirstConnect a server that is not there yet is waited for,
+   * like a lost one. stop() ends it at once with CANCELLED (an attempt still under way is closed
+   * when it completes).
+   */
+  private async firstConnect(chooseName: ChatClientOptions['chooseName']): Promise<Welcome> {
+    if (this.stopped) throw new PartyPoolError('CANCELLED');
+    const cancelled = new Promise<never>((_, reject) => (this.cancelStart = () => reject(new PartyPoolError('CANCELLED'))));
+    // Nobody may be left waiting on it once start() is over.
+    cancelled.catch(() => undefined);
+    try {
+      return await Promise.race([this.retryingFirstConnect(chooseName), cancelled]);
+    } finally {
+      this.cancelStart = undefined;
+    }
+  }
+
+  private async retryingFirstConnect(chooseName: ChatClientOptions['chooseName']): Promise<Welcome> {
+    try {
+      return await this.connectUnlessStopped(chooseName);
+    } catch (error) {
+      if (this.stopped) throw new PartyPoolError('CANCELLED');
+      if (!this.options.retryFirstConnect || !firstConnectRetryable(error)) throw error;
+      const welcome = await this.reconnector.run(() => this.connectUnlessStopped(chooseName), {
+        waiting: (attempt, waitMs, lastError) => this.emit('retrying', { reason: messageOf(attempt === 1 ? error : lastError), retryInMs: waitMs }),
+        mayRetry: firstConnectRetryable,
+        stopped: () => this.stopped,
+      });
+      if (!welcome) throw new PartyPoolError('CANCELLED');
+      return welcome;
+    }
+  }
+
+  /** Connect; a login that completes after stop() (the person gave up meanwhile) is closed again. */
+  private async connectUnlessStopped(chooseName: ChatClientOptions['chooseName']): Promise<Welcome> {
+    const welcome = await this.connect(chooseName);
+    if (this.stopped) {
+      this.link?.close();
+      throw new PartyPoolError('CANCELLED');
+    }
+    return welcome;
+  }
+
   private async connect(chooseName: ChatClientOptions['chooseName'], reconnecting = false): Promise<Welcome> {
     const socket = await openPinnedConnection(this.options.pin);
+    this.options.onConnected?.(socket);
     const link = new ServerLink(socket);
     // History and `synced` follow `welcome` closely, often in the same read: keep them.
     let welcomed = false;
@@ -191,9 +262,10 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     this.link = undefined;
     this.requests.dropAll();
     const bye = this.lastBye;
-    if (this.stopped || (bye && !mayReconnectAfter(bye.code)) || !this.options.reconnect) {
+    const ownShutdown = this.shutdownExpected && (bye?.code === 'SHUTDOWN' || bye === undefined);
+    if (this.stopped || (bye && !mayReconnectAfter(bye.code)) || ownShutdown || !this.options.reconnect) {
       this.stopped = true;
-      this.emit('closed', bye ?? { code: 'CONNECTION_LOST', message: 'The connection to the server was lost.' });
+      this.emit('closed', bye ?? (ownShutdown ? { code: 'SHUTDOWN', message: 'The server shut down.' } : { code: 'CONNECTION_LOST', message: 'The connection to the server was lost.' }));
       return;
     }
     void this.reconnectLoop(bye?.message ?? 'The connection to the server was lost.');
@@ -202,7 +274,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private async reconnectLoop(reason: string): Promise<void> {
     try {
       const welcome = await this.reconnector.run(() => this.connect((refusal) => Promise.resolve(refusal ? undefined : this.name), true), {
-        waiting: (attempt, waitMs) => this.emit('disconnected', { reason: attempt === 1 ? reason : `Attempt ${attempt - 1} failed.`, retryInMs: waitMs }),
+        waiting: (attempt, waitMs, lastError) => this.emit('disconnected', { reason: attempt === 1 ? reason : messageOf(lastError), retryInMs: waitMs, attempt }),
         // Only a refusal the registry calls final ends the retries; anything else may pass.
         mayRetry: (error) => !(error instanceof PartyPoolError && !mayReconnectAfter(error.code)),
         stopped: () => this.stopped,
@@ -219,17 +291,37 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     return this.link !== undefined && !this.link.closed;
   }
 
-  /** Send a chat line (to the current room); resolves true once the server answered it (ack or error), false if the connection dropped first. */
-  say(text: string): Promise<boolean> {
+  /**
+   * Send a chat line (to the current room); resolves true once the server answered it (ack or
+   * error), false if the connection dropped first. `onReply` sees the answer (an error: refused).
+   */
+  say(text: string, onReply?: ReplyEffect): Promise<boolean> {
     const room = this.protocol >= 2 && !isLobby(this.rooms.current) ? this.rooms.current : undefined;
-    return this.request((id) => ({ type: 'say', id, text, ...(room === undefined ? {} : { room }) }));
+    return this.request((id) => ({ type: 'say', id, text, ...(room === undefined ? {} : { room }) }), onReply);
   }
 
   /**
-   * Send a command; resolves like `say`. `/history` gets the current room and where this
-   * client's scrollback starts; `/register` and `/password` remember the new password for reconnects.
+   * This client asked the server to shut down (a root's close-server): when the server says
+   * goodbye, end instead of reconnecting. False again after a cancel-shutdown.
    */
-  command(name: string, args: string): Promise<boolean> {
+  expectShutdown(expected: boolean): void {
+    this.shutdownExpected = expected;
+  }
+
+  /** Plain lines go to `room` now (the prompt follows); the previous room, to go back on a refusal. */
+  private moveTo(room: string): string {
+    const previous = this.rooms.current;
+    this.rooms.current = room;
+    this.emit('status');
+    return previous;
+  }
+
+  /**
+   * Send a command; resolves like `say`. `/history` gets the current room (and, for `/history
+   * more`, where the last page started); `/register` and `/password` remember the new password for
+   * reconnects; `/join` and `/create` move plain lines to the room, like `/switch`.
+   */
+  command(name: string, args: string, onReply?: ReplyEffect): Promise<boolean> {
     let effect: ReplyEffect | undefined;
     let wireArgs = args;
     if (this.protocol >= 2 && name === 'history') wireArgs = this.rooms.historyArgs(args);
@@ -254,7 +346,37 @@ export class ChatClient extends EventEmitter<ClientEvents> {
         }
       };
     }
-    return this.request((id) => ({ type: 'command', id, name, args: wireArgs }), effect);
+    if (this.protocol >= 2 && (name === 'join' || name === 'create')) effect = this.joinEffect(name, args);
+    const both: ReplyEffect | undefined = effect && onReply ? (reply) => (effect(reply), onReply(reply)) : (effect ?? onReply);
+    return this.request((id) => ({ type: 'command', id, name, args: wireArgs }), both);
+  }
+
+  /**
+   * `/join #room` and `/create #room` switch at once (the lines after them go there, as after
+   * /switch) and back on a refusal; an invite code switches when the server names the room.
+   */
+  private joinEffect(name: 'join' | 'create', args: string): ReplyEffect {
+    const target = splitWords(args)?.[0];
+    const byName = target?.startsWith('#') === true;
+    const previous = byName && target ? this.moveTo(target) : undefined;
+    // Where this request left the prompt: a reply only moves it if nothing moved it since.
+    const expected = this.rooms.current;
+    return (reply) => {
+      if (reply.type === 'joined') {
+        // The server's spelling of the room (#Games -> #games), or the room an invite code named.
+        if (this.rooms.current === expected && this.rooms.current !== reply.room) this.moveTo(reply.room);
+      } else if (reply.type === 'error' && previous !== undefined && this.rooms.current === target) {
+        // Already a member: that room is where the person wanted to be anyway.
+        if (!(name === 'join' && reply.code === 'ALREADY_MEMBER')) this.moveTo(previous);
+      }
+    };
+  }
+
+  /** Send a command and resolve with the server's answer to it; undefined when the connection dropped first. */
+  async ask(name: string, args: string): Promise<ServerMessage | undefined> {
+    let answer: ServerMessage | undefined;
+    const answered = await this.request((id) => ({ type: 'command', id, name, args }), (reply) => (answer = reply));
+    return answered ? answer : undefined;
   }
 
   /** Register the current name (the password is quoted, so any characters work). */
@@ -274,14 +396,35 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     return answered;
   }
 
-  /** Leave: stop reconnecting and close the connection. */
+  /** Leave: stop reconnecting (or retrying a first connection) and close the connection. */
   stop(): void {
     this.stopped = true;
+    this.reconnector.wake();
+    this.cancelStart?.();
     if (this.link) {
       this.link.send({ type: 'bye' });
       this.link.close();
     } else {
       this.emit('closed', { code: 'LEFT', message: 'Goodbye.' });
     }
+  }
+}
+
+/**
+ * Connect and log in at a terminal (the chat screen, the root console): a server that is not there
+ * yet is tried again, saying why and when each time, until it answers or Ctrl-C ends the wait
+ * (start() then rejects with CANCELLED).
+ */
+export async function startAtTerminal(client: ChatClient, say: (text: string) => void): Promise<Welcome> {
+  const onRetry = ({ reason, retryInMs }: { reason: string; retryInMs: number }): void => say(retryingText(reason, retryInMs));
+  const onInterrupt = (): void => client.stop();
+  client.on('retrying', onRetry);
+  // Between prompts the terminal is not in raw mode: Ctrl-C arrives as a signal.
+  process.on('SIGINT', onInterrupt);
+  try {
+    return await client.start();
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    client.off('retrying', onRetry);
   }
 }

@@ -27,6 +27,8 @@ import { CommandTable, Dispatcher } from './commands/table.js';
 import { Admission } from './login/admission.js';
 import { Arrivals } from './login/arrivals.js';
 import { LoginHandshake } from './login/handshake.js';
+import { noMetrics, type ServerMetrics } from './metrics.js';
+import { LocalConsoles } from './login/local-consoles.js';
 import { AuditLog } from './moderation/audit.js';
 import { BanList } from './moderation/bans.js';
 import type { Timers } from './moderation/countdown.js';
@@ -49,12 +51,15 @@ export interface ServiceInputs {
   readonly store: Store;
   /** The server's own shutdown (the timed shutdown ends in it). */
   readonly shutdown: (message: string) => Promise<void>;
+  /** Prometheus metrics when enabled; hooks that do nothing otherwise. */
+  readonly metrics?: ServerMetrics;
 }
 
 export type Services = ReturnType<typeof buildServices>;
 
 export function buildServices(inputs: ServiceInputs) {
   const { settings, limits, logger, clock, store } = inputs;
+  const metrics = inputs.metrics ?? noMetrics;
   const now = (): number => clock.now();
 
   // Who is online, and the one way to reach them.
@@ -76,13 +81,11 @@ export function buildServices(inputs: ServiceInputs) {
   const moderation = new Moderation(bans, counters, roster, shutdown, logger, clock);
 
   // Abuse resistance.
-  const guard = new ConnectionGuard({ connectionsPerMinute: settings.connectionsPerMinute, maxUnauthenticated: settings.maxUnauthenticated });
-  const loginBlocks = new LoginBlocks({ logger, now, reportStorageFailure: (what, error) => alarm.report(what, error) }, store.db, bans, {
-    maxFailures: settings.authFailureLimit,
-    windowMs: settings.authFailureWindowMs,
-    firstBlockMs: settings.authBlockMs,
-    maxBlockMs: settings.authBlockMaxMs,
-  });
+  // The guard's options and the failure policy are read on every use: a reload (SIGHUP) changes them in place.
+  const guardOptions = { connectionsPerMinute: settings.connectionsPerMinute, maxUnauthenticated: settings.maxUnauthenticated };
+  const guard = new ConnectionGuard(guardOptions);
+  const failurePolicy = { maxFailures: settings.authFailureLimit, windowMs: settings.authFailureWindowMs, firstBlockMs: settings.authBlockMs, maxBlockMs: settings.authBlockMaxMs };
+  const loginBlocks = new LoginBlocks({ logger, now, reportStorageFailure: (what, error) => alarm.report(what, error) }, store.db, bans, failurePolicy);
   loginBlocks.load();
   const failures = new LoginFailures(counters, loginBlocks);
   const lockdown = new Lockdown(store);
@@ -94,13 +97,15 @@ export function buildServices(inputs: ServiceInputs) {
   const replay = new HistoryReplay(history, roomData, delivery, limits.historyOnJoin);
   const rooms = new RoomService(roomData, accountData, roster, fanout, replay, logger, clock, limits, config.rooms.inviteBytes);
   const accounts = new AccountService(accountData, rooms, roster, fanout, failures, alarm, logger, clock, settings.requireRegistration);
-  const chat = new ChatLines(rooms, history, fanout, stats, alarm, logger, clock, limits.maxTextLength);
+  const chat = new ChatLines(rooms, history, fanout, stats, alarm, logger, clock, limits.maxTextLength, metrics);
   const packages = new PackageRegistry(store);
   const requests = new RequestLog({ dir: settings.dataDir, ...config.requests });
 
   // Logging in, and the commands.
   const admission = new Admission(moderation, packages, lockdown, accountData, roster, limits);
-  const arrivals = new Arrivals(roster, accounts, replay, fanout, failures, stats, audit, logger, clock, limits);
+  // Root logins this process makes to itself (the admin dashboard) are named and audited as such.
+  const consoles = new LocalConsoles();
+  const arrivals = new Arrivals(roster, accounts, replay, fanout, failures, stats, audit, logger, clock, limits, metrics, consoles);
   const handshake = new LoginHandshake(inputs.keys, { name: config.serverName, version: config.version, protocols: config.protocolVersions }, admission, accounts, arrivals, failures, alarm, logger, limits);
   const table = new CommandTable(commandSpecs, limits);
   const context: CommandContext = {
@@ -127,5 +132,5 @@ export function buildServices(inputs: ServiceInputs) {
   };
   const dispatcher = new Dispatcher(messageSpecs, table, context, { roster, delivery, audit, alarm, abuse, logger, clock });
 
-  return { roster, delivery, fanout, alarm, history, stats, audit, moderation, shutdown, guard, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context };
+  return { roster, delivery, fanout, alarm, history, stats, audit, moderation, shutdown, guard, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context, lockdown, metrics, roomData, consoles, live: { guardOptions, failurePolicy } };
 }

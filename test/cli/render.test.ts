@@ -74,3 +74,43 @@ test('a chat line padded to wrap into a notice never renders a row that looks li
     }
   }
 });
+
+test('people read sentences, not codes: an error shows its message only (--json keeps the code)', () => {
+  const refused = { type: 'error', ref: 4, code: 'MISSING_ARGUMENT', message: 'Usage: /join #room' } as const;
+  assert.equal(renderEvent(refused, plain), '! Usage: /join #room');
+  assert.deepEqual(jsonEvent(refused), { type: 'error', code: 'MISSING_ARGUMENT', message: 'Usage: /join #room' });
+});
+
+test('a message from another day than the one shown before it gets a date line; today\'s first gets none', () => {
+  const days = { today: () => '2026-03-03' };
+  const options = { ...plain, days };
+  const at = (iso: string): string => renderEvent({ type: 'message', from: 'ann', text: 'hi', time: new Date(iso).toISOString() }, options) ?? '';
+  // Local times, so the test holds in any time zone.
+  assert.doesNotMatch(at('2026-03-03T09:00:00'), /──/);
+  assert.doesNotMatch(at('2026-03-03T09:05:00'), /──/);
+  const history = renderEvent(
+    {
+      type: 'history',
+      ref: 1,
+      room: '#lobby',
+      reason: 'older',
+      more: true,
+      messages: [
+        { id: 1, from: 'bob', text: 'old', time: new Date('2026-03-01T23:59:00').toISOString() },
+        { id: 2, from: 'bob', text: 'newer', time: new Date('2026-03-02T00:01:00').toISOString() },
+      ],
+    },
+    options,
+  );
+  assert.match(history ?? '', /── from the history of #lobby ──\n── Sunday, 1 March 2026 ──\n\[23:59:00\] bob: old\n── Monday, 2 March 2026 ──\n\[00:01:00\] bob: newer\n── \/history more shows earlier messages ──/);
+  assert.match(at('2026-03-03T10:00:00'), /^── Today ──\n\[10:00:00\] ann: hi$/);
+});
+
+test('root tables line up by display width: wide characters and emoji take two columns', () => {
+  const result = renderEvent(
+    { type: 'result', ref: 1, title: 'Connected names', columns: ['name', 'role'], rows: [['ann', 'user'], ['李小龍', 'user'], ['😀😀', 'root']] },
+    plain,
+  );
+  const rows = (result ?? '').split('\n').slice(1).map((line) => line.trim());
+  assert.deepEqual(rows, ['name    role', 'ann     user', '李小龍  user', '😀😀    root']);
+});

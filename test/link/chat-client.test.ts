@@ -126,13 +126,17 @@ describe('ChatClient', () => {
     assert.equal(bob.rooms.current, '#den');
     assert.ok(statusChanges.includes('#nowhere'));
     assert.ok(!seen.some((line) => line.endsWith('refused room')), 'a line for a room that does not exist goes nowhere');
-    // /history pages back in the current room from where the client's scrollback starts.
+    // /history shows the current room's newest messages again; /history more pages back from there.
     const older: ServerMessage[] = [];
     bob.on('message', (m) => m.type === 'history' && older.push(m));
     await bob.command('history', '1');
+    await bob.command('history', 'more 1');
     assert.deepEqual(
-      older.map((m) => m.type === 'history' && [m.room, m.reason, m.messages.length, m.more]),
-      [['#den', 'older', 0, false]],
+      older.map((m) => m.type === 'history' && [m.room, m.reason, m.messages.map((stored) => stored.text), m.more]),
+      [
+        ['#den', 'older', ['in the den'], false],
+        ['#den', 'older', [], false],
+      ],
     );
     bob.stop();
     owner.destroy();

@@ -1,10 +1,11 @@
 // Registered names as people use them: the account side of a login (a wrong password counts as
 // a failed login), /register, /password, /nick (the account, the room memberships and the
 // roster follow the new name) and root's listing and deletion of accounts.
+import { ErrorCodes } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { AuthMessage } from '../../protocol/messages.js';
 import { checkName, nameKey } from '../../protocol/names.js';
-import type { LoginFailures } from '../abuse/login-failures.js';
+import { blockedText, type LoginFailures } from '../abuse/login-failures.js';
 import { Audience, type Fanout } from '../chat/fanout.js';
 import { actorName, type RoomService } from '../chat/room-service.js';
 import type { Clock } from '../clock.js';
@@ -64,13 +65,23 @@ export class AccountService {
     return { type: 'account', event: 'registered', name: member.name };
   }
 
-  async changePassword(member: Member, oldPassword: string, newPassword: string): Promise<Reply> {
+  /** `/password <old>`: is this the current password? A wrong one counts as a failed login, like a wrong old password in a change. */
+  async checkCurrentPassword(member: Member, oldPassword: string): Promise<Reply> {
+    await this.requireCurrentPassword(member, oldPassword);
+    return { type: 'ack', text: 'That is your current password.' };
+  }
+
+  private async requireCurrentPassword(member: Member, oldPassword: string): Promise<void> {
     if (!this.accounts.isRegistered(member.name)) throw new CommandError('NOT_REGISTERED', 'Your name is not registered: /register sets a password.');
     if (!(await this.accounts.verify(member.name, oldPassword))) {
-      this.failures.record(member.session.address);
+      const block = this.failures.record(member.session.address);
       this.logger.warn('password change refused', { conn: member.session.id, user: member.name, reason: 'OLD_PASSWORD_WRONG' });
-      throw new CommandError('OLD_PASSWORD_WRONG');
+      throw new CommandError('OLD_PASSWORD_WRONG', block ? `${ErrorCodes.OLD_PASSWORD_WRONG.message} ${blockedText(block)}` : undefined);
     }
+  }
+
+  async changePassword(member: Member, oldPassword: string, newPassword: string): Promise<Reply> {
+    await this.requireCurrentPassword(member, oldPassword);
     const problem = this.accounts.passwordProblem(newPassword);
     if (problem) throw new CommandError(problem);
     await this.accounts.changePassword(member.name, newPassword);

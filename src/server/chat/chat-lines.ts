@@ -11,6 +11,7 @@ import { checkText } from '../../protocol/text.js';
 import type { Clock } from '../clock.js';
 import { CommandError } from '../commands/command-error.js';
 import { ACK, PendingAnswer } from '../commands/reply.js';
+import { noMetrics, type ServerMetrics } from '../metrics.js';
 import type { Statistics } from '../moderation/statistics.js';
 import type { Member } from '../session/member.js';
 import type { StorageAlarm } from '../storage/storage-alarm.js';
@@ -78,6 +79,7 @@ export class ChatLines {
     private readonly clock: Clock,
     /** The longest line, in characters. */
     private readonly maxTextLength: number,
+    private readonly metrics: ServerMetrics = noMetrics,
   ) {}
 
   /**
@@ -101,6 +103,7 @@ export class ChatLines {
   private commitPending(): void {
     const batch = this.pending;
     this.pending = [];
+    const startedAt = this.metrics.now();
     const rooms = this.rooms.rooms;
     try {
       // A room may have gone, or its sender been removed from it, since the line was accepted.
@@ -130,11 +133,15 @@ export class ChatLines {
         runChars += line.text.length;
         if (next && next.room === line.room && runChars < RUN_CHARS) continue;
         const run = accepted.slice(start, end + 1);
-        this.fanout.sendFrames(Audience.room(line.room), new LineRun(run, ids, start, line.room === rooms.lobby));
-        for (const sent of run) sent.answer.answer(ACK);
+        const recipients = this.fanout.sendFrames(Audience.room(line.room), new LineRun(run, ids, start, line.room === rooms.lobby));
+        for (const sent of run) {
+          this.metrics.relayed(recipients);
+          sent.answer.answer(ACK);
+        }
         start = end + 1;
         runChars = 0;
       }
+      this.metrics.committed(startedAt, accepted.length);
     } catch (error) {
       // This runs outside any session's handling: a bug here must not end the server. Lines not
       // answered yet get the error (an answer already given ignores it).

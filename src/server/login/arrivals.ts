@@ -10,10 +10,12 @@ import type { AccountService } from '../accounts/account-service.js';
 import { Audience, type Fanout } from '../chat/fanout.js';
 import type { HistoryReplay } from '../chat/history-replay.js';
 import type { Clock } from '../clock.js';
+import { noMetrics, type ServerMetrics } from '../metrics.js';
 import type { AuditLog } from '../moderation/audit.js';
 import type { Statistics } from '../moderation/statistics.js';
 import type { Roster } from '../roster.js';
 import { Member, type Identity } from '../session/member.js';
+import type { LocalConsoles } from './local-consoles.js';
 import type { CloseReason, Session } from '../session/session.js';
 
 type ArrivalLimits = Pick<ServerLimits, 'maxPresenceAnnounced' | 'messageRatePerSecond' | 'messageBurst' | 'commandRatePerSecond' | 'commandBurst' | 'floodMaxRejections' | 'floodWindowMs'>;
@@ -33,6 +35,9 @@ export class Arrivals {
     private readonly logger: Logger,
     private readonly clock: Clock,
     private readonly limits: ArrivalLimits,
+    private readonly metrics: ServerMetrics = noMetrics,
+    /** Root logins of this process's own consoles (the dashboard) get their label instead of "root". */
+    private readonly consoles?: LocalConsoles,
   ) {}
 
   /**
@@ -42,11 +47,12 @@ export class Arrivals {
    */
   admit(session: Session, identity: Omit<Identity, 'limiter'>, resume: AuthMessage['resume']): Promise<void> {
     const user = identity.role === 'user';
-    const name = user ? identity.name : `root#${session.id}`;
+    const name = user ? identity.name : `${this.consoles?.labelFor(session) ?? 'root'}#${session.id}`;
     // Root sessions are exempt from message rate limits.
     const member = new Member(session, { ...identity, name, ...(user ? { limiter: new MessageLimiter(this.limits, this.clock.now()) } : {}) });
     this.failures.succeeded(session.address);
     this.roster.add(member);
+    this.metrics.loggedIn(member.role);
     this.logger.info('login', { conn: session.id, user: name, role: member.role, address: session.address, ...(member.packageLogLabel ? { package: member.packageLogLabel } : {}) });
     if (user) this.stats.visited();
     else this.audit.record({ who: name, from: session.address, action: 'login', result: 'ok' });

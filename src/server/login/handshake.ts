@@ -9,7 +9,7 @@ import { newNonce, verifyProof } from '../../crypto/auth-proof.js';
 import type { AuthKeys } from '../../data-dir/auth-keys.js';
 import { isStorageError } from '../../common/storage-errors.js';
 import type { AuthMessage } from '../../protocol/messages.js';
-import type { LoginFailures } from '../abuse/login-failures.js';
+import { blockedText, type LoginFailures } from '../abuse/login-failures.js';
 import type { LoginCheck } from '../accounts/accounts.js';
 import type { AccountService } from '../accounts/account-service.js';
 import type { Reply } from '../commands/reply.js';
@@ -152,9 +152,10 @@ export class LoginHandshake {
 
   /** A wrong passkey or root password: counted, logged, and the connection closed. */
   private failed(session: Session, code: 'AUTH_FAILED' | 'ROOT_AUTH_FAILED'): void {
-    this.failures.record(session.address);
+    const block = this.failures.record(session.address);
     this.logger.warn('login failed', { conn: session.id, address: session.address, reason: code });
-    session.fail(code);
+    // The failure that blocks the address says so: the next try would only meet a ban.
+    session.fail(code, block ? `${ErrorCodes[code].message} ${blockedText(block)}` : undefined);
   }
 
   private refuse(session: Session, login: PendingLogin, refusal: ErrorCode): void {

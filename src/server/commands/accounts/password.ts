@@ -4,12 +4,15 @@ export const passwordCommand = command({
   name: 'password',
   usage: '/password <old> <new>',
   help: 'Change your password (the interactive client asks for both).',
-  minParams: 2,
+  // One parameter only checks the current password (a client asks it before the new one).
+  minParams: 1,
+  maxParams: 2,
   arityHint: 'quote passwords that contain spaces',
   minProtocol: 2,
   // Passwords never reach the audit trail (roots cannot call it, but say so anyway).
   audit: () => ['(passwords)'],
   run({ ctx, member, params }) {
-    return ctx.accounts.changePassword(member, params[0] ?? '', params[1] ?? '');
+    const [old = '', next] = params;
+    return next === undefined ? ctx.accounts.checkCurrentPassword(member, old) : ctx.accounts.changePassword(member, old, next);
   },
 });
