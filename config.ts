@@ -11,7 +11,7 @@ export const config = {
   /** The one source of truth for the version is package.json. */
   version: packageJson.version,
   /** Wire protocol versions this build speaks, newest last. */
-  protocolVersions: [1, 2],
+  protocolVersions: [1, 2, 3],
 
   host: '0.0.0.0',
   port: 12345,
@@ -200,6 +200,51 @@ export const config = {
     deleteBatch: 2000,
     /** History frames stay below this many bytes (and a quarter of the per-session output limit). */
     frameBudgetBytes: 256 * KIB,
+  },
+
+  /** Direct messages (issue 13): end-to-end sealed, stored for offline devices until fetched. */
+  direct: {
+    /** Devices one account may register (at most 8: a message's envelopes must fit one frame). */
+    maxDevices: 8,
+    /** Undelivered direct messages stored for one account, and their bytes. */
+    maxStoredPerAccount: 5000,
+    maxStoredBytesPerAccount: 32 * MIB,
+    /** Undelivered direct messages older than this are deleted (days). */
+    retentionDays: 30,
+    /** A direct message's time may differ from the server's by at most this. */
+    maxClockSkewMs: 10 * 60_000,
+    /** How often retention runs, and how many rows it deletes per step. */
+    retentionIntervalMs: 10 * 60_000,
+    deleteBatch: 2000,
+    /** A client acknowledges what it kept at most this often. */
+    ackIntervalMs: 1000,
+  },
+
+  /**
+   * File sharing (issue 14). The limits are server settings (PARTY_POOL_FILE_*; see the README's
+   * configuration); the transfer mechanics below are fixed.
+   */
+  files: {
+    enabled: true,
+    maxFileBytes: 100 * MIB,
+    userQuotaBytes: 1024 * MIB,
+    /** Server-wide, or whatever leaves `minFreePercent` of the disk free, whichever is smaller. */
+    totalBytes: 10 * 1024 * MIB,
+    minFreePercent: 10,
+    retentionDays: 30,
+    /** A partial upload nobody continued for this long is removed. */
+    partialExpiryHours: 24,
+    transfersPerSession: 2,
+    /** Raw bytes per chunk: base64 in a frame makes 32 KiB about 44 KB, two thirds of the 64 KiB frame limit. */
+    chunkBytes: 32 * KIB,
+    /** A download's next chunk waits until the session's unsent output is below this, so a chat frame waits behind at most this much. */
+    sendBudgetBytes: 128 * KIB,
+    /** How often expired files, stale partial uploads and orphaned blobs are removed. */
+    sweepIntervalMs: 10 * 60_000,
+    /** Client: upload bytes sent and not yet confirmed by the server (the pipeline). */
+    uploadWindowBytes: 256 * KIB,
+    /** Client: received download bytes waiting for the disk before the connection stops being read. */
+    downloadBufferBytes: 4 * MIB,
   },
 
   client: {

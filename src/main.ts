@@ -113,7 +113,7 @@ export const subcommands: Readonly<Record<string, Subcommand>> = {
   },
   client: {
     summary: 'Join a server and chat.',
-    usage: 'party-pool client [--server HOST:PORT --fingerprint FP | --data-dir D] [--name NAME] [--json] [--passkey-file F] [--password-file F] [--register] [--gui [--no-open]]',
+    usage: 'party-pool client [--server HOST:PORT --fingerprint FP | --data-dir D] [--name NAME] [--json] [--passkey-file F] [--password-file F] [--register] [--profile-dir D] [--gui [--no-open]]',
     details: [
       'With --data-dir (default: the local server\'s data dir) the address and fingerprint are read',
       'from server.json. The passkey comes from PARTY_POOL_PASSKEY, --passkey-file F, or a prompt.',
@@ -124,11 +124,13 @@ export const subcommands: Readonly<Record<string, Subcommand>> = {
       'not there yet is tried again until it answers (Ctrl-C stops).',
       'A registered name needs its password: PARTY_POOL_PASSWORD, --password-file F, or a hidden prompt.',
       '--register registers the name with that password at login (servers that require registration).',
+      '--profile-dir D (or PARTY_POOL_PROFILE_DIR) is where this device keeps its keys and direct messages',
+      '(default: your user\'s config folder, e.g. ~/.config/party-pool); /msg, /verify, /history @name use it.',
       '--gui opens the chat in your browser (served on 127.0.0.1 by this program, which keeps the pinned',
       'connection); --no-open only prints the link. It runs until the page\'s Leave or Ctrl-C.',
       '--terminal keeps the chat in the terminal (issued packages open the browser by default on a desktop).',
     ].join('\n'),
-    options: { ...common, ...connectionOptions, name: { type: 'string' }, 'password-file': { type: 'string' }, register: { type: 'boolean' }, ...browserOptions },
+    options: { ...common, ...connectionOptions, name: { type: 'string' }, 'password-file': { type: 'string' }, register: { type: 'boolean' }, 'profile-dir': { type: 'string' }, ...browserOptions },
     run: (io, values, location) => startClient(io, values, location),
   },
   root: {
@@ -391,9 +393,12 @@ async function startClient(io: CliIo, values: Values, given?: ServerLocation): P
     const { runGui } = await import('./gui/run-gui.js');
     return runGui(io, { connect, passkey, name: stringValue(values, 'name'), account: { password, register }, json: values.json === true, open: values['no-open'] !== true });
   }
+  // Where this device's keys and direct messages live: checked before anything is asked.
+  const { resolveProfileDir } = await import('./link/profile.js');
+  const profile = resolveProfileDir({ flag: stringValue(values, 'profile-dir'), env: io.env });
   const { opened, credentials } = await accessServer(io, values, location);
   const { runClient } = await import('./client/run-client.js');
-  return runClient(io, { pin: opened.pin, credentials, name: stringValue(values, 'name'), json: values.json === true, interactive: io.isTTY, account: { password, register } });
+  return runClient(io, { pin: opened.pin, credentials, name: stringValue(values, 'name'), json: values.json === true, interactive: io.isTTY, account: { password, register }, profile });
 }
 
 async function startRoot(io: CliIo, values: Values, given?: ServerLocation): Promise<ExitCodeValue> {

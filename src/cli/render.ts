@@ -1,6 +1,8 @@
 // How server events look to a person (text) or a program (--json). Pure: returns strings.
 import type { ChalkInstance } from 'chalk';
+import type { DirectEvent, DirectMessageEvent, KeyChangedEvent, SafetyNumberEvent } from '../protocol/direct-events.js';
 import type { ServerMessage, StoredMessage } from '../protocol/messages.js';
+import { jsonSharedFile, renderFileList, renderSharedFile } from './file-view.js';
 import { NOTICE_MARK, sanitizeForTerminal } from './sanitize.js';
 import { box, colorForName } from './style.js';
 import { displayWidth, padToWidth, renderTable } from './table.js';
@@ -193,6 +195,23 @@ export function renderEvent(message: ServerMessage, options: RenderOptions): str
       return renderPackages(message, options);
     case 'ack':
       return message.text === undefined ? undefined : c.green(safe(message.text));
+    case 'devices':
+      return renderDevices(message, options);
+    // File sharing (protocol 3). A file described in answer to a request (`ref`) or sent to one
+    // person (`to`: its name is in the direct message) is the transfer's to show, not this.
+    case 'file':
+      return message.ref !== undefined || message.to !== undefined ? undefined : renderSharedFile(message, c, roomLabel(message.room, options));
+    case 'files':
+      return renderFileList(message, c, options.boxes, options.color);
+    // Direct messages reach the screen opened, as DirectEvents (renderDirectEvent below).
+    case 'direct':
+    case 'devices-changed':
+    case 'file-accepted':
+    case 'file-ack':
+    case 'file-start':
+    case 'file-data':
+    case 'file-end':
+    case 'file-failed':
     case 'ping':
     case 'pong':
     case 'challenge':
@@ -271,9 +290,149 @@ export function jsonEvent(message: ServerMessage): Record<string, unknown> | und
       return { type: 'packages', packages: message.packages, total: message.total };
     case 'ack':
       return message.text === undefined ? undefined : { type: 'confirmation', text: message.text };
+    case 'devices':
+      return { type: 'devices', accounts: message.accounts };
+    case 'file':
+      return message.ref !== undefined || message.to !== undefined ? undefined : jsonSharedFile(message);
+    case 'files': {
+      const event: Record<string, unknown> = { ...message };
+      delete event.ref;
+      return event;
+    }
+    case 'direct':
+    case 'devices-changed':
+    case 'file-accepted':
+    case 'file-ack':
+    case 'file-start':
+    case 'file-data':
+    case 'file-end':
+    case 'file-failed':
     case 'ping':
     case 'pong':
     case 'challenge':
       return undefined;
   }
+}
+
+// Direct messages (issue 13): what the client's direct-message layer reports, for people and --json.
+
+/** "21:04" for a direct message (the issue's form); with the date when asked. */
+function shortTime(iso: string, withDate = false): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '--:--';
+  const hm = date.toTimeString().slice(0, 5);
+  if (!withDate) return hm;
+  const y = date.getFullYear();
+  const m = String(date.getMonth() + 1).padStart(2, '0');
+  const d = String(date.getDate()).padStart(2, '0');
+  return `${y}-${m}-${d} ${hm}`;
+}
+
+/** `[21:04] bob → you: …` / `[21:04] you → bob: …`, in the colour of direct messages. */
+function directLine(message: Pick<DirectMessageEvent, 'from' | 'to' | 'text' | 'time' | 'direction'> & { sentAs?: string | undefined }, options: RenderOptions, withDate = false): string {
+  const c = options.chalk;
+  const safe = sanitizeForTerminal;
+  const head = message.direction === 'out' ? `you → ${safe(message.to)}` : `${safe(message.from)} → you`;
+  const sentAs = message.sentAs === undefined ? '' : c.dim(` (sent as ${safe(message.sentAs)})`);
+  return `${c.dim(`[${shortTime(message.time, withDate)}]`)} ${c.magentaBright.bold(head)}${sentAs}${c.magentaBright(':')} ${c.magentaBright(safe(message.text))}`;
+}
+
+function renderKeyChange(event: KeyChangedEvent, options: RenderOptions): string {
+  const c = options.chalk;
+  const name = sanitizeForTerminal(event.name);
+  const ids = (list: readonly string[]): string => list.map(sanitizeForTerminal).join(', ');
+  if (event.self) {
+    return c.yellow.bold(`⚠ A new device was added to your account (${ids(event.added)}). If that was not you, remove it with /devices remove <id> and change your password.`);
+  }
+  const what = event.status === 'new-device' ? `${name} has a new device (${ids(event.added)})` : event.status === 'removed-device' ? `${name} removed a device (${ids(event.removed)})` : `${name}'s keys changed (a device was replaced)`;
+  if (event.status === 'removed-device' && !event.wasVerified) return c.yellow(`${what}.`);
+  const advice = event.wasVerified
+    ? `You had verified ${name}: nothing is sent to them until you compare the safety number again (/verify ${name}, then /verify ${name} confirm).`
+    : `If you did not expect it, compare safety numbers with /verify ${name}.`;
+  return c.yellow.bold(`⚠ ${what}. ${advice}`);
+}
+
+function renderSafetyNumber(event: SafetyNumberEvent, options: RenderOptions): string {
+  const c = options.chalk;
+  const name = sanitizeForTerminal(event.name);
+  const groups = event.number.split(' ');
+  const rows = [0, 4, 8].map((start) => groups.slice(start, start + 4).join(' ')).filter((row) => row !== '');
+  const status = event.confirmed
+    ? c.green(`${name} is now verified. If their keys change you are told, and nothing is sent until you compare again.`)
+    : event.verified
+      ? c.green(`${name} is verified: these are the keys you compared.`)
+      : `Compare it with ${name} in person or on a call (not by chat: the server carries chat). If the numbers match on both screens, type /verify ${name} confirm.`;
+  if (options.boxes) return box([c.bold(rows.join('\n')), '', status].join('\n'), `Safety number with ${name}`, options.color, event.verified ? 'green' : 'yellow');
+  return [`Safety number with ${name}:`, ...rows.map((row) => '  ' + row), status].join('\n');
+}
+
+/** One direct-message event as text for a person. */
+export function renderDirectEvent(event: DirectEvent, options: RenderOptions): string {
+  const c = options.chalk;
+  const safe = sanitizeForTerminal;
+  switch (event.type) {
+    case 'direct':
+      return directLine(event, options, event.stored === true);
+    case 'key-changed':
+      return renderKeyChange(event, options);
+    case 'safety-number':
+      return renderSafetyNumber(event, options);
+    case 'conversations': {
+      const lines = event.conversations.map(
+        (conv) => `${colorForName(c, conv.name).bold(safe(conv.name))}  ${conv.messages} message${conv.messages === 1 ? '' : 's'}${conv.unread > 0 ? c.magentaBright(`, ${conv.unread} unread`) : ''}, last ${shortTime(conv.last, true)}`,
+      );
+      const body = lines.join('\n') || '(no direct messages yet: /msg <name> <text> starts one)';
+      if (options.boxes) return box(body + '\n' + c.dim('/history @name shows one'), 'Direct messages', options.color);
+      return ['Direct messages:', ...body.split('\n').map((line) => '  ' + line)].join('\n');
+    }
+    case 'direct-history': {
+      const name = safe(event.name);
+      const lines = event.messages.map((m) => directLine(m, options, true));
+      if (lines.length === 0) return c.dim(`No direct messages with ${name} on this device.`);
+      const end = event.more ? `(older ones: /history @${name} again)` : `── start of your messages with ${name} on this device ──`;
+      return [c.dim(`── direct messages with ${name} ──`), ...lines, c.dim(end)].join('\n');
+    }
+    case 'direct-notice':
+      return c.yellow(safe(event.text));
+  }
+}
+
+/**
+ * One direct-message event for --json. The forms of `direct`, `safety-number` and `key-changed`
+ * are fixed (issue 13): {"type":"direct","id","from","to","text","time"},
+ * {"type":"safety-number","name","number","verified"}, {"type":"key-changed","name"}.
+ */
+export function jsonDirectEvent(event: DirectEvent): Record<string, unknown> {
+  switch (event.type) {
+    case 'direct':
+      return { type: 'direct', id: event.id, from: event.from, to: event.to, text: event.text, time: event.time };
+    case 'safety-number':
+      return { type: 'safety-number', name: event.name, number: event.number, verified: event.verified };
+    case 'key-changed':
+      return { type: 'key-changed', name: event.name };
+    case 'conversations':
+      return { type: 'conversations', conversations: event.conversations };
+    case 'direct-history':
+      return { type: 'direct-history', name: event.name, messages: event.messages.map(({ id, from, to, text, time }) => ({ id, from, to, text, time })), more: event.more };
+    case 'direct-notice':
+      return { type: 'notice', from: 'client', text: event.text };
+  }
+}
+
+/** `/devices`: this account's devices, when each was added and last seen, and which is this one. */
+function renderDevices(message: Extract<ServerMessage, { type: 'devices' }>, options: RenderOptions): string {
+  const c = options.chalk;
+  const safe = sanitizeForTerminal;
+  return message.accounts
+    .map((account) => {
+      const lines = account.devices.map((d) => {
+        const when = [d.added ? `added ${shortTime(d.added, true)}` : '', d.lastSeen ? `last seen ${shortTime(d.lastSeen, true)}` : ''].filter(Boolean).join(', ');
+        return `${c.bold(safe(d.id))}${when ? '  ' + when : ''}${d.current ? c.green('  (this device)') : ''}`;
+      });
+      const body = lines.join('\n') || '(no devices)';
+      const title = `Devices of ${safe(account.name)} (${account.devices.length})`;
+      if (options.boxes) return box(body + '\n' + c.dim('/devices remove <id> removes one you no longer have'), title, options.color);
+      return [`${title}:`, ...body.split('\n').map((line) => '  ' + line)].join('\n');
+    })
+    .join('\n');
 }

@@ -144,7 +144,7 @@ export const ErrorCodes = {
   ACCOUNT_DELETED: spec('Your account was deleted by the admin.', true, refusedFinal),
 
   // Rooms and history.
-  CLIENT_TOO_OLD: spec('Rooms, accounts and history need a newer client (protocol 2).', false),
+  CLIENT_TOO_OLD: spec('Rooms, accounts and history need a newer client (protocol 2).', false, { template: 'That needs a newer client (protocol {version}); update Party Pool.' }),
   ROOM_NAME_INVALID: spec('Room names are "#" and 1-32 letters, digits, "-" or "_".', false),
   NO_SUCH_ROOM: spec('There is no such room.', false),
   ROOM_EXISTS: spec('A room with that name already exists.', false),
@@ -173,6 +173,40 @@ export const ErrorCodes = {
   DECRYPT_FAILED: spec('A sealed message did not open: it was altered, or it was not sealed for this device.', false),
   DEVICE_KEY_INVALID: spec('A device key from the server is not valid.', false),
   VERIFY_REQUIRED: spec("This contact's keys changed since you verified them: compare the safety number again (/verify) before sending.", false),
+  PROFILE_IN_USE: spec('Another Party Pool program is using this profile for this name; direct messages are off in this one.', false),
+
+  // Direct messages, on the wire (issue 13): devices, delivery, blocks.
+  RECIPIENT_OFFLINE: spec('That person is not online, and only registered names receive direct messages while away.', false),
+  RECIPIENT_NO_KEYS: spec('That person has no device that can receive direct messages yet (they use an older client).', false),
+  DEVICES_CHANGED: spec('The devices of you or your contact changed while sending; fetch them again and re-seal.', false),
+  DEVICE_REQUIRED: spec('This session has no usable device key, so it cannot send direct messages.', false),
+  DEVICE_LIMIT: spec('Your account has as many devices as the server allows; remove one with /devices remove <id>.', false),
+  DEVICE_KEY_TAKEN: spec('That device key belongs to another account.', false),
+  DEVICE_IN_USE: spec('That device is already logged in on another connection.', false),
+  NO_SUCH_DEVICE: spec('Your account has no device with that id.', false),
+  DEVICE_REMOVED: spec('This device was removed from your account; move its profile folder away to use direct messages here again.', true, refusedFinal),
+  MAILBOX_FULL: spec('The recipient has too many undelivered messages; try again when they have been online.', false, {
+    template: '{name} has too many undelivered direct messages; try again when they have been online.',
+  }),
+  CLOCK_SKEW: spec("Your computer's clock is too far from the server's; set it right and try again.", false),
+  NOT_BLOCKED: spec('You have not blocked that name.', false),
+
+  // File sharing (issue 14). On the wire: refusals of an offer or a download, and why a transfer stopped.
+  FILES_OFF: spec('This server does not take files.', false),
+  FILE_TOO_LARGE: spec('That file is larger than this server accepts.', false, { template: 'Files on this server are at most {max}; that one is {size}.' }),
+  FILE_QUOTA_EXCEEDED: spec('That would take your files on this server over your allowance; /unshare some first.', false, { template: 'Your files would take {used} of your {quota} allowance with this one ({size}); /unshare some first.' }),
+  FILE_STORAGE_FULL: spec('The server has no room for that file right now; ask the admin.', false),
+  FILE_DISK_FULL: spec("The server's disk filled up during the upload; the partial file was removed. Try again later.", false),
+  TOO_MANY_TRANSFERS: spec('You already have as many file transfers running as the server allows; wait for one to finish.', false),
+  NO_SUCH_FILE: spec('There is no file with that id that you can see.', false),
+  FILE_HASH_MISMATCH: spec('The file did not match its SHA-256, so it was thrown away.', false),
+  FILE_OFFSET_MISMATCH: spec('A file chunk arrived out of order; the transfer stopped (send or get the file again to resume).', false),
+  // File sharing, command line (never on the wire).
+  FILE_UNREADABLE: spec('That file cannot be read.', false),
+  FILE_CHANGED: spec('The file changed while it was being sent; send it again.', false),
+  SAVE_FAILED: spec('The download could not be written to disk.', false),
+  DIRECT_FILES_UNAVAILABLE: spec('Sending a file to one person needs direct messages, which this program cannot do yet.', false),
+  FILE_KEY_UNKNOWN: spec('No direct message gave this device the key to that file.', false),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -45,9 +45,23 @@ export interface ServerSettings {
   authFailureWindowMs: number;
   authBlockMs: number;
   authBlockMaxMs: number;
+  // Direct messages (issue 13).
+  maxDevices: number;
+  directMaxStored: number;
+  directMaxStoredBytes: number;
+  directRetentionDays: number;
   // Operations (issue 16): how much the log says, and the Prometheus endpoint (0: off).
   logLevel: LogLevel;
   metricsPort: number;
+  // File sharing (issue 14).
+  filesEnabled: boolean;
+  fileMaxBytes: number;
+  fileUserQuotaBytes: number;
+  fileTotalBytes: number;
+  fileMinFreePercent: number;
+  fileRetentionDays: number;
+  filePartialExpiryHours: number;
+  fileTransfersPerSession: number;
 }
 
 /** What the server log records, most severe first; each level includes the ones before it. */
@@ -114,9 +128,23 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   { key: 'authFailureWindowMs', kind: 'int', min: 1000, max: 7 * 86_400_000, fallback: () => config.abuse.authFailureWindowMs },
   { key: 'authBlockMs', kind: 'int', min: 1000, max: 365 * 86_400_000, fallback: () => config.abuse.authBlockMs },
   { key: 'authBlockMaxMs', kind: 'int', min: 1000, max: 365 * 86_400_000, fallback: () => config.abuse.authBlockMaxMs },
+  // Direct messages (issue 13).
+  { key: 'maxDevices', kind: 'int', min: 1, max: config.direct.maxDevices, fallback: () => config.direct.maxDevices },
+  { key: 'directMaxStored', kind: 'int', min: 1, max: 10_000_000, fallback: () => config.direct.maxStoredPerAccount },
+  { key: 'directMaxStoredBytes', kind: 'int', min: 64 * 1024, max: 1024 * 1024 * 1024 * 1024, fallback: () => config.direct.maxStoredBytesPerAccount },
+  { key: 'directRetentionDays', kind: 'int', min: 1, max: 36_500, fallback: () => config.direct.retentionDays },
   // Operations.
   { key: 'logLevel', flag: 'log-level', kind: 'string', oneOf: LOG_LEVELS, fallback: () => config.log.level },
   { key: 'metricsPort', flag: 'metrics-port', kind: 'int', min: 0, max: 65535, fallback: () => config.metrics.port },
+  // File sharing (issue 14).
+  { key: 'filesEnabled', kind: 'bool', fallback: () => config.files.enabled },
+  { key: 'fileMaxBytes', kind: 'int', min: 1, max: 2 ** 40, fallback: () => config.files.maxFileBytes },
+  { key: 'fileUserQuotaBytes', kind: 'int', min: 1, max: 2 ** 50, fallback: () => config.files.userQuotaBytes },
+  { key: 'fileTotalBytes', kind: 'int', min: 1, max: 2 ** 50, fallback: () => config.files.totalBytes },
+  { key: 'fileMinFreePercent', kind: 'int', min: 0, max: 90, fallback: () => config.files.minFreePercent },
+  { key: 'fileRetentionDays', kind: 'int', min: 1, max: 36_500, fallback: () => config.files.retentionDays },
+  { key: 'filePartialExpiryHours', kind: 'int', min: 1, max: 8760, fallback: () => config.files.partialExpiryHours },
+  { key: 'fileTransfersPerSession', kind: 'int', min: 1, max: 64, fallback: () => config.files.transfersPerSession },
 ];
 
 /** `maxClients` -> `PARTY_POOL_MAX_CLIENTS`. */
@@ -239,6 +267,25 @@ export interface ServerLimits {
   readonly requestsMax: number;
   readonly requestsMaxBytes: number;
   readonly maxShutdownDelaySeconds: number;
+  // Direct messages (issue 13).
+  readonly maxDevices: number;
+  readonly directMaxStored: number;
+  readonly directMaxStoredBytes: number;
+  readonly directRetentionDays: number;
+  readonly directMaxClockSkewMs: number;
+  // File sharing (issue 14).
+  readonly filesEnabled: boolean;
+  readonly fileMaxBytes: number;
+  readonly fileUserQuotaBytes: number;
+  readonly fileTotalBytes: number;
+  readonly fileMinFreePercent: number;
+  readonly fileRetentionDays: number;
+  readonly filePartialExpiryMs: number;
+  readonly fileTransfersPerSession: number;
+  /** Raw bytes per upload or download chunk: well under the frame limit once in base64 and JSON. */
+  readonly fileChunkBytes: number;
+  /** A download's next chunk waits until the session's unsent output is below this. */
+  readonly fileSendBudgetBytes: number;
 }
 
 /** The limits for a server with these settings (config.ts supplies the fixed ones). */
@@ -276,5 +323,29 @@ export function serverLimits(settings: ServerSettings): ServerLimits {
     requestsMax: config.admin.requestsMax,
     requestsMaxBytes: config.admin.requestsMaxBytes,
     maxShutdownDelaySeconds: config.admin.maxShutdownDelaySeconds,
+    maxDevices: settings.maxDevices,
+    directMaxStored: settings.directMaxStored,
+    directMaxStoredBytes: settings.directMaxStoredBytes,
+    directRetentionDays: settings.directRetentionDays,
+    directMaxClockSkewMs: config.direct.maxClockSkewMs,
+    filesEnabled: settings.filesEnabled,
+    fileMaxBytes: settings.fileMaxBytes,
+    fileUserQuotaBytes: settings.fileUserQuotaBytes,
+    fileTotalBytes: settings.fileTotalBytes,
+    fileMinFreePercent: settings.fileMinFreePercent,
+    fileRetentionDays: settings.fileRetentionDays,
+    filePartialExpiryMs: settings.filePartialExpiryHours * 3_600_000,
+    fileTransfersPerSession: settings.fileTransfersPerSession,
+    fileChunkBytes: fileChunkBytesFor(settings.maxFrameBytes),
+    fileSendBudgetBytes: Math.min(config.files.sendBudgetBytes, Math.floor(settings.maxUnsentBytes / 4)),
   };
+}
+
+/**
+ * The chunk size for a frame limit: config's 32 KiB, or less when frames are smaller, so that a
+ * chunk in base64 (4/3 of it) plus its JSON stays within three quarters of the frame.
+ */
+export function fileChunkBytesFor(maxFrameBytes: number): number {
+  const fits = Math.floor((((maxFrameBytes * 3) / 4 - 128) * 3) / 4);
+  return Math.max(256, Math.min(config.files.chunkBytes, fits - (fits % 64)));
 }

@@ -5,11 +5,13 @@
 import { EventEmitter } from 'node:events';
 import type { TLSSocket } from 'node:tls';
 import { config } from '../../config.js';
-import { PartyPoolError, isPasswordRefusal, mayReconnectAfter } from '../common/errors.js';
-import type { ServerMessage } from '../protocol/messages.js';
+import { PartyPoolError, isPasswordRefusal, mayReconnectAfter, type ErrorCode } from '../common/errors.js';
+import type { DirectEvent } from '../protocol/direct-events.js';
+import type { ClientMessage, ServerMessage } from '../protocol/messages.js';
 import { nameKey } from '../protocol/names.js';
 import { isLobby } from '../protocol/rooms.js';
 import { quoteWords, splitWords } from '../protocol/words.js';
+import { DirectChat, type DirectOptions } from './direct-chat.js';
 import { KeyCache, login, type AccountProof, type Credentials, type Welcome } from './login.js';
 import { openPinnedConnection, type PinnedTarget } from './pin.js';
 import { Reconnector } from './reconnector.js';
@@ -43,6 +45,8 @@ export interface ChatClientOptions {
   reconnectSleep?: (ms: number) => Promise<void>;
   /** Derived keys to reuse (a test derives them before a short login window opens). */
   keyCache?: KeyCache;
+  /** End-to-end direct messages (protocol 3, users): the per-user profile that holds this device's key. */
+  direct?: DirectOptions;
   /** Each new connection, before it logs in (the server's own dashboard names its connection to the server). */
   onConnected?: (socket: TLSSocket) => void;
   /**
@@ -75,7 +79,16 @@ interface ClientEvents {
   closed: [{ code: string; message: string }];
   /** The name or the current room changed (update the prompt). */
   status: [];
+  /** Direct messages: a message opened or sent, a safety number, a key change, a list (direct-chat.ts). */
+  direct: [DirectEvent];
 }
+
+/** Client-side commands of direct messages, added to the server's `/help` when they are available. */
+const DIRECT_HELP = [
+  { usage: '/msg <name> <text>', help: 'Send an end-to-end encrypted direct message (also /dm). /msg alone lists your conversations.' },
+  { usage: '/history @name [n]', help: 'Page back through your direct messages with someone (kept on this device).' },
+  { usage: '/verify <name> [confirm]', help: 'Show the safety number to compare with someone; "confirm" marks them verified.' },
+];
 
 export class ChatClient extends EventEmitter<ClientEvents> {
   private link: ServerLink | undefined;
@@ -100,9 +113,18 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   name = '';
   /** Rooms, the current room, and how far this client has read in each. */
   readonly rooms = new RoomState();
+  /** End-to-end direct messages, when the client was given a profile (users only). */
+  readonly direct: DirectChat | undefined;
+  /** Resolves once the login sync is over (`synced`, and every direct message it brought handled). */
+  private syncedOnce: Promise<void>;
+  /** Requests whose answers the direct-message layer handles itself (not shown as they come). */
+  private readonly quietRefs = new Set<number>();
+  private markSynced: () => void = () => undefined;
 
   constructor(private readonly options: ChatClientOptions) {
     super();
+    this.syncedOnce = new Promise((resolve) => (this.markSynced = resolve));
+    this.direct = options.direct && options.role === 'user' ? new DirectChat(options.direct, this.directTransport()) : undefined;
     this.keyCache = options.keyCache ?? new KeyCache();
     this.reconnector = new Reconnector({
       initialDelayMs: options.reconnectInitialDelayMs ?? config.client.reconnectInitialDelayMs,
@@ -130,9 +152,12 @@ export class ChatClient extends EventEmitter<ClientEvents> {
         // no connection open, so a person can take their time, then log in again.
         const ask = this.options.account?.ask;
         const name = this.lastTriedName;
-        if (!(error instanceof ServerRefusal && isPasswordRefusal(error.serverCode) && ask && name !== undefined)) throw error;
-        const answer = await ask(name, error);
-        if (!answer) throw error;
+        const answer = error instanceof ServerRefusal && isPasswordRefusal(error.serverCode) && ask && name !== undefined ? await ask(name, error) : undefined;
+        if (!answer) {
+          // No login: the device this attempt locked is free for another program again.
+          this.direct?.close();
+          throw error;
+        }
         this.password = answer.password;
         this.registerAtLogin = answer.register === true;
         chooseName = (refusal) => (refusal ? this.options.chooseName(refusal) : Promise.resolve(name));
@@ -205,6 +230,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
         account: (_name, refusal) => Promise.resolve(this.accountFor(refusal, reconnecting)),
         // After a drop: exactly what we missed. The first login gets each room's recent messages.
         ...(this.loggedInOnce ? { resume: () => this.rooms.resumePoints() } : {}),
+        ...(this.direct ? { direct: (serverId: string, name: string) => this.direct?.prepare(serverId, name) ?? Promise.resolve(undefined) } : {}),
       });
     } catch (error) {
       link.socket.destroy();
@@ -216,6 +242,9 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     this.lastBye = undefined;
     this.link = link;
     this.loggedInOnce = true;
+    this.direct?.welcomed(welcome, link.protocol);
+    // An older server sends no `synced` (protocol 1): nothing to wait for.
+    if (link.protocol < 2) this.markSynced();
     // Pass the early messages on once the caller has had a chance to listen (after start() or
     // 'reconnected'); anything newer queues behind them so the order holds.
     this.backlog = early;
@@ -247,9 +276,22 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       return;
     }
     if (message.type === 'bye') this.lastBye = { code: message.code, message: message.message };
+    if ('ref' in message && message.ref !== undefined && this.quietRefs.delete(message.ref)) {
+      this.requests.reply(message);
+      return;
+    }
+    if (this.direct?.handle(message)) {
+      this.requests.reply(message);
+      return;
+    }
+    if (message.type === 'synced') {
+      if (this.direct) void this.direct.idle().then(() => this.markSynced());
+      else this.markSynced();
+    }
     const renamed = message.type === 'rename' && nameKey(message.from) === nameKey(this.name);
     if (renamed) this.name = message.to;
-    const change = this.rooms.apply(message, this.name);
+    const shown = message.type === 'help' && this.direct?.available === true ? { ...message, commands: [...message.commands, ...DIRECT_HELP] } : message;
+    const change = this.rooms.apply(shown, this.name);
     if (change.message) this.emit('message', change.message);
     if (renamed || change.currentChanged) this.emit('status');
     this.requests.reply(message);
@@ -261,10 +303,14 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     this.releaseBacklog();
     this.link = undefined;
     this.requests.dropAll();
+    this.quietRefs.clear();
+    this.direct?.disconnected();
     const bye = this.lastBye;
     const ownShutdown = this.shutdownExpected && (bye?.code === 'SHUTDOWN' || bye === undefined);
     if (this.stopped || (bye && !mayReconnectAfter(bye.code)) || ownShutdown || !this.options.reconnect) {
       this.stopped = true;
+      // The session is over: another program may use this device now.
+      this.direct?.close();
       this.emit('closed', bye ?? (ownShutdown ? { code: 'SHUTDOWN', message: 'The server shut down.' } : { code: 'CONNECTION_LOST', message: 'The connection to the server was lost.' }));
       return;
     }
@@ -282,9 +328,15 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       if (welcome) this.emit('reconnected', welcome);
     } catch (error) {
       this.stopped = true;
+      this.direct?.close();
       const code = error instanceof PartyPoolError ? error.code : 'CONNECTION_LOST';
       this.emit('closed', { code, message: error instanceof Error ? error.message : String(error) });
     }
+  }
+
+  /** The session is over for good: no connection, and none coming (left, or reconnecting gave up or is off). */
+  get finished(): boolean {
+    return this.stopped && this.link === undefined;
   }
 
   get connected(): boolean {
@@ -322,9 +374,13 @@ export class ChatClient extends EventEmitter<ClientEvents> {
    * reconnects; `/join` and `/create` move plain lines to the room, like `/switch`.
    */
   command(name: string, args: string, onReply?: ReplyEffect): Promise<boolean> {
+    const direct = this.direct?.command(name, args);
+    if (direct) return direct;
     let effect: ReplyEffect | undefined;
     let wireArgs = args;
     if (this.protocol >= 2 && name === 'history') wireArgs = this.rooms.historyArgs(args);
+    // `/files` alone lists the room you are looking at.
+    if (this.protocol >= 3 && name === 'files' && args.trim() === '') wireArgs = this.rooms.current;
     const words = name === 'register' || name === 'password' ? splitWords(args) : undefined;
     const newPassword = name === 'register' && words?.length === 1 ? words[0] : name === 'password' && words?.length === 2 ? words[1] : undefined;
     if (newPassword !== undefined) {
@@ -379,6 +435,33 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     return answered ? answer : undefined;
   }
 
+  /**
+   * Send a request built around a fresh id; resolves with the server's answer to it (its `ack`,
+   * `error` or reply), or undefined when the connection dropped first.
+   */
+  async exchange(build: (id: number) => ClientMessage): Promise<ServerMessage | undefined> {
+    let answer: ServerMessage | undefined;
+    const answered = await this.request(build, (reply) => (answer = reply));
+    return answered ? answer : undefined;
+  }
+
+  /** Send a message that gets no reply of its own (a file chunk, possibly encoded already); false when not connected. */
+  post(message: ClientMessage | Buffer): boolean {
+    const link = this.link;
+    if (!link || link.closed) return false;
+    if (Buffer.isBuffer(message)) link.sendFrame(message);
+    else link.send(message);
+    return true;
+  }
+
+  /** Stop reading from the server while `hold` (a download waiting for a slow disk), then go on. */
+  holdInput(hold: boolean): void {
+    const socket = this.link?.socket;
+    if (!socket || socket.destroyed) return;
+    if (hold) socket.pause();
+    else socket.resume();
+  }
+
   /** Register the current name (the password is quoted, so any characters work). */
   register(password: string): Promise<boolean> {
     return this.command('register', quoteWords([password]));
@@ -396,8 +479,46 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     return answered;
   }
 
+  /** Send a direct message (what `/msg <name> <text>` does); resolves like `say`. */
+  sendDirect(to: string, text: string): Promise<boolean> {
+    if (!this.direct) return Promise.resolve(this.localError('DEVICE_REQUIRED', 'This client was started without a profile, so it cannot send direct messages.'));
+    return this.direct.send(to, text);
+  }
+
+  /** Resolves once the first login's sync is over: `synced` came and every direct message it brought was handled. */
+  settled(): Promise<void> {
+    return this.syncedOnce;
+  }
+
+  /** An error raised on this side, shown like the server's (a code and a sentence). */
+  private localError(code: ErrorCode, message: string): true {
+    this.emit('message', { type: 'error', code, message });
+    return true;
+  }
+
+  /** How direct messages reach the connection and the user interface. */
+  private directTransport(): ConstructorParameters<typeof DirectChat>[1] {
+    return {
+      ask: async (build, quiet) => {
+        let reply: ServerMessage | undefined;
+        const send = (id: number): ClientMessage => {
+          if (quiet) this.quietRefs.add(id);
+          return build(id);
+        };
+        const answered = await this.request(send, (message) => (reply = message)).catch(() => false);
+        return answered ? reply : undefined;
+      },
+      show: (message) => this.emit('message', message),
+      post: (message: ClientMessage) => this.link?.send(message),
+      name: () => this.name,
+      error: (code, message) => void this.localError(code, message),
+      emit: (event) => this.emit('direct', event),
+    };
+  }
+
   /** Leave: stop reconnecting (or retrying a first connection) and close the connection. */
   stop(): void {
+    this.direct?.close();
     this.stopped = true;
     this.reconnector.wake();
     this.cancelStart?.();

@@ -54,6 +54,11 @@ export interface LoginRequest {
   account?: (name: string, refusal?: ServerRefusal) => Promise<AccountProof | undefined>;
   /** The last message id seen per room, for a reconnect to receive exactly what it missed. */
   resume?: () => AuthMessage['resume'];
+  /**
+   * Protocol 3 (direct messages): this device's key and delivery cursor for the server `serverId`
+   * and the name about to be tried; undefined sends none (direct messages off for the session).
+   */
+  direct?: (serverId: string, name: string) => Promise<Pick<AuthMessage, 'device' | 'directAfter'> | undefined>;
 }
 
 const isChallenge = (m: ServerMessage): m is ChallengeMessage => m.type === 'challenge';
@@ -86,6 +91,7 @@ export async function login(link: ServerLink, request: LoginRequest): Promise<We
     }
     const input = { role: request.role, name, nonce, channelBinding: binding };
     const resume = challenge.protocol >= 2 ? request.resume?.() : undefined;
+    const direct = challenge.protocol >= 3 && challenge.serverId !== undefined && request.role === 'user' ? await request.direct?.(challenge.serverId, name) : undefined;
     link.send({
       type: 'auth',
       name,
@@ -95,6 +101,7 @@ export async function login(link: ServerLink, request: LoginRequest): Promise<We
       ...(request.credentials.packageId !== undefined ? { packageId: request.credentials.packageId } : {}),
       ...(account ? { password: account.password, ...(account.register ? { register: true } : {}) } : {}),
       ...(resume ? { resume } : {}),
+      ...(direct ?? {}),
     });
     try {
       return await link.next(isWelcome, config.client.connectTimeoutMs);

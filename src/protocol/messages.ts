@@ -1,6 +1,19 @@
 // Every message on the wire, as zod schemas and the discriminated unions inferred from them.
 // Bytes from the network stay `unknown` until parseClientMessage/parseServerMessage accept them.
 import { z } from 'zod';
+import {
+  authDirectFieldsSchema,
+  challengeDirectFieldsSchema,
+  devicesChangedSchema,
+  devicesGetSchema,
+  devicesSchema,
+  directAckSchema,
+  directDeliverySchema,
+  directSendSchema,
+  syncedDirectFieldsSchema,
+  welcomeDirectFieldsSchema,
+} from './direct-messages.js';
+import { fileClientSchemas, fileServerSchemas } from './files.js';
 
 const requestId = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 const shortText = z.string().max(256);
@@ -24,6 +37,8 @@ export const authSchema = z.object({
   password: z.string().max(1024).optional(),
   register: z.boolean().optional(),
   resume: z.array(z.object({ room: roomName, lastId: messageId })).max(1100).optional(),
+  // Protocol 3 (direct messages): this device's key and its delivery cursor (direct-messages.ts).
+  ...authDirectFieldsSchema.shape,
 });
 export const saySchema = z.object({ type: z.literal('say'), id: requestId, text: z.string().max(20_000), room: roomName.optional() });
 export const commandSchema = z.object({ type: z.literal('command'), id: requestId, name: z.string().min(1).max(32), args: z.string().max(20_000) });
@@ -31,7 +46,21 @@ const pingSchema = z.object({ type: z.literal('ping') });
 const pongSchema = z.object({ type: z.literal('pong') });
 const clientByeSchema = z.object({ type: z.literal('bye') });
 
-export const clientMessageSchema = z.discriminatedUnion('type', [helloSchema, authSchema, saySchema, commandSchema, pingSchema, pongSchema, clientByeSchema]);
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  helloSchema,
+  authSchema,
+  saySchema,
+  commandSchema,
+  pingSchema,
+  pongSchema,
+  clientByeSchema,
+  // Protocol 3: direct messages (direct-messages.ts).
+  directSendSchema,
+  directAckSchema,
+  devicesGetSchema,
+  // Protocol 3: file sharing (files.ts).
+  ...fileClientSchemas,
+]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export type AuthMessage = z.infer<typeof authSchema>;
 
@@ -44,6 +73,8 @@ export const challengeSchema = z.object({
   nonce: base64,
   kdf: kdfSchema,
   rootKdf: kdfSchema,
+  // Protocol 3: the server's stable id (which profile folder, so which device key, to log in with).
+  ...challengeDirectFieldsSchema.shape,
 });
 /** A user's request rates (token buckets: `burst` at once, then `ratePerSecond`), so clients can pace themselves. */
 const rateSchema = z.object({ burst: z.int().min(1).max(1_000_000), ratePerSecond: z.int().min(1).max(1_000_000) });
@@ -55,6 +86,8 @@ const welcomeSchema = z.object({
   online: z.int().min(0),
   time,
   limits: z.object({ say: rateSchema, command: rateSchema }).optional(),
+  // Protocol 3: the server's stable id and what became of this device's key.
+  ...welcomeDirectFieldsSchema.shape,
 });
 const errorSchema = z.object({ type: z.literal('error'), code: z.string().max(64), message: z.string().max(1000), ref: requestId.optional(), nonce: base64.optional() });
 const messageSchema = z.object({ type: z.literal('message'), from: shortText, text: z.string().max(20_000), time, room: roomName.optional(), id: messageId.optional() });
@@ -102,7 +135,14 @@ const historySchema = z.object({
   truncated: z.boolean().optional(),
 });
 const roomSummarySchema = z.object({ name: roomName, private: z.boolean(), owner: shortText.optional(), lastId: messageId });
-const syncedSchema = z.object({ type: z.literal('synced'), rooms: z.array(roomSummarySchema).max(2000), history: z.boolean(), registered: z.boolean() });
+const syncedSchema = z.object({
+  type: z.literal('synced'),
+  rooms: z.array(roomSummarySchema).max(2000),
+  history: z.boolean(),
+  registered: z.boolean(),
+  // Protocol 3: this device's stored direct messages were sent before this.
+  ...syncedDirectFieldsSchema.shape,
+});
 const membershipSchema = z.object({
   type: z.literal('membership'),
   room: roomName,
@@ -165,6 +205,12 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   inviteSchema,
   accountSchema,
   accountsSchema,
+  // Protocol 3: direct messages (direct-messages.ts).
+  directDeliverySchema,
+  devicesSchema,
+  devicesChangedSchema,
+  // Protocol 3: file sharing (files.ts).
+  ...fileServerSchemas,
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ChallengeMessage = z.infer<typeof challengeSchema>;

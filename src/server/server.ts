@@ -14,6 +14,7 @@ import { removeServerInfo, runningServerPid, writeServerInfo, type ServerInfo } 
 import { DATABASE_FILE, Store } from '../data-dir/store.js';
 import { LogThrottle } from './abuse/log-throttle.js';
 import { Audience } from './chat/fanout.js';
+import type { BlobStoreHooks } from './files/blob-store.js';
 import { Clock } from './clock.js';
 import { Listener } from './listener.js';
 import type { MetricsSources, PrometheusMetrics } from './metrics-endpoint.js';
@@ -44,6 +45,8 @@ export interface ServerOptions {
   configFile?: ConfigFile;
   /** Serve metrics on this port (tests pass 0); default: settings.metricsPort, 0 meaning off. */
   metricsPort?: number;
+  /** Tests: a disk for shared files that looks full, or fills up mid-upload. */
+  fileHooks?: BlobStoreHooks;
 }
 
 /** The settings key remembering the config file's last lockdown value, so it is applied once per change. */
@@ -81,7 +84,7 @@ export class PartyPoolServer {
     this.dataDir = settings.dataDir;
     this.limits = { ...serverLimits(settings), ...options.limits };
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
-    this.services = buildServices({ settings, limits: this.limits, logger: options.logger, clock, timers: options.timers ?? realTimers, keys, store, shutdown: (message) => this.shutdown(message), ...(metrics ? { metrics } : {}) });
+    this.services = buildServices({ settings, limits: this.limits, logger: options.logger, clock, timers: options.timers ?? realTimers, keys, store, shutdown: (message) => this.shutdown(message), fileHooks: options.fileHooks, ...(metrics ? { metrics } : {}) });
     const { alarm, guard, moderation, loginBlocks, roster, handshake, arrivals, dispatcher } = this.services;
     const sessionIds = new SessionIds(store, config.operations.sessionIdBlock, (error) => alarm.report('database', error));
     this.checkpointer = new Checkpointer(store.db, path.join(settings.dataDir, DATABASE_FILE), config.storage.checkpointIntervalMs, (reason) => this.logger.warn('database checkpoint', { reason: reason.slice(0, 200) }));
@@ -121,12 +124,15 @@ export class PartyPoolServer {
     const metricsPort = options.metricsPort ?? (settings.metricsPort > 0 ? settings.metricsPort : undefined);
     // prom-client is loaded only when metrics are on.
     const metrics = metricsPort === undefined ? undefined : new (await import('./metrics-endpoint.js')).PrometheusMetrics();
-    let server: PartyPoolServer;
+    let server: PartyPoolServer | undefined;
     try {
       server = new PartyPoolServer(options, identity, store, keys, new Clock(options.now), metrics);
       server.applyFileLockdown(options.configFile);
+      // Shared files' folders exist before the first connection can offer one.
+      server.services.files.start();
       await server.listen(settings, metricsPort);
     } catch (error) {
+      await server?.services.files.stop();
       await metrics?.close();
       store.close();
       throw error;
@@ -134,6 +140,7 @@ export class PartyPoolServer {
     const { history } = server.services;
     if (history.enabled) history.startRetention(config.history.retentionIntervalMs, () => server.clock.now(), (error) => server.services.alarm.report('retention', error));
     else server.logger.info('history is off', { deletedMessages: history.clearedAtStart });
+    server.services.direct.startRetention((error) => server.services.alarm.report('retention', error));
     server.checkpointer.start();
     return server;
   }
@@ -263,7 +270,7 @@ export class PartyPoolServer {
   }
 
   private async stop(message: string): Promise<void> {
-    const { handshake, arrivals, fanout, guard, shutdown, stats, history } = this.services;
+    const { handshake, arrivals, fanout, guard, shutdown, stats, history, direct } = this.services;
     handshake.shuttingDown();
     arrivals.shuttingDown();
     if (this.maintenance) clearInterval(this.maintenance);
@@ -282,7 +289,9 @@ export class PartyPoolServer {
     stats.stop();
     if (this.wroteInfo) removeServerInfo(this.dataDir);
     await history.stop();
+    await direct.stop();
     await this.metrics?.close();
+    await this.services.files.stop();
     await this.checkpointer.stop();
     this.store.close();
     this.logger.info('stopped');

@@ -22,10 +22,18 @@ import { RoomService } from './chat/room-service.js';
 import { Rooms } from './chat/rooms.js';
 import type { Clock } from './clock.js';
 import type { CommandContext } from './commands/context.js';
+import { Blocks } from './direct/blocks.js';
+import { DeviceBook } from './direct/devices.js';
+import { DirectService } from './direct/direct-service.js';
+import { DirectStore } from './direct/direct-store.js';
 import { commandSpecs, messageSpecs } from './commands/registry.js';
 import { CommandTable, Dispatcher } from './commands/table.js';
+import { BlobStore, type BlobStoreHooks } from './files/blob-store.js';
+import { FileRecords } from './files/file-records.js';
+import { FileService } from './files/file-service.js';
 import { Admission } from './login/admission.js';
 import { Arrivals } from './login/arrivals.js';
+import { LoginDevices } from './login/devices.js';
 import { LoginHandshake } from './login/handshake.js';
 import { noMetrics, type ServerMetrics } from './metrics.js';
 import { LocalConsoles } from './login/local-consoles.js';
@@ -53,6 +61,8 @@ export interface ServiceInputs {
   readonly shutdown: (message: string) => Promise<void>;
   /** Prometheus metrics when enabled; hooks that do nothing otherwise. */
   readonly metrics?: ServerMetrics;
+  /** Tests: a disk that looks full, or fills up mid-upload. */
+  readonly fileHooks?: BlobStoreHooks | undefined;
 }
 
 export type Services = ReturnType<typeof buildServices>;
@@ -96,17 +106,28 @@ export function buildServices(inputs: ServiceInputs) {
   const accountData = new Accounts(store.db, { cost: config.accounts.scrypt, passwordMinLength: config.accounts.passwordMinLength, passwordMaxLength: config.accounts.passwordMaxLength, maxConcurrentHashes: config.accounts.maxConcurrentHashes });
   const replay = new HistoryReplay(history, roomData, delivery, limits.historyOnJoin);
   const rooms = new RoomService(roomData, accountData, roster, fanout, replay, logger, clock, limits, config.rooms.inviteBytes);
-  const accounts = new AccountService(accountData, rooms, roster, fanout, failures, alarm, logger, clock, settings.requireRegistration);
+  // Direct messages (issue 13): devices, blocks, sealed messages for offline devices.
+  const directStore = new DirectStore(store);
+  const devices = new DeviceBook(directStore, accountData, roster, delivery, alarm, logger, clock, limits);
+  const direct = new DirectService(directStore, devices, new Blocks(directStore, accountData, roster, clock), delivery, logger, clock, limits, { intervalMs: config.direct.retentionIntervalMs, deleteBatch: config.direct.deleteBatch });
+  const accounts = new AccountService(accountData, rooms, roster, fanout, failures, alarm, logger, clock, settings.requireRegistration, direct);
   const chat = new ChatLines(rooms, history, fanout, stats, alarm, logger, clock, limits.maxTextLength, metrics);
   const packages = new PackageRegistry(store);
   const requests = new RequestLog({ dir: settings.dataDir, ...config.requests });
+
+  // File sharing.
+  const files = new FileService(new FileRecords(store.db), new BlobStore(settings.dataDir, inputs.fileHooks), rooms, accountData, roster, fanout, alarm, logger, clock, limits, {
+    durable: settings.dbSync === 'full',
+    sweepIntervalMs: config.files.sweepIntervalMs,
+  });
 
   // Logging in, and the commands.
   const admission = new Admission(moderation, packages, lockdown, accountData, roster, limits);
   // Root logins this process makes to itself (the admin dashboard) are named and audited as such.
   const consoles = new LocalConsoles();
-  const arrivals = new Arrivals(roster, accounts, replay, fanout, failures, stats, audit, logger, clock, limits, metrics, consoles);
-  const handshake = new LoginHandshake(inputs.keys, { name: config.serverName, version: config.version, protocols: config.protocolVersions }, admission, accounts, arrivals, failures, alarm, logger, limits);
+  const arrivals = new Arrivals(roster, accounts, replay, fanout, failures, stats, audit, logger, clock, limits, direct, metrics, consoles);
+  const server = { name: config.serverName, version: config.version, protocols: config.protocolVersions, id: direct.serverId };
+  const handshake = new LoginHandshake(inputs.keys, server, admission, accounts, arrivals, failures, alarm, logger, limits, new LoginDevices(devices));
   const table = new CommandTable(commandSpecs, limits);
   const context: CommandContext = {
     limits,
@@ -128,9 +149,11 @@ export function buildServices(inputs: ServiceInputs) {
     packages,
     requests,
     alarm,
+    direct,
+    files,
     listCommands: (role, protocol) => table.list(role, protocol),
   };
   const dispatcher = new Dispatcher(messageSpecs, table, context, { roster, delivery, audit, alarm, abuse, logger, clock });
 
-  return { roster, delivery, fanout, alarm, history, stats, audit, moderation, shutdown, guard, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context, lockdown, metrics, roomData, consoles, live: { guardOptions, failurePolicy } };
+  return { roster, delivery, fanout, alarm, history, direct, stats, audit, moderation, shutdown, guard, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context, lockdown, metrics, roomData, consoles, files, live: { guardOptions, failurePolicy } };
 }

@@ -269,12 +269,18 @@ describe('cli: server errors', () => {
     assert.doesNotMatch(stderr, /EPIPE/);
   });
 
-  test('a damaged auth.json is one clear sentence, for the server and for package', async () => {
+  test('a damaged auth.json is one clear sentence, for the server and for package', async (tt) => {
     const dir = tempDir();
     const dataDir = path.join(dir, 'd');
-    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(path.join(dataDir, 'auth.json'), '{"passkey": "not what it should be"', { mode: 0o600 });
     const env = { PARTY_POOL_PASSKEY: PASSKEY, PARTY_POOL_ROOT_PASSWORD: 'root-password-1234' };
+    // A server that was set up once (keys, database, auth.json), then its auth.json damaged.
+    const first = spawn(process.execPath, [binPath, 'server', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-dir', path.join(dir, 'l')], { env: cleanEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+    const firstExit = exitOf(first);
+    tt.after(() => first.kill('SIGKILL'));
+    await waitUntil(() => fs.existsSync(path.join(dataDir, 'server.json')), 20_000, 'server.json');
+    first.kill('SIGTERM');
+    assert.equal(await firstExit, 0);
+    fs.writeFileSync(path.join(dataDir, 'auth.json'), '{"passkey": "not what it should be"', { mode: 0o600 });
     const server = await runCli(['server', '--port', '0', '--data-dir', dataDir, '--log-dir', path.join(dir, 'l')], { env });
     assert.equal(server.code, 1);
     assert.match(server.stderr, /auth\.json is damaged; move it away/);

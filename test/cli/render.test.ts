@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { jsonEvent, renderEvent } from '../../src/cli/render.js';
+import { jsonDirectEvent, jsonEvent, renderDirectEvent, renderEvent } from '../../src/cli/render.js';
 import { MAX_MARKS, NOTICE_MARK, sanitizeForTerminal } from '../../src/cli/sanitize.js';
 import { makeChalk } from '../../src/cli/style.js';
 
@@ -73,6 +73,24 @@ test('a chat line padded to wrap into a notice never renders a row that looks li
       }
     }
   }
+});
+
+test('direct messages: "[21:04] bob → you: …" in their own colour, escaped; the --json forms are the fixed ones', () => {
+  const time = new Date(2026, 0, 2, 21, 4).toISOString();
+  const incoming = { type: 'direct', id: 'm1', from: 'bob', to: 'alice', text: 'hi \u001b[2J', time, direction: 'in' } as const;
+  assert.equal(renderDirectEvent(incoming, plain), '[21:04] bob → you: hi \\x1b[2J');
+  assert.equal(renderDirectEvent({ ...incoming, direction: 'out', from: 'alice', to: 'bob' }, plain), '[21:04] you → bob: hi \\x1b[2J');
+  assert.equal(renderDirectEvent({ ...incoming, sentAs: 'bobby' }, plain), '[21:04] bob → you (sent as bobby): hi \\x1b[2J');
+  const coloured = renderDirectEvent(incoming, { ...plain, chalk: makeChalk(true), color: true });
+  assert.notEqual(coloured, renderDirectEvent(incoming, plain), 'coloured on a terminal');
+  assert.deepEqual(jsonDirectEvent({ ...incoming, stored: true, sentAs: 'bobby' }), { type: 'direct', id: 'm1', from: 'bob', to: 'alice', text: 'hi \u001b[2J', time });
+  const number = '12345 67890 12345 67890 12345 67890 12345 67890 12345 67890 12345 67890';
+  assert.deepEqual(jsonDirectEvent({ type: 'safety-number', name: 'bob', number, verified: false, confirmed: false }), { type: 'safety-number', name: 'bob', number, verified: false });
+  const change = { type: 'key-changed', name: 'bob', status: 'changed', added: ['a'], removed: ['b'], wasVerified: true, self: false } as const;
+  assert.deepEqual(jsonDirectEvent(change), { type: 'key-changed', name: 'bob' });
+  assert.match(renderDirectEvent(change, plain), /bob's keys changed.*nothing is sent to them until you compare the safety number again/);
+  assert.match(renderDirectEvent({ ...change, status: 'new-device', wasVerified: false }, plain), /bob has a new device \(a\)\. If you did not expect it, compare safety numbers with \/verify bob\./);
+  assert.match(renderDirectEvent({ type: 'safety-number', name: 'bob', number, verified: false }, plain), /^Safety number with bob:\n {2}12345 67890 12345 67890\n/);
 });
 
 test('people read sentences, not codes: an error shows its message only (--json keeps the code)', () => {

@@ -73,7 +73,7 @@ describe('party-pool server --dashboard', () => {
     );
     running.push(server);
     const url = await server.link(/^Dashboard link \(works once, in one browser\): (http:\/\/127\.0\.0\.1:\d+\/session\?token=[\w-]+)$/m);
-    assert.match(server.stdout, /Dashboard\s+http:\/\/127\.0\.0\.1:\d+\/ \(in your browser\)/);
+    assert.match(server.stdout, /Dashboard:?\s+http:\/\/127\.0\.0\.1:\d+\/ \(in your browser\)/);
     const page = await adminPage(url);
     pages.push(page);
     assert.match(await ready(page), /^dashboard#\d+$/);

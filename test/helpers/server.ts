@@ -93,7 +93,7 @@ export const RAISED_FLOOD_ENV: Record<string, string> = {
   PARTY_POOL_CONNECTIONS_PER_MINUTE: '1000000',
 };
 
-type Injected = Pick<ServerOptions, 'now' | 'timers' | 'limits' | 'metricsPort' | 'configFile'>;
+type Injected = Pick<ServerOptions, 'now' | 'timers' | 'limits' | 'metricsPort' | 'configFile' | 'fileHooks'>;
 
 /**
  * Start a test server and close it when the test ends, pass or fail (`t.after`): a failed

@@ -17,6 +17,13 @@ import type { Session } from '../session/session.js';
 import type { StorageAlarm } from '../storage/storage-alarm.js';
 import type { Accounts, LoginCheck } from './accounts.js';
 
+/** What else moves with an account or goes with it (direct messages' devices, mailboxes, blocks). */
+export interface AccountFollower {
+  /** Inside the rename's transaction. */
+  renameRows(oldName: string, newName: string): void;
+  accountDeleted(name: string): void;
+}
+
 export class AccountService {
   constructor(
     readonly accounts: Accounts,
@@ -29,6 +36,7 @@ export class AccountService {
     private readonly clock: Clock,
     /** Refuse names that are not registered (PARTY_POOL_REQUIRE_REGISTRATION). */
     private readonly requireRegistration: boolean,
+    private readonly follower: AccountFollower,
   ) {}
 
   isRegistered(name: string): boolean {
@@ -103,6 +111,7 @@ export class AccountService {
     this.accounts.transaction(() => {
       if (registered) this.accounts.renameAccount(oldName, newName);
       rooms.renameMemberRows(oldName, newName);
+      this.follower.renameRows(oldName, newName);
     });
     rooms.renameMemberInMemory(oldName, newName);
     this.roster.rename(member, newName);
@@ -133,6 +142,7 @@ export class AccountService {
     const rooms = this.rooms.rooms;
     for (const room of rooms.roomsOf(account.name)) if (room !== rooms.lobby) this.rooms.announce(room, 'kick', account.name, actorName(actor));
     this.accounts.delete(account.name);
+    this.follower.accountDeleted(account.name);
     const emptied = rooms.forget(account.name);
     this.logger.info('account deleted', { conn: actor.session.id, user: account.name, emptiedRooms: emptied.length });
     online?.session.fail('ACCOUNT_DELETED');

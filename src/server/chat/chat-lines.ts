@@ -35,6 +35,7 @@ const RUN_CHARS = 32 * 1024;
 /** Consecutive lines to one room, encoded together; protocol-1 clients get #lobby's in the older form. */
 class LineRun implements EncodedFrames {
   readonly current: Buffer;
+  readonly minProtocol = 1;
   private readonly largest: number;
   private older: Buffer | undefined;
 

@@ -43,9 +43,9 @@ export class Fanout {
     private readonly delivery: Delivery,
   ) {}
 
-  /** Send `message` to `audience`; returns how many sessions it went to. */
-  send(audience: Audience, message: ServerMessage, legacy: Legacy = 'same'): number {
-    return this.sendFrames(audience, new Frames(message, legacy));
+  /** Send `message` to `audience`; returns how many sessions it went to. Sessions below `minProtocol` get nothing. */
+  send(audience: Audience, message: ServerMessage, legacy: Legacy = 'same', minProtocol = 1): number {
+    return this.sendFrames(audience, new Frames(message, legacy, minProtocol));
   }
 
   /**
@@ -92,6 +92,7 @@ export class Fanout {
   }
 
   private deliver(session: Session, protocol: number, frames: EncodedFrames): number {
+    if (protocol < frames.minProtocol) return 0;
     const frame = protocol >= 2 ? frames.current : frames.legacy();
     if (!frame) return 0;
     this.delivery.deliver(session, frame, frames.largestIn(frame));
@@ -102,6 +103,8 @@ export class Fanout {
 /** What goes out: bytes for current clients, and for protocol-1 clients (made when first needed). */
 export interface EncodedFrames {
   readonly current: Buffer;
+  /** Sessions of an older protocol get nothing. */
+  readonly minProtocol: number;
   legacy(): Buffer | undefined;
   /** The largest single frame in `bytes` (one of the two above), for the outbound size limit. */
   largestIn(bytes: Buffer): number;
@@ -115,6 +118,8 @@ class Frames implements EncodedFrames {
   constructor(
     message: ServerMessage,
     private readonly legacyForm: Legacy,
+    /** Sessions of an older protocol do not know this message at all (files: 3). */
+    readonly minProtocol: number,
   ) {
     this.current = encodeFrame(message);
   }

@@ -11,8 +11,19 @@ import { sayMessage } from './chat/say.js';
 import { authMessage } from './connection/auth.js';
 import { byeMessage } from './connection/bye.js';
 import { helloMessage } from './connection/hello.js';
+import { filesCommand } from './files/files.js';
+import { deleteFileCommand, rootFilesCommand } from './files/root-files.js';
+import { fileCancelMessage, fileChunkMessage, fileGetMessage, fileInfoMessage, fileOfferMessage } from './files/transfer-messages.js';
+import { unshareCommand } from './files/unshare.js';
 import { pingMessage } from './connection/ping.js';
 import { pongMessage } from './connection/pong.js';
+import { blockCommand } from './direct/block.js';
+import { blockedCommand } from './direct/blocked.js';
+import { devicesGetMessage } from './direct/devices-get.js';
+import { devicesCommand } from './direct/devices.js';
+import { directAckMessage } from './direct/direct-ack.js';
+import { directMessage } from './direct/direct.js';
+import { unblockCommand } from './direct/unblock.js';
 import { exitCommand } from './general/exit.js';
 import { helpCommand } from './general/help.js';
 import { ipCommand } from './general/ip.js';
@@ -45,7 +56,24 @@ import { unbanCommand } from './root/unban.js';
 import type { CommandSpec, MessageSpec } from './table.js';
 
 /** Every client message type but `command`. */
-export const messageSpecs: readonly MessageSpec[] = [helloMessage, authMessage, pingMessage, pongMessage, byeMessage, sayMessage];
+export const messageSpecs: readonly MessageSpec[] = [
+  helloMessage,
+  authMessage,
+  pingMessage,
+  pongMessage,
+  byeMessage,
+  sayMessage,
+  // Direct messages (protocol 3).
+  directMessage,
+  directAckMessage,
+  devicesGetMessage,
+  // File sharing (protocol 3).
+  fileOfferMessage,
+  fileChunkMessage,
+  fileInfoMessage,
+  fileGetMessage,
+  fileCancelMessage,
+];
 
 /** Every command, in the order `help` lists them. */
 export const commandSpecs: readonly CommandSpec[] = [
@@ -70,6 +98,14 @@ export const commandSpecs: readonly CommandSpec[] = [
   registerCommand,
   passwordCommand,
   nickCommand,
+  // Direct messages (protocol 3); /msg, /verify and /history @name are the client's own.
+  devicesCommand,
+  blockCommand,
+  unblockCommand,
+  blockedCommand,
+  // File sharing (protocol 3); /send and /get run in the client, which adds them to /help.
+  filesCommand,
+  unshareCommand,
   // The root console.
   rootListCommand,
   rootHelpCommand,
@@ -89,4 +125,6 @@ export const commandSpecs: readonly CommandSpec[] = [
   deleteUserCommand,
   packagesCommand,
   revokeCommand,
+  rootFilesCommand,
+  deleteFileCommand,
 ];

@@ -18,6 +18,7 @@ import type { Session } from '../session/session.js';
 import type { StorageAlarm } from '../storage/storage-alarm.js';
 import type { Admission } from './admission.js';
 import type { Arrivals } from './arrivals.js';
+import type { LoginDevices } from './devices.js';
 
 /** One connection's login so far. */
 interface PendingLogin {
@@ -35,6 +36,8 @@ export interface ServerVersion {
   readonly version: string;
   /** Protocol versions this server speaks. */
   readonly protocols: readonly number[];
+  /** The server's stable id (protocol 3: direct-message profiles are keyed by it). */
+  readonly id?: string;
 }
 
 export class LoginHandshake {
@@ -53,6 +56,7 @@ export class LoginHandshake {
     private readonly alarm: StorageAlarm,
     private readonly logger: Logger,
     private readonly limits: Pick<ServerLimits, 'authTimeoutMs' | 'maxLoginRetries'>,
+    private readonly devices: LoginDevices,
   ) {
     this.windows = new DeadlineQueue(limits.authTimeoutMs, (session) => session.fail('AUTH_TIMEOUT'));
   }
@@ -93,6 +97,7 @@ export class LoginHandshake {
       type: 'challenge',
       protocol: login.protocol,
       server: { name: this.server.name, version: this.server.version },
+      ...(login.protocol >= 3 && this.server.id !== undefined ? { serverId: this.server.id } : {}),
       nonce: login.nonce.toString('base64'),
       kdf: { algorithm: 'pbkdf2-sha256', salt: this.keys.passkey.salt.toString('base64'), iterations: this.keys.passkey.iterations },
       rootKdf: { algorithm: 'pbkdf2-sha256', salt: this.keys.root.salt.toString('base64'), iterations: this.keys.root.iterations },
@@ -147,7 +152,9 @@ export class LoginHandshake {
       if (late) return this.refuse(session, login, late);
     }
     this.end(session);
-    await this.arrivals.admit(session, { name: message.name, role: message.role, protocol: login.protocol, packageId: pkg.id, packageLogLabel: pkg.logLabel }, message.resume);
+    // Direct messages (protocol 3): the device is decided last, in the same tick as the admission.
+    const device = this.devices.claim(message, login.protocol);
+    await this.arrivals.admit(session, { name: message.name, role: message.role, protocol: login.protocol, packageId: pkg.id, packageLogLabel: pkg.logLabel, device }, message.resume, message.directAfter);
   }
 
   /** A wrong passkey or root password: counted, logged, and the connection closed. */

@@ -1,10 +1,27 @@
 // Who is behind a logged-in session: the identity the roster indexes. Immutable; a rename makes
 // a new Member for the same session (the roster swaps them), so nobody edits an identity in place.
+import type { ErrorCode } from '../../common/errors.js';
 import { nameKey } from '../../protocol/names.js';
 import type { MessageLimiter } from '../abuse/message-limiter.js';
 import type { Session } from './session.js';
 
 export type Role = 'user' | 'root';
+
+/** A session's direct-message device (protocol 3): its key and what the login made of it. */
+export interface SessionDevice {
+  readonly id: string;
+  /** The X25519 public key, base64url. */
+  readonly key: string;
+  /** new / known: registered to the account; session: a guest's, for this session; refused: not usable. */
+  readonly status: 'new' | 'known' | 'session' | 'refused';
+  /** Why it was refused. */
+  readonly code?: ErrorCode | undefined;
+}
+
+/** A device that can send and receive direct messages. */
+export function usableDevice(device: SessionDevice | undefined): device is SessionDevice {
+  return device !== undefined && device.status !== 'refused';
+}
 
 export interface Identity {
   readonly name: string;
@@ -17,6 +34,8 @@ export interface Identity {
   readonly packageLogLabel?: string | undefined;
   /** Chat and command rate limits (users only: root sessions are exempt). */
   readonly limiter?: MessageLimiter | undefined;
+  /** The direct-message device this session logged in with (protocol 3 users). */
+  readonly device?: SessionDevice | undefined;
 }
 
 export class Member implements Identity {
@@ -28,6 +47,7 @@ export class Member implements Identity {
   readonly packageId: string | undefined;
   readonly packageLogLabel: string | undefined;
   readonly limiter: MessageLimiter | undefined;
+  readonly device: SessionDevice | undefined;
 
   constructor(
     readonly session: Session,
@@ -40,6 +60,7 @@ export class Member implements Identity {
     this.packageId = identity.packageId;
     this.packageLogLabel = identity.packageLogLabel;
     this.limiter = identity.limiter;
+    this.device = identity.device;
   }
 
   /** The same person on the same connection under another name. */

@@ -27,6 +27,12 @@ function abuseLines(ctx: CommandContext): string[] {
   ];
 }
 
+/** Direct messages: counts and sizes only — the server cannot read them, and root sees no names. */
+function directLine(ctx: CommandContext): string {
+  const d = ctx.direct.counts();
+  return `Direct messages: ${d.relayed} relayed since start; ${d.messages} waiting for a device (${bytes(d.bytes)}); ${d.devices} device${d.devices === 1 ? '' : 's'} registered, ${d.devicesOnline} online`;
+}
+
 export const statsCommand = rootCommand({
   name: 'stats',
   usage: 'stats',
@@ -40,10 +46,12 @@ export const statsCommand = rootCommand({
       `Peak sessions: ${s.peakSessions}${s.peakAt ? ` (at ${formatTime(Date.parse(s.peakAt))})` : ''}`,
       `Total visits: ${s.totalVisits}`,
       `Messages relayed: ${s.messagesRelayed}`,
+      directLine(ctx),
       `Bytes in / out: ${bytes(s.bytesIn)} / ${bytes(s.bytesOut)}`,
       `Counting since: ${formatTime(Date.parse(s.since))} (stats.json)`,
       `Shutdown: ${pending ? `scheduled in ${formatDuration(pending.endsAt - ctx.clock.now())} by ${pending.by}` : 'none scheduled'}`,
       ...abuseLines(ctx),
+      ...ctx.files.usageLines(),
     ];
     const shown = s.addresses.slice(0, ctx.limits.statsRowsShown);
     if (shown.length < s.addresses.length) lines.push(`Addresses: the ${shown.length} most recently seen of ${s.addresses.length} (all are in stats.json).`);
