@@ -58,10 +58,24 @@ const p99 = (result: Result): number | undefined => {
 const complete = (read: (result: Result) => number | undefined) => (result: Result): number | undefined =>
   result.deliveredFraction === 1 || (result.mode === 'hold' && result.registered === result.attempted) ? read(result) : undefined;
 
+/**
+ * Deliveries per second of the server's own CPU time in the measured phase: on a shared machine
+ * the wall-clock rate moves with everyone else's load, this much less (it is what the server
+ * spends per delivery).
+ */
+const perCpuSecond = (result: Result): number | undefined => {
+  const delivered = num(result.delivered);
+  const cpu = num(result.serverCpuSeconds);
+  return delivered !== undefined && cpu !== undefined && cpu > 0 ? delivered / cpu : undefined;
+};
+
 const ROWS: readonly Row[] = [
   { label: '100 members, burst of 2,000 lines: deliveries/s', scenario: 'burst100', read: complete(field('deliveredPerSec')), higherIsBetter: true, digits: 0 },
   { label: '100 members, one line in flight: deliveries/s (p99 ms)', scenario: 'window100', read: complete(field('deliveredPerSec')), note: p99, higherIsBetter: true, digits: 0 },
   { label: '1,000 members, burst: deliveries/s', scenario: 'burst1000', read: complete(field('deliveredPerSec')), higherIsBetter: true, digits: 0 },
+  { label: '100 members, burst: deliveries per server CPU-second', scenario: 'burst100', read: complete(perCpuSecond), higherIsBetter: true, digits: 0 },
+  { label: '100 members, one in flight: deliveries per server CPU-second', scenario: 'window100', read: complete(perCpuSecond), higherIsBetter: true, digits: 0 },
+  { label: '1,000 members, burst: deliveries per server CPU-second', scenario: 'burst1000', read: complete(perCpuSecond), higherIsBetter: true, digits: 0 },
   { label: 'login storm, 1,000 at concurrency 100: s', scenario: 'storm1000', read: complete(field('loginSeconds')), higherIsBetter: false, digits: 2 },
   { label: '10,000 idle sessions: login s', scenario: 'idle10000', read: complete(field('loginSeconds')), higherIsBetter: false, digits: 1 },
   { label: '10,000 idle sessions: RSS per session KiB', scenario: 'idle10000', read: complete(field('rssPerSessionKB')), higherIsBetter: false, digits: 1 },
