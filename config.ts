@@ -20,6 +20,8 @@ export const config = {
   limits: {
     maxClients: 25,
     maxSessionsPerAddress: 5,
+    /** Issue 11: sessions of one registered account or one issued package, whatever their addresses. */
+    maxSessionsPerAccount: 3,
     /** Above this many people online, joins and leaves are no longer announced to everyone. */
     maxPresenceAnnounced: 200,
     maxFrameBytes: 64 * KIB,
@@ -69,6 +71,61 @@ export const config = {
     storageReportIntervalMs: 60_000,
   },
 
+  /**
+   * Issue 11 (sec-limits): every frame a connection sends counts against a budget (docs/SECURITY.md).
+   * Before login a fixed allowance; after it, the chat and command buckets plus this slack.
+   */
+  budgets: {
+    /** A login needs a hello, an auth, a few name or password retries and a pong or two. */
+    preAuthFrames: 20,
+    preAuthBytes: 128 * KIB,
+    /** Frames beyond the request buckets: pongs, byes, a stray unexpected message. */
+    frameSlack: 10,
+    frameSlackPerSecond: 1,
+    /** Roots are exempt from request rates but not from parsing costs: ten users' worth. */
+    rootFrameFactor: 10,
+  },
+
+  /** Issue 11 (sec-limits): slots for connections not logged in yet (settings; docs/SECURITY.md). */
+  preAuth: {
+    /** Per address (IPv6: per /64); the server's own machine (127.0.0.1, ::1) is exempt. */
+    maxPerAddress: 4,
+    /** Of `abuse.maxUnauthenticated`, kept for addresses that logged in recently (and roots). */
+    reserved: 16,
+    /** How long a successful login keeps its address trusted. */
+    trustedDays: 30,
+    /** Trusted addresses remembered at most. */
+    maxTrusted: 10_000,
+    /** A stranger still in its TLS handshake may be closed for a newcomer after this long. */
+    evictAfterMs: 1000,
+    /** A banned address still hears why (after a TLS handshake) this many times a minute; beyond, it is cut before TLS. */
+    bannedExplainedPerMinute: 3,
+  },
+
+  /**
+   * Issue 11 (sec-limits): what members may make the server store, per day (UTC), and the
+   * low-disk reserve (settings; docs/SECURITY.md). 0 turns a budget off.
+   */
+  quotas: {
+    /** Chat bytes stored per sender, counted by name and by address alike (a new guest name starts no new budget). */
+    historyBytesPerUserPerDay: 4 * MIB,
+    historyBytesPerRoomPerDay: 32 * MIB,
+    historyBytesPerDay: 256 * MIB,
+    /** /request lines per person (and per address). */
+    requestsPerUserPerDay: 20,
+    /** Names registered per address. */
+    accountsPerAddressPerDay: 3,
+    /** For file sharing (issue 14): bytes per person (and address), and server-wide. */
+    uploadBytesPerUserPerDay: 64 * MIB,
+    uploadBytesPerDay: 1024 * MIB,
+    /** Below this much free disk, nothing new is stored (moderation still works)... */
+    diskReserveBytes: 256 * MIB,
+    /** ...and below this much, roots are warned. */
+    diskWarnBytes: 1024 * MIB,
+    /** How often the free space is read. */
+    diskCheckIntervalMs: 30_000,
+  },
+
   passkey: {
     minLength: 8,
     rootMinLength: 10,
@@ -107,6 +164,12 @@ export const config = {
     statsRowsShown: 100,
     /** `bans`: the most rows sent back (one reply must fit a frame). */
     bansRowsShown: 500,
+    /** Issue 11: `users` pages (10,000 accounts must not make one reply over a client's frame limit). */
+    usersPerPage: 500,
+    /** `list-conn`: the most rows sent back. */
+    connectionsRowsShown: 500,
+    /** `stats`: the most addresses named on the line of addresses blocked for failed logins. */
+    blockedShown: 20,
   },
 
   log: {
@@ -176,6 +239,8 @@ export const config = {
     maxRoomsPerUser: 20,
     /** Rooms on the whole server. */
     maxRooms: 1000,
+    /** Issue 11: rooms one account may own (created, or inherited as the longest-standing member). */
+    maxRoomsOwnedPerUser: 5,
     /** The largest `--max N` a room may have. */
     maxCapacity: 1000,
     /** Invite codes: 16 random bytes (128 bits), base64url. */

@@ -45,6 +45,22 @@ export interface ServerSettings {
   authFailureWindowMs: number;
   authBlockMs: number;
   authBlockMaxMs: number;
+  // Issue 11 (sec-limits): pre-login slots.
+  maxUnauthenticatedPerAddress: number;
+  reservedUnauthenticated: number;
+  trustedAddressDays: number;
+  // Issue 11 (sec-limits): storage budgets per day, the low-disk reserve, squatting, seats.
+  historyBytesPerUserPerDay: number;
+  historyBytesPerRoomPerDay: number;
+  historyBytesPerDay: number;
+  requestsPerUserPerDay: number;
+  accountsPerAddressPerDay: number;
+  uploadBytesPerUserPerDay: number;
+  uploadBytesPerDay: number;
+  diskReserveBytes: number;
+  diskWarnBytes: number;
+  maxRoomsOwnedPerUser: number;
+  maxSessionsPerAccount: number;
   // Direct messages (issue 13).
   maxDevices: number;
   directMaxStored: number;
@@ -128,6 +144,22 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   { key: 'authFailureWindowMs', kind: 'int', min: 1000, max: 7 * 86_400_000, fallback: () => config.abuse.authFailureWindowMs },
   { key: 'authBlockMs', kind: 'int', min: 1000, max: 365 * 86_400_000, fallback: () => config.abuse.authBlockMs },
   { key: 'authBlockMaxMs', kind: 'int', min: 1000, max: 365 * 86_400_000, fallback: () => config.abuse.authBlockMaxMs },
+  // Issue 11 (sec-limits): pre-login slots (docs/SECURITY.md).
+  { key: 'maxUnauthenticatedPerAddress', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.preAuth.maxPerAddress },
+  { key: 'reservedUnauthenticated', kind: 'int', min: 0, max: 1_000_000, fallback: () => config.preAuth.reserved },
+  { key: 'trustedAddressDays', kind: 'int', min: 0, max: 3650, fallback: () => config.preAuth.trustedDays },
+  // Issue 11 (sec-limits): storage budgets per day (0 = no budget), the low-disk reserve, squatting, seats.
+  { key: 'historyBytesPerUserPerDay', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.historyBytesPerUserPerDay },
+  { key: 'historyBytesPerRoomPerDay', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.historyBytesPerRoomPerDay },
+  { key: 'historyBytesPerDay', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.historyBytesPerDay },
+  { key: 'requestsPerUserPerDay', kind: 'int', min: 0, max: 1_000_000, fallback: () => config.quotas.requestsPerUserPerDay },
+  { key: 'accountsPerAddressPerDay', kind: 'int', min: 0, max: 1_000_000, fallback: () => config.quotas.accountsPerAddressPerDay },
+  { key: 'uploadBytesPerUserPerDay', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.uploadBytesPerUserPerDay },
+  { key: 'uploadBytesPerDay', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.uploadBytesPerDay },
+  { key: 'diskReserveBytes', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.diskReserveBytes },
+  { key: 'diskWarnBytes', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.diskWarnBytes },
+  { key: 'maxRoomsOwnedPerUser', kind: 'int', min: 1, max: 1000, fallback: () => config.rooms.maxRoomsOwnedPerUser },
+  { key: 'maxSessionsPerAccount', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.limits.maxSessionsPerAccount },
   // Direct messages (issue 13).
   { key: 'maxDevices', kind: 'int', min: 1, max: config.direct.maxDevices, fallback: () => config.direct.maxDevices },
   { key: 'directMaxStored', kind: 'int', min: 1, max: 10_000_000, fallback: () => config.direct.maxStoredPerAccount },
@@ -218,6 +250,12 @@ export function resolveServerSettings(flags: Record<string, string | undefined>,
   if (settings.authBlockMaxMs < settings.authBlockMs) {
     throw new PartyPoolError('CONFIG_INVALID', `${envNameFor('authBlockMaxMs')} must be at least ${envNameFor('authBlockMs')}.`);
   }
+  if (settings.diskWarnBytes < settings.diskReserveBytes) {
+    throw new PartyPoolError('CONFIG_INVALID', `${envNameFor('diskWarnBytes')} must be at least ${envNameFor('diskReserveBytes')}: roots are warned before the reserve is reached.`);
+  }
+  if (settings.reservedUnauthenticated >= settings.maxUnauthenticated) {
+    throw new PartyPoolError('CONFIG_INVALID', `${envNameFor('reservedUnauthenticated')} must be less than ${envNameFor('maxUnauthenticated')}: strangers need some room to log in for the first time.`);
+  }
   return settings;
 }
 
@@ -267,6 +305,19 @@ export interface ServerLimits {
   readonly requestsMax: number;
   readonly requestsMaxBytes: number;
   readonly maxShutdownDelaySeconds: number;
+  // Issue 11 (sec-limits): what a connection may send (every frame counts).
+  /** Frames and bytes a connection may send before it logs in. */
+  readonly preAuthFrames: number;
+  readonly preAuthBytes: number;
+  /** A logged-in user's frame bucket (derived from its request rates, with room for heartbeats). */
+  readonly frameBurst: number;
+  readonly framesPerSecond: number;
+  /** Root sessions get this many times a user's frame bucket. */
+  readonly rootFrameFactor: number;
+  /** Root listings are paged or capped (issue 11): `users` per page, `list-conn` rows, blocked addresses named in `stats`. */
+  readonly usersPerPage: number;
+  readonly connectionsShown: number;
+  readonly blockedShown: number;
   // Direct messages (issue 13).
   readonly maxDevices: number;
   readonly directMaxStored: number;
@@ -338,6 +389,27 @@ export function serverLimits(settings: ServerSettings): ServerLimits {
     fileTransfersPerSession: settings.fileTransfersPerSession,
     fileChunkBytes: fileChunkBytesFor(settings.maxFrameBytes),
     fileSendBudgetBytes: Math.min(config.files.sendBudgetBytes, Math.floor(settings.maxUnsentBytes / 4)),
+    ...frameBudget(settings),
+    usersPerPage: config.admin.usersPerPage,
+    connectionsShown: config.admin.connectionsRowsShown,
+    blockedShown: config.admin.blockedShown,
+  };
+}
+
+/**
+ * Every frame counts (issue 11): before login a fixed allowance; after it, as many frames as the
+ * session's chat and command buckets allow, plus the refusals flooding tolerates, plus slack for
+ * pongs and the odd stray frame. Raising the request rates raises this with them.
+ */
+function frameBudget(settings: ServerSettings): Pick<ServerLimits, 'preAuthFrames' | 'preAuthBytes' | 'frameBurst' | 'framesPerSecond' | 'rootFrameFactor'> {
+  const budgets = config.budgets;
+  const refusalsPerSecond = Math.ceil((settings.floodMaxRejections * 1000) / settings.floodWindowMs);
+  return {
+    preAuthFrames: budgets.preAuthFrames,
+    preAuthBytes: budgets.preAuthBytes,
+    frameBurst: settings.messageBurst + settings.commandBurst + settings.floodMaxRejections + budgets.frameSlack,
+    framesPerSecond: settings.messageRatePerSecond + settings.commandRatePerSecond + refusalsPerSecond + budgets.frameSlackPerSecond,
+    rootFrameFactor: budgets.rootFrameFactor,
   };
 }
 

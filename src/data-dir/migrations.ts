@@ -117,6 +117,19 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    // Issue 11 (sec-limits): addresses (IPv4, or an IPv6 /64) that logged in successfully, and
+    // whether a root did. They get the reserved pre-login slots while strangers hold the rest.
+    id: '410-trusted-addresses',
+    sql: `
+      CREATE TABLE trusted_addresses (
+        address       TEXT PRIMARY KEY,
+        last_login_at INTEGER NOT NULL,
+        root          INTEGER NOT NULL CHECK (root IN (0, 1))
+      ) STRICT;
+      CREATE INDEX trusted_addresses_last_login ON trusted_addresses (last_login_at);
+    `,
+  },
+  {
     // Issue 13, direct messages (src/server/direct/). The server keeps only what routing needs:
     // device public keys, ciphertext, ids, names, times and sizes — never a readable body.
     // A message row stays while any device still has to fetch it (an envelope row) and at most

@@ -25,6 +25,7 @@ import { buildServices, type Services } from './services.js';
 import { SessionIds } from './session/session-ids.js';
 import type { Session } from './session/session.js';
 import { Checkpointer } from './storage/checkpointer.js';
+import type { DiskProbe } from './storage/disk-space.js';
 
 /** How long a shutdown waits for sessions to say goodbye before it cuts them off. */
 const SHUTDOWN_GRACE_MS = 3000;
@@ -41,6 +42,8 @@ export interface ServerOptions {
   now?: () => number;
   /** Injected timers for the timed shutdown's countdown. */
   timers?: Timers;
+  /** How free disk space is read (tests simulate a filling disk). */
+  diskProbe?: DiskProbe;
   /** The config file the settings were read with: its "lockdown" is applied when it changes. */
   configFile?: ConfigFile;
   /** Serve metrics on this port (tests pass 0); default: settings.metricsPort, 0 meaning off. */
@@ -84,7 +87,7 @@ export class PartyPoolServer {
     this.dataDir = settings.dataDir;
     this.limits = { ...serverLimits(settings), ...options.limits };
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
-    this.services = buildServices({ settings, limits: this.limits, logger: options.logger, clock, timers: options.timers ?? realTimers, keys, store, shutdown: (message) => this.shutdown(message), fileHooks: options.fileHooks, ...(metrics ? { metrics } : {}) });
+    this.services = buildServices({ settings, limits: this.limits, logger: options.logger, clock, timers: options.timers ?? realTimers, keys, store, diskProbe: options.diskProbe, shutdown: (message) => this.shutdown(message), fileHooks: options.fileHooks, ...(metrics ? { metrics } : {}) });
     const { alarm, guard, moderation, loginBlocks, roster, handshake, arrivals, dispatcher } = this.services;
     const sessionIds = new SessionIds(store, config.operations.sessionIdBlock, (error) => alarm.report('database', error));
     this.checkpointer = new Checkpointer(store.db, path.join(settings.dataDir, DATABASE_FILE), config.storage.checkpointIntervalMs, (reason) => this.logger.warn('database checkpoint', { reason: reason.slice(0, 200) }));
@@ -104,7 +107,10 @@ export class PartyPoolServer {
   /** Prepare the data dir, identity and keys, then listen. Resolves once accepting. */
   static async start(options: ServerOptions): Promise<PartyPoolServer> {
     const settings = options.settings;
-    ensurePrivateDir(settings.dataDir, 'data directory');
+    // A data dir made beforehand with loose modes is tightened (and each change logged), not trusted.
+    for (const [dir, purpose] of [[settings.dataDir, 'data directory'], [settings.logDir, 'log directory']] as const) {
+      for (const notice of ensurePrivateDir(dir, purpose)) options.logger.warn('permissions tightened', { detail: notice });
+    }
     // Two servers on one data dir would share the database and fight over server.json.
     const running = runningServerPid(settings.dataDir);
     if (running !== undefined && running !== process.pid) {
@@ -142,6 +148,7 @@ export class PartyPoolServer {
     else server.logger.info('history is off', { deletedMessages: history.clearedAtStart });
     server.services.direct.startRetention((error) => server.services.alarm.report('retention', error));
     server.checkpointer.start();
+    await server.services.disk.start(config.quotas.diskCheckIntervalMs);
     return server;
   }
 
@@ -203,7 +210,7 @@ export class PartyPoolServer {
     const { roster, guard, moderation, alarm } = this.services;
     return {
       sessions: () => ({ users: roster.userCount, roots: roster.size - roster.userCount }),
-      connections: () => ({ open: guard.openCount, unauthenticated: guard.unauthenticated(roster.size) }),
+      connections: () => ({ open: guard.openCount, unauthenticated: guard.unauthenticated() }),
       refusedBeforeTls: () => ({ ...guard.refused }),
       bans: () => moderation.bans.size,
       storageFailures: () => alarm.total,
@@ -287,6 +294,7 @@ export class PartyPoolServer {
     await closed;
     shutdown.stop();
     stats.stop();
+    this.services.disk.stop();
     if (this.wroteInfo) removeServerInfo(this.dataDir);
     await history.stop();
     await direct.stop();

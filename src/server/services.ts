@@ -11,6 +11,7 @@ import { ConnectionGuard } from './abuse/connection-guard.js';
 import { Lockdown } from './abuse/lockdown.js';
 import { LoginBlocks } from './abuse/login-blocks.js';
 import { LoginFailures } from './abuse/login-failures.js';
+import { TrustedAddresses } from './abuse/trusted-addresses.js';
 import { AccountService } from './accounts/account-service.js';
 import { Accounts } from './accounts/accounts.js';
 import { ChatLines } from './chat/chat-lines.js';
@@ -46,6 +47,8 @@ import { ShutdownCountdown } from './moderation/shutdown.js';
 import { Statistics } from './moderation/statistics.js';
 import { ServerStats } from './moderation/stats.js';
 import { Roster } from './roster.js';
+import { DiskSpace, statfsProbe, type DiskProbe } from './storage/disk-space.js';
+import { StorageQuotas } from './storage/quotas.js';
 import { RequestLog } from './storage/request-log.js';
 import { StorageAlarm } from './storage/storage-alarm.js';
 
@@ -57,6 +60,8 @@ export interface ServiceInputs {
   readonly timers: Timers;
   readonly keys: AuthKeys;
   readonly store: Store;
+  /** How free disk space is read (tests pass their own). */
+  readonly diskProbe?: DiskProbe | undefined;
   /** The server's own shutdown (the timed shutdown ends in it). */
   readonly shutdown: (message: string) => Promise<void>;
   /** Prometheus metrics when enabled; hooks that do nothing otherwise. */
@@ -79,6 +84,22 @@ export function buildServices(inputs: ServiceInputs) {
   const roomData = new Rooms(store.db, history.latestIds());
   const fanout = new Fanout(roster, roomData, delivery);
   const alarm = new StorageAlarm(logger, clock, fanout, config.abuse.storageReportIntervalMs);
+  // Storage budgets and the low-disk reserve (issue 11).
+  const disk = new DiskSpace(settings.dataDir, { reserveBytes: settings.diskReserveBytes, warnBytes: settings.diskWarnBytes }, inputs.diskProbe ?? statfsProbe, fanout, logger, clock);
+  const quotas = new StorageQuotas(
+    {
+      historyBytesPerUser: settings.historyBytesPerUserPerDay,
+      historyBytesPerRoom: settings.historyBytesPerRoomPerDay,
+      historyBytesPerServer: settings.historyBytesPerDay,
+      requestsPerUser: settings.requestsPerUserPerDay,
+      accountsPerAddress: settings.accountsPerAddressPerDay,
+      uploadBytesPerUser: settings.uploadBytesPerUserPerDay,
+      uploadBytesPerServer: settings.uploadBytesPerDay,
+    },
+    disk,
+    now,
+  );
+  for (const row of history.bytesSince(quotas.dayStart())) quotas.seed('history', { user: row.sender, roomId: row.roomId, amount: row.bytes });
 
   // Moderation: statistics, the audit trail, bans, notices, the timed shutdown.
   const counters = new ServerStats({ dataDir: settings.dataDir, fileName: config.admin.statsFileName, maxAddresses: config.admin.statsMaxAddresses, now });
@@ -91,9 +112,18 @@ export function buildServices(inputs: ServiceInputs) {
   const moderation = new Moderation(bans, counters, roster, shutdown, logger, clock);
 
   // Abuse resistance.
+  const trusted = new TrustedAddresses(store.db, { trustMs: settings.trustedAddressDays * 86_400_000, maxAddresses: config.preAuth.maxTrusted }, (error) => alarm.report('database', error));
+  trusted.load(clock.now());
   // The guard's options and the failure policy are read on every use: a reload (SIGHUP) changes them in place.
-  const guardOptions = { connectionsPerMinute: settings.connectionsPerMinute, maxUnauthenticated: settings.maxUnauthenticated };
-  const guard = new ConnectionGuard(guardOptions);
+  const guardOptions = {
+    connectionsPerMinute: settings.connectionsPerMinute,
+    maxUnauthenticated: settings.maxUnauthenticated,
+    reservedUnauthenticated: settings.reservedUnauthenticated,
+    maxUnauthenticatedPerAddress: settings.maxUnauthenticatedPerAddress,
+    evictAfterMs: config.preAuth.evictAfterMs,
+    bannedExplainedPerMinute: config.preAuth.bannedExplainedPerMinute,
+  };
+  const guard = new ConnectionGuard(guardOptions, trusted);
   const failurePolicy = { maxFailures: settings.authFailureLimit, windowMs: settings.authFailureWindowMs, firstBlockMs: settings.authBlockMs, maxBlockMs: settings.authBlockMaxMs };
   const loginBlocks = new LoginBlocks({ logger, now, reportStorageFailure: (what, error) => alarm.report(what, error) }, store.db, bans, failurePolicy);
   loginBlocks.load();
@@ -105,27 +135,27 @@ export function buildServices(inputs: ServiceInputs) {
   // Rooms, accounts, history and chat.
   const accountData = new Accounts(store.db, { cost: config.accounts.scrypt, passwordMinLength: config.accounts.passwordMinLength, passwordMaxLength: config.accounts.passwordMaxLength, maxConcurrentHashes: config.accounts.maxConcurrentHashes });
   const replay = new HistoryReplay(history, roomData, delivery, limits.historyOnJoin);
-  const rooms = new RoomService(roomData, accountData, roster, fanout, replay, logger, clock, limits, config.rooms.inviteBytes);
+  const rooms = new RoomService(roomData, accountData, roster, fanout, replay, logger, clock, { ...limits, maxRoomsOwnedPerUser: settings.maxRoomsOwnedPerUser }, config.rooms.inviteBytes, quotas);
   // Direct messages (issue 13): devices, blocks, sealed messages for offline devices.
   const directStore = new DirectStore(store);
   const devices = new DeviceBook(directStore, accountData, roster, delivery, alarm, logger, clock, limits);
   const direct = new DirectService(directStore, devices, new Blocks(directStore, accountData, roster, clock), delivery, logger, clock, limits, { intervalMs: config.direct.retentionIntervalMs, deleteBatch: config.direct.deleteBatch });
-  const accounts = new AccountService(accountData, rooms, roster, fanout, failures, alarm, logger, clock, settings.requireRegistration, direct);
-  const chat = new ChatLines(rooms, history, fanout, stats, alarm, logger, clock, limits.maxTextLength, metrics);
+  const accounts = new AccountService(accountData, rooms, roster, fanout, failures, alarm, logger, clock, settings.requireRegistration, direct, quotas);
+  const chat = new ChatLines(rooms, history, fanout, stats, alarm, quotas, logger, clock, limits.maxTextLength, metrics);
   const packages = new PackageRegistry(store);
   const requests = new RequestLog({ dir: settings.dataDir, ...config.requests });
 
   // File sharing.
-  const files = new FileService(new FileRecords(store.db), new BlobStore(settings.dataDir, inputs.fileHooks), rooms, accountData, roster, fanout, alarm, logger, clock, limits, {
+  const files = new FileService(new FileRecords(store.db), new BlobStore(settings.dataDir, inputs.fileHooks), rooms, accountData, roster, fanout, alarm, logger, clock, limits, quotas, {
     durable: settings.dbSync === 'full',
     sweepIntervalMs: config.files.sweepIntervalMs,
   });
 
   // Logging in, and the commands.
-  const admission = new Admission(moderation, packages, lockdown, accountData, roster, limits);
+  const admission = new Admission(moderation, packages, lockdown, accountData, roster, { ...limits, maxSessionsPerAccount: settings.maxSessionsPerAccount });
   // Root logins this process makes to itself (the admin dashboard) are named and audited as such.
   const consoles = new LocalConsoles();
-  const arrivals = new Arrivals(roster, accounts, replay, fanout, failures, stats, audit, logger, clock, limits, direct, metrics, consoles);
+  const arrivals = new Arrivals(roster, accounts, replay, fanout, failures, guard, stats, audit, logger, clock, limits, direct, metrics, consoles);
   const server = { name: config.serverName, version: config.version, protocols: config.protocolVersions, id: direct.serverId };
   const handshake = new LoginHandshake(inputs.keys, server, admission, accounts, arrivals, failures, alarm, logger, limits, new LoginDevices(devices));
   const table = new CommandTable(commandSpecs, limits);
@@ -149,11 +179,13 @@ export function buildServices(inputs: ServiceInputs) {
     packages,
     requests,
     alarm,
+    quotas,
+    disk,
     direct,
     files,
     listCommands: (role, protocol) => table.list(role, protocol),
   };
   const dispatcher = new Dispatcher(messageSpecs, table, context, { roster, delivery, audit, alarm, abuse, logger, clock });
 
-  return { roster, delivery, fanout, alarm, history, direct, stats, audit, moderation, shutdown, guard, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context, lockdown, metrics, roomData, consoles, files, live: { guardOptions, failurePolicy } };
+  return { roster, delivery, fanout, alarm, history, direct, stats, audit, moderation, shutdown, guard, trusted, disk, quotas, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context, lockdown, metrics, roomData, consoles, files, live: { guardOptions, failurePolicy } };
 }

@@ -61,8 +61,9 @@ export function tempDir(prefix = 'party-pool-test-'): string {
 }
 
 /**
- * The per-session and per-address flood limits at their real defaults. Feature tests send bursts
- * and reconnect from one address far faster than people do, so startTestServer raises these;
+ * The per-session and per-address flood limits (and the daily counts of requests, accounts and
+ * rooms owned) at their real defaults. Feature tests send bursts, reconnect, register and create
+ * far faster and more often than people do, so startTestServer raises these;
  * the attack tests (test/server/abuse-*.test.ts) pass them back in to test the defaults.
  */
 export const DEFAULT_FLOOD_LIMITS: Partial<ServerSettings> = (() => {
@@ -73,6 +74,9 @@ export const DEFAULT_FLOOD_LIMITS: Partial<ServerSettings> = (() => {
     commandRatePerSecond: defaults.commandRatePerSecond,
     commandBurst: defaults.commandBurst,
     connectionsPerMinute: defaults.connectionsPerMinute,
+    requestsPerUserPerDay: defaults.requestsPerUserPerDay,
+    accountsPerAddressPerDay: defaults.accountsPerAddressPerDay,
+    maxRoomsOwnedPerUser: defaults.maxRoomsOwnedPerUser,
   };
 })();
 
@@ -82,6 +86,9 @@ const RAISED_FLOOD_LIMITS: Partial<ServerSettings> = {
   commandRatePerSecond: 1_000_000,
   commandBurst: 1_000_000,
   connectionsPerMinute: 1_000_000,
+  requestsPerUserPerDay: 1_000_000,
+  accountsPerAddressPerDay: 1_000_000,
+  maxRoomsOwnedPerUser: 1000,
 };
 
 /** The same, as environment variables for a spawned `party-pool server`. */
@@ -91,9 +98,12 @@ export const RAISED_FLOOD_ENV: Record<string, string> = {
   PARTY_POOL_COMMAND_RATE_PER_SECOND: '1000000',
   PARTY_POOL_COMMAND_BURST: '1000000',
   PARTY_POOL_CONNECTIONS_PER_MINUTE: '1000000',
+  PARTY_POOL_REQUESTS_PER_USER_PER_DAY: '1000000',
+  PARTY_POOL_ACCOUNTS_PER_ADDRESS_PER_DAY: '1000000',
+  PARTY_POOL_MAX_ROOMS_OWNED_PER_USER: '1000',
 };
 
-type Injected = Pick<ServerOptions, 'now' | 'timers' | 'limits' | 'metricsPort' | 'configFile' | 'fileHooks'>;
+type Injected = Pick<ServerOptions, 'now' | 'timers' | 'limits' | 'diskProbe' | 'metricsPort' | 'configFile' | 'fileHooks'>;
 
 /**
  * Start a test server and close it when the test ends, pass or fail (`t.after`): a failed

@@ -14,6 +14,7 @@ import { ACK, type Reply } from '../commands/reply.js';
 import type { Roster } from '../roster.js';
 import type { Member } from '../session/member.js';
 import type { Session } from '../session/session.js';
+import type { StorageQuotas } from '../storage/quotas.js';
 import type { StorageAlarm } from '../storage/storage-alarm.js';
 import type { Accounts, LoginCheck } from './accounts.js';
 
@@ -37,6 +38,8 @@ export class AccountService {
     /** Refuse names that are not registered (PARTY_POOL_REQUIRE_REGISTRATION). */
     private readonly requireRegistration: boolean,
     private readonly follower: AccountFollower,
+    /** New accounts per address per day, and none below the disk reserve (issue 11). */
+    private readonly quotas: StorageQuotas,
   ) {}
 
   isRegistered(name: string): boolean {
@@ -45,6 +48,14 @@ export class AccountService {
 
   /** Decide the account side of a user login; a wrong password is logged and counted. */
   async checkLogin(session: Session, auth: AuthMessage): Promise<LoginCheck> {
+    // A registration that would succeed counts against the address's new accounts of the day.
+    if (auth.register && auth.password !== undefined && !this.accounts.passwordProblem(auth.password) && !this.accounts.isRegistered(auth.name)) {
+      const refusal = this.quotas.spend({ kind: 'accounts', address: session.address, amount: 1 });
+      if (refusal) {
+        this.logger.warn('registration refused', { conn: session.id, address: session.address, reason: refusal.code });
+        return { ok: false, code: refusal.code };
+      }
+    }
     const check = await this.accounts.checkLogin({ name: auth.name, password: auth.password, register: auth.register }, this.requireRegistration, this.clock.now());
     if (!check.ok && check.code === 'PASSWORD_WRONG') {
       this.failures.record(session.address);
@@ -68,6 +79,9 @@ export class AccountService {
     if (this.accounts.isRegistered(member.name)) throw new CommandError('ALREADY_REGISTERED', `${member.name} is already registered; /password changes its password.`);
     const problem = this.accounts.passwordProblem(password);
     if (problem) throw new CommandError(problem);
+    if (this.accounts.lookAlikeOf(member.name) !== undefined) throw new CommandError('NAME_REGISTERED', `${member.name} looks too much like a registered name to be registered too; /nick to another name first.`);
+    const refusal = this.quotas.spend({ kind: 'accounts', address: member.session.address, amount: 1 });
+    if (refusal) throw new CommandError(refusal.code, refusal.message);
     if (!(await this.accounts.register(member.name, password, this.clock.now()))) throw new CommandError('NAME_REGISTERED');
     this.logger.info('account registered', { conn: member.session.id, user: member.name });
     return { type: 'account', event: 'registered', name: member.name };
@@ -106,6 +120,10 @@ export class AccountService {
     const sameKey = nameKey(newName) === member.key;
     if (!sameKey && this.roster.named(newName)) throw new CommandError('NAME_TAKEN');
     if (!sameKey && this.accounts.isRegistered(newName)) throw new CommandError('NAME_REGISTERED');
+    // Look-alikes of someone else's name (UTS #39): "aIice" while alice is online or registered.
+    if (!sameKey && this.roster.lookAlike(newName, member.key)) throw new CommandError('NAME_TAKEN', `${newName} looks too much like the name of someone online; choose another.`);
+    const lookAlike = sameKey ? undefined : this.accounts.lookAlikeOf(newName, member.key);
+    if (lookAlike !== undefined) throw new CommandError('NAME_REGISTERED', `${newName} looks too much like a registered name; choose another.`);
     const registered = this.accounts.isRegistered(oldName);
     const rooms = this.rooms.rooms;
     this.accounts.transaction(() => {
@@ -121,11 +139,17 @@ export class AccountService {
     return ACK;
   }
 
-  /** Root: registered accounts with when they were last seen. */
-  list(): Reply {
+  /** Root: registered accounts with when they were last seen, a page at a time (`page` from 1). */
+  list(page: number, perPage: number): Reply {
+    const total = this.accounts.count();
+    const pages = Math.max(1, Math.ceil(total / perPage));
+    if (page > pages) throw new CommandError('INVALID_ARGUMENT', `There ${pages === 1 ? 'is 1 page' : `are ${pages} pages`} of accounts (${total} in all).`);
     return {
       type: 'accounts',
-      accounts: this.accounts.list().map((account) => ({
+      page,
+      pages,
+      total,
+      accounts: this.accounts.page((page - 1) * perPage, perPage).map((account) => ({
         name: account.name,
         created: new Date(account.createdAt).toISOString(),
         ...(account.lastSeenAt === null ? {} : { lastSeen: new Date(account.lastSeenAt).toISOString() }),
@@ -141,6 +165,8 @@ export class AccountService {
     const online = this.roster.named(account.name);
     const rooms = this.rooms.rooms;
     for (const room of rooms.roomsOf(account.name)) if (room !== rooms.lobby) this.rooms.announce(room, 'kick', account.name, actorName(actor));
+    // They know the invite codes of their private rooms: new ones keep them from coming back.
+    this.rooms.rotateInvitesOf(account.name);
     this.accounts.delete(account.name);
     this.follower.accountDeleted(account.name);
     const emptied = rooms.forget(account.name);

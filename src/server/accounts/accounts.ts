@@ -6,6 +6,7 @@ import { hashPassword, verifyPassword, type ScryptCost } from '../../crypto/pass
 import { nameKey } from '../../protocol/names.js';
 import { checkPassword } from '../../protocol/passwords.js';
 import type { Db, Statement } from '../../data-dir/store.js';
+import { LookAlikes } from './look-alikes.js';
 
 export interface Account {
   nameKey: string;
@@ -67,6 +68,8 @@ export class Accounts {
   private readonly updateSeen: Statement;
   private readonly remove: Statement;
   private readonly rename: Statement;
+  /** Registered names by confusable skeleton (issue 11): "aIice" is refused next to "alice". */
+  private readonly lookAlikes: LookAlikes;
 
   constructor(
     private readonly db: Db,
@@ -80,6 +83,18 @@ export class Accounts {
     this.updateSeen = db.prepare('UPDATE accounts SET last_seen_at = ? WHERE name_key = ?');
     this.remove = db.prepare('DELETE FROM accounts WHERE name_key = ?');
     this.rename = db.prepare('UPDATE accounts SET name_key = ?, name = ? WHERE name_key = ?');
+    this.lookAlikes = new LookAlikes(
+      db
+        .prepare('SELECT name_key FROM accounts')
+        .pluck()
+        .all()
+        .filter((key): key is string => typeof key === 'string'),
+    );
+  }
+
+  /** Another registered name that looks like `name` ("alice" for "aIice"), as its key, if any. */
+  lookAlikeOf(name: string, except?: string): string | undefined {
+    return this.lookAlikes.of(name, except);
   }
 
   find(name: string): Account | undefined {
@@ -94,6 +109,20 @@ export class Accounts {
     return this.selectAll.all().flatMap((row) => toAccount(row) ?? []);
   }
 
+  /** Accounts in name order, `limit` from `offset` (root's `users`, a page at a time). */
+  page(offset: number, limit: number): Account[] {
+    return this.db
+      .prepare('SELECT * FROM accounts ORDER BY name_key LIMIT ? OFFSET ?')
+      .all(limit, offset)
+      .flatMap((row) => toAccount(row) ?? []);
+  }
+
+  /** How many accounts there are. */
+  count(): number {
+    const n: unknown = this.db.prepare('SELECT count(*) FROM accounts').pluck().get();
+    return typeof n === 'number' ? n : 0;
+  }
+
   /** The password rule (length, no control characters); undefined when acceptable. */
   passwordProblem(password: string): ErrorCode | undefined {
     return checkPassword(password, this.options.passwordMinLength, this.options.passwordMaxLength);
@@ -102,7 +131,9 @@ export class Accounts {
   /** Register `name`; false when someone registered it first. The caller checks the rule. */
   async register(name: string, password: string, now: number): Promise<boolean> {
     const hash = await this.hash(password);
-    return this.insert.run(nameKey(name), name, hash, now, now).changes === 1;
+    const created = this.insert.run(nameKey(name), name, hash, now, now).changes === 1;
+    if (created) this.lookAlikes.add(name);
+    return created;
   }
 
   /** True when `password` is the account's password (false for unknown names). */
@@ -126,10 +157,14 @@ export class Accounts {
   /** Move an account to a new name (same person, same password). Run inside the caller's transaction. */
   renameAccount(oldName: string, newName: string): void {
     this.rename.run(nameKey(newName), newName, nameKey(oldName));
+    this.lookAlikes.remove(oldName);
+    this.lookAlikes.add(newName);
   }
 
   delete(name: string): boolean {
-    return this.remove.run(nameKey(name)).changes === 1;
+    const deleted = this.remove.run(nameKey(name)).changes === 1;
+    if (deleted) this.lookAlikes.remove(name);
+    return deleted;
   }
 
   /** Decide a login: guests pass, registered names need their password, registration can be required. */

@@ -21,6 +21,8 @@ import type { Statistics } from '../moderation/statistics.js';
 import type { Roster } from '../roster.js';
 import type { Role } from '../session/member.js';
 import type { RequestLog } from '../storage/request-log.js';
+import type { DiskSpace } from '../storage/disk-space.js';
+import type { StorageQuotas } from '../storage/quotas.js';
 import type { StorageAlarm } from '../storage/storage-alarm.js';
 
 /** A command as `help` lists it. */
@@ -49,6 +51,9 @@ export interface CommandContext {
   readonly packages: PackageRegistry;
   readonly requests: RequestLog;
   readonly alarm: StorageAlarm;
+  /** Storage budgets and the low-disk reserve (issue 11): spend before storing anything new. */
+  readonly quotas: StorageQuotas;
+  readonly disk: DiskSpace;
   /** Direct messages (protocol 3): devices, blocks, sealed messages. */
   readonly direct: DirectService;
   /** File sharing (issue 14). */

@@ -84,6 +84,11 @@ export interface CommandSpec extends Policy {
   readonly maxParams: number;
   /** Added to the too-many-arguments sentence ("quote passwords that contain spaces"). */
   readonly arityHint?: string;
+  /**
+   * The longest argument string, in characters, checked before it is split into words: what the
+   * command needs and no more (issue 11). Default: DEFAULT_MAX_ARGS_LENGTH.
+   */
+  readonly maxArgsLength: number | ((limits: ServerLimits) => number);
   readonly run: (call: CommandCall) => Answer | Promise<Answer> | PendingAnswer;
 }
 
@@ -129,6 +134,9 @@ export function memberMessage<T extends MessageType>(
 
 type CommandDefinition = Pick<CommandSpec, 'name' | 'usage' | 'help' | 'run'> & Partial<Omit<CommandSpec, 'name' | 'usage' | 'help' | 'run' | 'usableBeforeLogin'>>;
 
+/** Enough for any command whose arguments are names, rooms, addresses, numbers and flags. */
+export const DEFAULT_MAX_ARGS_LENGTH = 256;
+
 /**
  * A command (logged-in sessions only). Defaults: users, shell-like words, exactly `minParams`
  * of them, the command bucket, counts as activity, protocol 1, a root's call audited with its
@@ -143,6 +151,7 @@ export function command(definition: CommandDefinition): CommandSpec {
     touchesActivity: true,
     minProtocol: 1,
     audit: 'params',
+    maxArgsLength: DEFAULT_MAX_ARGS_LENGTH,
     ...definition,
     usableBeforeLogin: false,
     params,
@@ -177,6 +186,11 @@ export class CommandTable {
 
   find(role: Role, name: string): CommandSpec | undefined {
     return this.byRole.get(role)?.get(name.toLowerCase());
+  }
+
+  /** The longest argument string `spec` takes, in characters. */
+  maxArgsLength(spec: CommandSpec): number {
+    return typeof spec.maxArgsLength === 'number' ? spec.maxArgsLength : spec.maxArgsLength(this.limits);
   }
 
   /** The commands `role` may use; with `protocol`, only those that protocol version has. */
@@ -244,11 +258,15 @@ export class Dispatcher {
       const hint = member.role === 'user' ? 'Type /help for the list.' : 'Type help for the list.';
       return session.sendError('UNKNOWN_COMMAND', `Unknown command "${message.name.slice(0, 32)}". ${hint}`, { ref: id });
     }
-    const params = parseParams(spec.params, message.args);
+    // Arguments longer than the command can use are refused before any work is done on them.
+    const maxArgs = this.commands.maxArgsLength(spec);
+    const tooLong = message.args.length > maxArgs;
+    const params = tooLong ? [] : parseParams(spec.params, message.args);
     // Every root action reaches audit.log, whatever its outcome; never with a message body.
     const audit = this.auditFor(member, spec, params ?? []);
     return this.execute(session, id, audit, () => {
       if (member.protocol < spec.minProtocol) throw new CommandError('CLIENT_TOO_OLD', errorText('CLIENT_TOO_OLD', { version: spec.minProtocol }));
+      if (tooLong) throw new CommandError('TEXT_TOO_LONG', `The arguments of ${spec.usage.split(' ')[0] ?? spec.name} are at most ${maxArgs} characters.`);
       if (!params) throw new CommandError('BAD_MESSAGE', 'Operators like | ; & > are not allowed in commands.');
       if (params.length > spec.maxParams) {
         if (spec.maxParams === 0) throw new CommandError('TOO_MANY_ARGUMENTS', `${spec.usage} takes no arguments.`);

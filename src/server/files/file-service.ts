@@ -24,6 +24,7 @@ import type { Outcome, Reply } from '../commands/reply.js';
 import type { Roster } from '../roster.js';
 import type { Member } from '../session/member.js';
 import type { Session } from '../session/session.js';
+import type { StorageQuotas } from '../storage/quotas.js';
 import type { StorageAlarm } from '../storage/storage-alarm.js';
 import type { BlobStore, DiskSpace } from './blob-store.js';
 import type { FileRecord, FileRecords, FileTarget } from './file-records.js';
@@ -99,6 +100,8 @@ export class FileService {
     private readonly logger: Logger,
     private readonly clock: Clock,
     private readonly limits: FileLimits,
+    /** Upload bytes per person, per address and server-wide a day; nothing new below the disk reserve (issue 11). */
+    private readonly quotas: StorageQuotas,
     private readonly options: FileServiceOptions,
   ) {}
 
@@ -147,6 +150,9 @@ export class FileService {
     const created = !record;
     if (!record) {
       await this.checkRoom(member, offer.size);
+      // A new upload spends today's upload budgets once, for its whole size (a resume spends nothing).
+      const overBudget = this.quotas.spend({ kind: 'uploads', user: member.name, address: session.address, amount: offer.size });
+      if (overBudget) throw refusal(overBudget.code, overBudget.message);
       record = this.records.create({ uploaderKey: member.key, uploader: member.name, target: place, name: target.kind === 'room' ? safeFileName(offer.name ?? '') : '', size: offer.size, sha256: offer.sha256, now: this.clock.now() });
       this.logger.info('file upload', { conn: session.id, user: member.name, file: record.id, size: record.size, ...(target.kind === 'room' ? { room: target.room.name } : { to: target.recipient }) });
     }
@@ -268,6 +274,8 @@ export class FileService {
     }
     upload.received += bytes.length;
     upload.hash.update(bytes);
+    // An accepted chunk is paid for by the upload's quotas and window, not the frame budget.
+    member.session.refundFrame();
     upload.queued += 1;
     const step = upload.chain.then(() => this.write(upload, bytes, offset));
     upload.chain = step;

@@ -4,6 +4,7 @@
 import type { Logger } from '../../common/logger.js';
 import type { ServerLimits } from '../../common/settings.js';
 import type { AuthMessage } from '../../protocol/messages.js';
+import type { ConnectionGuard } from '../abuse/connection-guard.js';
 import type { LoginFailures } from '../abuse/login-failures.js';
 import { MessageLimiter } from '../abuse/message-limiter.js';
 import type { AccountService } from '../accounts/account-service.js';
@@ -31,6 +32,8 @@ export class Arrivals {
     private readonly replay: HistoryReplay,
     private readonly fanout: Fanout,
     private readonly failures: LoginFailures,
+    /** Frees the connection's pre-login slot and trusts its address from now on. */
+    private readonly guard: ConnectionGuard,
     private readonly stats: Statistics,
     private readonly audit: AuditLog,
     private readonly logger: Logger,
@@ -53,6 +56,8 @@ export class Arrivals {
     // Root sessions are exempt from message rate limits.
     const member = new Member(session, { ...identity, name, ...(user ? { limiter: new MessageLimiter(this.limits, this.clock.now()) } : {}) });
     this.failures.succeeded(session.address);
+    session.admitted(member.role);
+    this.guard.loggedIn(session.socket, session.address, member.role, this.clock.now());
     this.roster.add(member);
     this.metrics.loggedIn(member.role);
     this.logger.info('login', { conn: session.id, user: name, role: member.role, address: session.address, ...(member.packageLogLabel ? { package: member.packageLogLabel } : {}) });

@@ -132,7 +132,7 @@ export class LoginHandshake {
       this.logger.info('login refused', { conn: session.id, address: session.address, reason: 'LOCKDOWN' });
       return session.fail('LOCKDOWN');
     }
-    const refusal = this.admission.nameOrCapacity(message.name, message.role, session.address);
+    const refusal = this.admission.nameOrCapacity(message.name, message.role, session.address, pkg.id);
     if (refusal) return this.refuse(session, login, refusal);
     if (message.role === 'user') {
       // Registered names need their password (scrypt, off the event loop).
@@ -148,7 +148,7 @@ export class LoginHandshake {
       // The check took time: the session, the name or the server may have changed meanwhile.
       if (this.pending.get(session) !== login) return;
       if (this.closing) return session.fail('SERVER_SHUTTING_DOWN');
-      const late = this.admission.nameOrCapacity(message.name, message.role, session.address);
+      const late = this.admission.nameOrCapacity(message.name, message.role, session.address, pkg.id);
       if (late) return this.refuse(session, login, late);
     }
     this.end(session);

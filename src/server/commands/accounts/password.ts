@@ -7,6 +7,7 @@ export const passwordCommand = command({
   // One parameter only checks the current password (a client asks it before the new one).
   minParams: 1,
   maxParams: 2,
+  maxArgsLength: 2200,
   arityHint: 'quote passwords that contain spaces',
   minProtocol: 2,
   // Passwords never reach the audit trail (roots cannot call it, but say so anyway).

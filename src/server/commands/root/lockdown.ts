@@ -3,7 +3,7 @@
 import { isStorageError } from '../../../common/storage-errors.js';
 import { formatDuration } from '../../moderation/durations.js';
 import { rootCommand } from '../table.js';
-import { formatTime, result, usageError } from './format.js';
+import { formatTime, listed, result, usageError } from './format.js';
 
 const usage = 'lockdown [on|off]';
 
@@ -37,7 +37,7 @@ export const lockdownCommand = rootCommand({
       lines.push(`Lockdown is ON (since ${formatTime(state.since)}, ${formatDuration(ctx.clock.now() - state.since)} ago, by ${state.by}).`);
       lines.push('Only registered users and issued, unrevoked packages can log in; everyone else is refused (LOCKDOWN). Root logins still work.');
       const outsiders = ctx.admission.lockdownOutsiders();
-      if (outsiders.length > 0) lines.push(`Still connected and not admitted under lockdown: ${outsiders.map((m) => `${m.name} (${m.session.address})`).join(', ')}. "remove -u <name>" disconnects one.`);
+      if (outsiders.length > 0) lines.push(`Still connected and not admitted under lockdown: ${listed(outsiders.map((m) => `${m.name} (${m.session.address})`))}. "remove -u <name>" disconnects one.`);
     } else {
       lines.push(state.since > 0 ? `Lockdown is off (since ${formatTime(state.since)}, by ${state.by}).` : 'Lockdown is off.');
       lines.push('Anyone with the passkey can log in.');
