@@ -12,6 +12,7 @@ import { nameKey } from '../protocol/names.js';
 import { isLobby } from '../protocol/rooms.js';
 import { quoteWords, splitWords } from '../protocol/words.js';
 import { DirectChat, type DirectOptions } from './direct-chat.js';
+import type { DirectFileChannel } from './direct-files.js';
 import { KeyCache, login, type AccountProof, type Credentials, type Welcome } from './login.js';
 import { openPinnedConnection, type PinnedTarget } from './pin.js';
 import { Reconnector } from './reconnector.js';
@@ -132,6 +133,15 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     });
     this.password = options.account?.password;
     this.registerAtLogin = options.account?.register === true;
+  }
+
+  /**
+   * Files to one person (issue 14) travel with their key in a direct message: the channel
+   * FileTransfers takes. Undefined when this session has no usable device (no profile, the
+   * profile in use by another program, the device refused, a server without direct messages).
+   */
+  get directFiles(): DirectFileChannel | undefined {
+    return this.direct?.files;
   }
 
   /** The protocol version of the current connection. */
