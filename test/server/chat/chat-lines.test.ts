@@ -113,3 +113,38 @@ test('a chat line is checked before it is queued: text rules, then the room', (t
   assert.equal(code(() => s.context.chat.post(alice, '   ')), 'TEXT_EMPTY');
   assert.equal(code(() => s.context.chat.post(alice, 'hi', '#nowhere')), 'NO_SUCH_ROOM');
 });
+
+test('a run of lobby lines is one buffer for everyone: protocol-1 members get the older form, and the size limit applies per frame', async (t) => {
+  const s = services(t);
+  const current: unknown[] = [];
+  const sends: { bytes: number; largest: number | undefined }[] = [];
+  const ann = member(s, 'ann', current);
+  const decoder = new FrameDecoder(1024 * 1024);
+  const older: unknown[] = [];
+  const session = {
+    id: 2,
+    address: '127.0.0.1',
+    isOpen: true,
+    sendFrame: (bytes: Buffer, largest?: number) => {
+      sends.push({ bytes: bytes.length, largest });
+      older.push(...decoder.push(bytes).map(decodePayload));
+    },
+  };
+  s.roster.add(new Member(session as unknown as Session, { name: 'old', role: 'user', protocol: 1 }));
+  const chat = s.context.chat;
+  const lines = ['short', 'a somewhat longer line', 'x'.repeat(300)].map((text) => new Promise<void>((done) => chat.post(ann, text).onSettled(() => done())));
+  await Promise.all(lines);
+  assert.deepEqual(
+    older.map((m) => Object.keys(m as object).sort().join(',')),
+    ['from,text,time,type', 'from,text,time,type', 'from,text,time,type'],
+    'protocol 1: no room, no id',
+  );
+  assert.deepEqual(
+    current.map((m) => `${String(Reflect.get(m as object, 'room'))}:${String(Reflect.get(m as object, 'id'))}`),
+    ['#lobby:1', '#lobby:2', '#lobby:3'],
+  );
+  // One send of the whole run; its largest frame (the last line's), not the run, meets the limit.
+  assert.equal(sends.length, 1);
+  const [send] = sends;
+  assert.ok(send && send.largest !== undefined && send.largest < send.bytes && send.largest > 300);
+});
