@@ -7,6 +7,8 @@
 //   npm run bench -- --scenario fanout --sizes 100 --messages 2000
 //   npm run bench -- --json results.json  also write the results as JSON
 //   npm run bench -- --cpu-prof           write a V8 CPU profile of the server to bench-profiles/
+//   npm run bench -- --compare [--rounds 3] [--driver DIR] [--scenario burst100,...]
+//                                         against ngIRCd with TLS, interleaved (scripts/bench/compare.ts)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,13 +47,30 @@ const { values: options } = parseArgs({
     workers: { type: 'string' },
     json: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
+    compare: { type: 'boolean', default: false },
+    driver: { type: 'string' },
+    rounds: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (options.help) {
   console.log('Usage: npm run bench -- [--quick] [--scenario capacity|fanout|rooms|storm|package|all] [--sizes N,N] [--messages M] [--workers W] [--json FILE] [--cpu-prof]');
+  console.log('       npm run bench -- --compare [--rounds N] [--driver DIR] [--scenario burst100,window100,burst1000,storm1000,idle10000] [--json FILE]');
   process.exit(0);
+}
+
+if (options.compare) {
+  // Side by side with ngIRCd through the independent driver: its own process runs, its own table.
+  const { runCompare } = await import('./bench/compare.js');
+  const scenarios = options.scenario === 'all' ? [] : String(options.scenario).split(',');
+  await runCompare({ driver: options.driver, rounds: Math.max(1, Number(options.rounds ?? 3)), scenarios, json: options.json }, repoRoot).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exit(1);
+    },
+  );
 }
 
 const quick = options.quick === true;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PartyPoolError } from '../common/errors.js';
 import { fileErrorText } from './error-text.js';
 import type { CliIo } from './io.js';
-import { askSecret, type Validate } from './prompts.js';
+import type { Validate } from './prompts.js';
 
 export interface SecretSource {
   /** What to call it in messages: "passkey", "root password". */
@@ -84,6 +84,9 @@ async function askNewOrKnownSecret(source: SecretSource, io: Pick<CliIo, 'stdin'
     if (source.differentFrom && value === source.differentFrom.value) return `The ${source.label} must differ from the ${source.differentFrom.label}; choose another.`;
     return source.check ? source.check(value) : true;
   };
+  // The prompt library is loaded only to ask: a server started with its secrets in the
+  // environment, a file or a credential never loads it (a few MB of resident memory).
+  const { askSecret } = await import('./prompts.js');
   let note = '';
   for (;;) {
     const secret = await askSecret(io, `${note}${capitalise(source.label)}:`, validate);

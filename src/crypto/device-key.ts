@@ -5,9 +5,13 @@
 // key two ids or two keys one id without clients noticing.
 import crypto from 'node:crypto';
 import { PartyPoolError } from '../common/errors.js';
-import { X25519_KEY_BYTES, hpkeSuite, type HpkeKeyPair } from './hpke.js';
+import type { HpkeKeyPair } from './hpke.js';
+// The HPKE library is loaded only to derive a key pair (clients): the server only checks public
+// keys and ids, and loading it would cost each server about 7 MB of resident memory.
 
 export const DEVICE_SEED_BYTES = 32;
+/** Bytes of a raw X25519 public key (hpke.ts's X25519_KEY_BYTES, without loading that module). */
+const PUBLIC_KEY_BYTES = 32;
 /** 16 characters of lower-case base32: 80 bits, short enough to type in `/devices remove`. */
 export const DEVICE_ID_LENGTH = 16;
 export const DEVICE_ID_PATTERN = /^[a-z2-7]{16}$/;
@@ -68,7 +72,7 @@ export function decodePublicKey(text: string): Buffer | undefined {
   if (text.length !== PUBLIC_KEY_TEXT_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
   const bytes = Buffer.from(text, 'base64url');
   // Only canonical encodings: the last character may not carry stray bits.
-  return bytes.length === X25519_KEY_BYTES && encodeKey(bytes) === text ? bytes : undefined;
+  return bytes.length === PUBLIC_KEY_BYTES && encodeKey(bytes) === text ? bytes : undefined;
 }
 
 /**
@@ -90,6 +94,7 @@ export function newDeviceSeed(): Buffer {
 /** The key pair a seed stands for (deterministic). */
 export async function deviceKeyFromSeed(seed: Uint8Array): Promise<DeviceKeyPair> {
   if (seed.length !== DEVICE_SEED_BYTES) throw new RangeError(`A device seed is ${DEVICE_SEED_BYTES} bytes.`);
+  const { hpkeSuite } = await import('./hpke.js');
   const kem = hpkeSuite().kem;
   const hpke = await kem.deriveKeyPair(seed);
   const publicKey = Buffer.from(await kem.serializePublicKey(hpke.publicKey));

@@ -15,6 +15,30 @@ export function encodeFrame(message: unknown): Buffer {
   return frame;
 }
 
+/**
+ * Encode several messages as consecutive frames in one buffer (a run of chat lines that every
+ * recipient gets whole); `largest` is its biggest frame, for the outbound size limit.
+ */
+export function encodeFrames(messages: readonly unknown[]): { bytes: Buffer; largest: number } {
+  const jsons = messages.map((message) => JSON.stringify(message));
+  const lengths = jsons.map((json) => Buffer.byteLength(json, 'utf8'));
+  let total = 0;
+  let largest = 0;
+  for (const length of lengths) {
+    total += FRAME_HEADER_BYTES + length;
+    largest = Math.max(largest, FRAME_HEADER_BYTES + length);
+  }
+  const bytes = Buffer.allocUnsafe(total);
+  let at = 0;
+  jsons.forEach((json, index) => {
+    const length = lengths[index] ?? 0;
+    bytes.writeUInt32BE(length, at);
+    bytes.write(json, at + FRAME_HEADER_BYTES, length, 'utf8');
+    at += FRAME_HEADER_BYTES + length;
+  });
+  return { bytes, largest };
+}
+
 type DecoderState = 'header' | 'payload';
 
 /**

@@ -5,6 +5,7 @@
 import { errorText } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { ServerMessage } from '../../protocol/messages.js';
+import { encodeFrames } from '../../protocol/frame.js';
 import { isLobby } from '../../protocol/rooms.js';
 import { checkText } from '../../protocol/text.js';
 import type { Clock } from '../clock.js';
@@ -15,7 +16,7 @@ import type { Statistics } from '../moderation/statistics.js';
 import type { Member } from '../session/member.js';
 import type { StorageQuotas } from '../storage/quotas.js';
 import type { StorageAlarm } from '../storage/storage-alarm.js';
-import { Audience, type Fanout } from './fanout.js';
+import { Audience, type EncodedFrames, type Fanout } from './fanout.js';
 import type { HistoryStore } from './history.js';
 import type { RoomService } from './room-service.js';
 import type { Room } from './rooms.js';
@@ -27,6 +28,44 @@ interface PendingLine {
   readonly room: Room;
   readonly at: number;
   readonly answer: PendingAnswer;
+}
+
+/** A run's text stops growing past this many characters (its buffer stays well under a megabyte). */
+const RUN_CHARS = 32 * 1024;
+
+/** Consecutive lines to one room, encoded together; protocol-1 clients get #lobby's in the older form. */
+class LineRun implements EncodedFrames {
+  readonly current: Buffer;
+  readonly minProtocol = 1;
+  private readonly largest: number;
+  private older: Buffer | undefined;
+
+  constructor(
+    private readonly lines: readonly PendingLine[],
+    ids: readonly number[],
+    first: number,
+    private readonly lobby: boolean,
+  ) {
+    const room = lines[0]?.room.name ?? '';
+    const encoded = encodeFrames(lines.map((line, index) => ({ type: 'message', from: line.from, text: line.text, time: isoTime(line.at), room, id: ids[first + index] ?? 0 }) satisfies ServerMessage));
+    this.current = encoded.bytes;
+    this.largest = encoded.largest;
+  }
+
+  legacy(): Buffer | undefined {
+    // Protocol-1 clients see #lobby only, in the older form without room and id.
+    if (!this.lobby) return undefined;
+    return (this.older ??= encodeFrames(this.lines.map((line) => ({ type: 'message', from: line.from, text: line.text, time: isoTime(line.at) }) satisfies ServerMessage)).bytes);
+  }
+
+  /** The older form of a line is never larger than the current one. */
+  largestIn(): number {
+    return this.largest;
+  }
+}
+
+function isoTime(at: number): string {
+  return new Date(at).toISOString();
 }
 
 export class ChatLines {
@@ -89,16 +128,27 @@ export class ChatLines {
         for (const line of accepted) line.answer.fail(new CommandError('STORAGE_FAILED', 'Your message could not be stored, so it was not sent; please try again.'));
         return;
       }
-      const lobby = rooms.lobby;
-      accepted.forEach((line, index) => {
-        const id = ids[index] ?? 0;
-        line.room.lastId = id;
-        const time = new Date(line.at).toISOString();
-        const message: ServerMessage = { type: 'message', from: line.from, text: line.text, time, room: line.room.name, id };
-        // Protocol-1 clients see #lobby only, in the older form without room and id.
-        this.metrics.relayed(this.fanout.send(Audience.room(line.room), message, line.room === lobby ? { type: 'message', from: line.from, text: line.text, time } : 'none'));
-        line.answer.answer(ACK);
-      });
+      // Consecutive lines to one room go out as one run: encoded once into one buffer that every
+      // member's outbox shares (no copy per recipient, usually one write per recipient per
+      // commit). Runs keep the lines' order; their acks follow them.
+      let start = 0;
+      let runChars = 0;
+      for (let end = 0; end < accepted.length; end++) {
+        const line = accepted[end];
+        const next = accepted[end + 1];
+        if (!line) break;
+        line.room.lastId = ids[end] ?? 0;
+        runChars += line.text.length;
+        if (next && next.room === line.room && runChars < RUN_CHARS) continue;
+        const run = accepted.slice(start, end + 1);
+        const recipients = this.fanout.sendFrames(Audience.room(line.room), new LineRun(run, ids, start, line.room === rooms.lobby));
+        for (const sent of run) {
+          this.metrics.relayed(recipients);
+          sent.answer.answer(ACK);
+        }
+        start = end + 1;
+        runChars = 0;
+      }
       this.metrics.committed(startedAt, accepted.length);
     } catch (error) {
       // This runs outside any session's handling: a bug here must not end the server. Lines not

@@ -7,7 +7,9 @@ import type { Session } from '../session/session.js';
 
 interface HoldState {
   holds: number;
+  /** Live output held back, and the largest frame in each (a run of chat lines is several). */
   held: Buffer[];
+  heldLargest: number[];
   heldBytes: number;
 }
 
@@ -23,28 +25,33 @@ export class Delivery {
     this.frameBudget = Math.max(16 * 1024, Math.min(frameBudgetBytes, Math.floor(maxUnsentBytes / 4)));
   }
 
-  /** Send a pre-encoded live frame now, or hold it while the session is receiving history. */
-  deliver(session: Session, frame: Buffer): void {
+  /**
+   * Send pre-encoded live frames (one, or several whose largest is `largestFrame`) now, or hold
+   * them while the session is receiving history.
+   */
+  deliver(session: Session, frame: Buffer, largestFrame = frame.length): void {
     const state = this.states.get(session);
     if (state && state.holds > 0) {
       state.heldBytes += frame.length;
       // Held output counts against the same limit as unsent output.
       if (state.heldBytes > this.maxUnsentBytes) {
         state.held = [];
+        state.heldLargest = [];
         session.fail('SLOW_READER');
         return;
       }
       state.held.push(frame);
+      state.heldLargest.push(largestFrame);
       return;
     }
-    session.sendFrame(frame);
+    session.sendFrame(frame, largestFrame);
   }
 
   /** Run `work` (which sends history) with live frames held back; then release them in order. */
   async withHold(session: Session, work: () => Promise<void>): Promise<void> {
     let state = this.states.get(session);
     if (!state) {
-      state = { holds: 0, held: [], heldBytes: 0 };
+      state = { holds: 0, held: [], heldLargest: [], heldBytes: 0 };
       this.states.set(session, state);
     }
     state.holds += 1;
@@ -54,11 +61,15 @@ export class Delivery {
       // Frames that arrive while releasing join the queue; the hold ends only once it is empty.
       while (state.holds === 1 && state.held.length > 0 && isOpen(session)) {
         const frames = state.held;
+        const largest = state.heldLargest;
         state.held = [];
+        state.heldLargest = [];
         state.heldBytes = 0;
-        for (const frame of frames) {
+        for (let i = 0; i < frames.length; i++) {
+          const frame = frames[i];
+          if (frame === undefined) continue;
           await this.drained(session);
-          session.sendFrame(frame);
+          session.sendFrame(frame, largest[i]);
         }
       }
       state.holds -= 1;

@@ -45,7 +45,14 @@ export class Fanout {
 
   /** Send `message` to `audience`; returns how many sessions it went to. Sessions below `minProtocol` get nothing. */
   send(audience: Audience, message: ServerMessage, legacy: Legacy = 'same', minProtocol = 1): number {
-    const frames = new Frames(message, legacy, minProtocol);
+    return this.sendFrames(audience, new Frames(message, legacy, minProtocol));
+  }
+
+  /**
+   * Send bytes the caller encoded (several frames in one buffer: a run of chat lines), the same
+   * buffer to every recipient; returns how many sessions it went to.
+   */
+  sendFrames(audience: Audience, frames: EncodedFrames): number {
     let count = 0;
     switch (audience.kind) {
       case 'everyone':
@@ -65,7 +72,7 @@ export class Fanout {
     }
   }
 
-  private toRoom(room: Room, frames: Frames, except: Session | undefined, also: Session | undefined): number {
+  private toRoom(room: Room, frames: EncodedFrames, except: Session | undefined, also: Session | undefined): number {
     let count = 0;
     if (room === this.rooms.lobby) {
       // Root consoles do not chat; they see notices and presence, not the lobby's lines.
@@ -84,17 +91,27 @@ export class Fanout {
     return count;
   }
 
-  private deliver(session: Session, protocol: number, frames: Frames): number {
+  private deliver(session: Session, protocol: number, frames: EncodedFrames): number {
     if (protocol < frames.minProtocol) return 0;
     const frame = protocol >= 2 ? frames.current : frames.legacy();
     if (!frame) return 0;
-    this.delivery.deliver(session, frame);
+    this.delivery.deliver(session, frame, frames.largestIn(frame));
     return 1;
   }
 }
 
+/** What goes out: bytes for current clients, and for protocol-1 clients (made when first needed). */
+export interface EncodedFrames {
+  readonly current: Buffer;
+  /** Sessions of an older protocol get nothing. */
+  readonly minProtocol: number;
+  legacy(): Buffer | undefined;
+  /** The largest single frame in `bytes` (one of the two above), for the outbound size limit. */
+  largestIn(bytes: Buffer): number;
+}
+
 /** A message's frames, each encoded at most once, the older form only if someone needs it. */
-class Frames {
+class Frames implements EncodedFrames {
   readonly current: Buffer;
   private older: Buffer | undefined;
 
@@ -105,6 +122,10 @@ class Frames {
     readonly minProtocol: number,
   ) {
     this.current = encodeFrame(message);
+  }
+
+  largestIn(frame: Buffer): number {
+    return frame.length;
   }
 
   legacy(): Buffer | undefined {

@@ -49,6 +49,8 @@ export class HistoryStore {
   private readonly countPerRoom: Statement;
   private readonly overflowThreshold: Statement;
   private readonly markPruned: Statement;
+  /** appendMany's transaction, made once (better-sqlite3 builds four wrapper functions per transaction()). */
+  private readonly insertMany: (messages: readonly { roomId: number; sender: string; body: string; sentAt: number }[]) => number[];
   /** The next id when history is off (nothing is stored, so SQLite cannot hand them out). */
   private counter: number;
   private timer: NodeJS.Timeout | undefined;
@@ -70,6 +72,7 @@ export class HistoryStore {
     this.countPerRoom = db.prepare('SELECT room_id, count(*) AS n FROM messages GROUP BY room_id');
     this.overflowThreshold = db.prepare('SELECT id FROM messages WHERE room_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?').pluck();
     this.markPruned = db.prepare('UPDATE rooms SET pruned_up_to = max(pruned_up_to, ?) WHERE id = ?');
+    this.insertMany = db.transaction((messages: readonly { roomId: number; sender: string; body: string; sentAt: number }[]) => messages.map((m) => Number(this.insertRow.run(m.roomId, m.sender, m.body, m.sentAt).lastInsertRowid)));
     const sequence: unknown = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'messages'").pluck().get();
     this.counter = typeof sequence === 'number' ? sequence : 0;
     if (!options.enabled) this.clearedAtStart = this.deleteEverything();
@@ -83,11 +86,7 @@ export class HistoryStore {
   appendMany(messages: readonly { roomId: number; sender: string; body: string; sentAt: number }[]): number[] {
     if (!this.options.enabled) return messages.map(() => ++this.counter);
     if (messages.length === 0) return [];
-    const ids: number[] = [];
-    this.db.transaction(() => {
-      for (const m of messages) ids.push(Number(this.insertRow.run(m.roomId, m.sender, m.body, m.sentAt).lastInsertRowid));
-    })();
-    return ids;
+    return this.insertMany(messages);
   }
 
   /** Bytes stored since `since` (ms since the epoch), per sender and room: today's quotas after a restart. */

@@ -73,6 +73,8 @@ function fileIdFrom(word: string): number {
 
 export class FileService {
   private readonly uploads = new Map<number, Upload>();
+  /** Detaches under way (awaited by stop()). */
+  private readonly detaching = new Set<Promise<void>>();
   private readonly downloads = new Set<Download>();
   /** Downloads being sent (shutdown waits for them to close their files). */
   private readonly pumps = new Set<Promise<void>>();
@@ -118,6 +120,7 @@ export class FileService {
     await this.offers;
     for (const download of this.downloads) download.cancelled = true;
     await Promise.all([...this.pumps, ...[...this.uploads.values()].map((upload) => this.detach(upload))]);
+    await Promise.allSettled([...this.detaching]);
   }
 
   // Offers and uploads.
@@ -373,7 +376,16 @@ export class FileService {
   }
 
   /** An upload stops being sent on its connection; its partial file stays for a later resume. */
-  private async detach(upload: Upload): Promise<void> {
+  private detach(upload: Upload): Promise<void> {
+    // stop() waits for these too: one started by a closing session (no longer in `uploads`) still
+    // writes its row after its file is closed, and must do so before the database closes.
+    const run = this.detachNow(upload);
+    this.detaching.add(run);
+    void run.finally(() => this.detaching.delete(run)).catch(() => undefined);
+    return run;
+  }
+
+  private async detachNow(upload: Upload): Promise<void> {
     // Writes still queued are skipped: the next offer starts from what is on disk.
     upload.stopped = true;
     this.release(upload);

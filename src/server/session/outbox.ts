@@ -1,7 +1,9 @@
 // What a session sends: frames queued during one turn of the event loop go out as one write
 // (one TLS record and one syscall instead of one per message). Two limits hold here and only
 // here: no frame larger than a client accepts, and no client that stops reading may grow server
-// memory (it is cut off: SLOW_READER).
+// memory (it is cut off: SLOW_READER). A queued buffer may hold several frames (a run of chat
+// lines encoded once for a whole room): the common case is one buffer per session per tick,
+// written as it is, shared with every other recipient and never copied.
 import type { TLSSocket } from 'node:tls';
 import { PartyPoolError } from '../../common/errors.js';
 
@@ -31,7 +33,9 @@ function flushAll(): void {
 }
 
 export class Outbox {
-  private frames: Buffer[] = [];
+  /** This tick's output: the first buffer, and every buffer once there is more than one. */
+  private first: Buffer | undefined;
+  private all: Buffer[] | undefined;
   private queuedBytes = 0;
   /** The socket's unsent bytes when this tick's first frame was queued. */
   private unsentAtTickStart = 0;
@@ -46,35 +50,44 @@ export class Outbox {
   ) {}
 
   /**
-   * Queue one encoded frame (a broadcast shares the same bytes between outboxes). Throws
-   * REPLY_TOO_LARGE, queuing nothing, for a frame over the outbound limit.
+   * Queue encoded bytes: one frame, or several whose largest is `largestFrame` (a broadcast
+   * shares the same bytes between outboxes). Throws REPLY_TOO_LARGE, queuing nothing, for a
+   * frame over the outbound limit.
    */
-  push(frame: Buffer): void {
-    if (frame.length > this.limits.maxOutboundFrameBytes) throw new PartyPoolError('REPLY_TOO_LARGE');
+  push(frame: Buffer, largestFrame = frame.length): void {
+    if (largestFrame > this.limits.maxOutboundFrameBytes) throw new PartyPoolError('REPLY_TOO_LARGE');
     if (this.cut || this.socket.destroyed) return;
     // Output still unsent from earlier ticks means the client is not reading: that is the slow
     // reader. What this tick queues is bounded separately (a burst is not the client's fault).
     if (this.queuedBytes === 0) this.unsentAtTickStart = this.socket.writableLength;
     if (this.unsentAtTickStart > this.limits.maxUnsentBytes || this.queuedBytes + frame.length > this.limits.maxUnsentBytes * MAX_TICK_OUTPUT_FACTOR) {
       this.cut = true;
-      this.frames = [];
+      this.first = undefined;
+      this.all = undefined;
       this.queuedBytes = 0;
       this.onSlowReader();
       return;
     }
     this.sent += frame.length;
-    if (this.queuedBytes === 0) scheduleFlush(this);
-    this.frames.push(frame);
+    if (this.first === undefined) {
+      this.first = frame;
+      scheduleFlush(this);
+    } else if (this.all === undefined) this.all = [this.first, frame];
+    else this.all.push(frame);
     this.queuedBytes += frame.length;
   }
 
-  /** Write whatever this tick queued (the flush scheduler calls it once per tick; closing calls it early). */
+  /**
+   * Write whatever this tick queued (the flush scheduler calls it once per tick; closing calls
+   * it early). Several buffers are joined: through TLS that is cheaper than cork and a write
+   * each (measured: docs/PERFORMANCE.md), and a run shared by a room already arrives joined.
+   */
   flush(): void {
-    if (this.queuedBytes === 0) return;
-    const data = this.frames.length === 1 ? this.frames[0] : Buffer.concat(this.frames, this.queuedBytes);
-    this.frames = [];
+    const data = this.all === undefined ? this.first : Buffer.concat(this.all, this.queuedBytes);
+    this.first = undefined;
+    this.all = undefined;
     this.queuedBytes = 0;
-    if (data && !this.socket.destroyed) this.socket.write(data);
+    if (data !== undefined && !this.socket.destroyed) this.socket.write(data);
   }
 
   /** Output not yet handed to the kernel: the socket's buffer plus what this tick queued. */

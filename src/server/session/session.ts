@@ -139,10 +139,13 @@ export class Session {
     this.sendFrame(encodeFrame(message));
   }
 
-  /** Queue pre-encoded bytes; everything queued in one tick goes out as one write. */
-  sendFrame(frame: Buffer): void {
+  /**
+   * Queue pre-encoded bytes: one frame, or several whose largest is `largestFrame`; everything
+   * queued in one tick goes out as one write.
+   */
+  sendFrame(frame: Buffer, largestFrame = frame.length): void {
     if (this.finished) return;
-    this.outbox.push(frame);
+    this.outbox.push(frame, largestFrame);
   }
 
   /** Hand this tick's queued output to the socket now (before waiting for it to drain). */

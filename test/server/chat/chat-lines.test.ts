@@ -8,7 +8,7 @@ import { createSilentLogger } from '../../../src/common/logger.js';
 import { resolveServerSettings, serverLimits, type ServerLimits } from '../../../src/common/settings.js';
 import { ensurePrivateDir } from '../../../src/data-dir/files.js';
 import { Store } from '../../../src/data-dir/store.js';
-import { decodePayload } from '../../../src/protocol/frame.js';
+import { FrameDecoder, decodePayload } from '../../../src/protocol/frame.js';
 import { Clock } from '../../../src/server/clock.js';
 import { CommandError } from '../../../src/server/commands/command-error.js';
 import type { Reply } from '../../../src/server/commands/reply.js';
@@ -38,9 +38,10 @@ function services(t: { after: (fn: () => void) => void }, limits: Partial<Server
   });
 }
 
-/** A logged-in member on a stand-in session that records the frames it is sent. */
+/** A logged-in member on a stand-in session that records the frames it is sent (a run of chat lines is several in one buffer). */
 function member(s: Services, name: string, frames: unknown[] = []): Member {
-  const session = { id: 1, address: '127.0.0.1', isOpen: true, sendFrame: (frame: Buffer) => frames.push(decodePayload(frame.subarray(4))) };
+  const decoder = new FrameDecoder(1024 * 1024);
+  const session = { id: 1, address: '127.0.0.1', isOpen: true, sendFrame: (bytes: Buffer) => frames.push(...decoder.push(bytes).map(decodePayload)) };
   const m = new Member(session as unknown as Session, { name, role: 'user', protocol: 2 });
   s.roster.add(m);
   return m;
@@ -111,4 +112,39 @@ test('a chat line is checked before it is queued: text rules, then the room', (t
   assert.equal(code(() => s.context.chat.post(alice, '123456')), 'TEXT_TOO_LONG');
   assert.equal(code(() => s.context.chat.post(alice, '   ')), 'TEXT_EMPTY');
   assert.equal(code(() => s.context.chat.post(alice, 'hi', '#nowhere')), 'NO_SUCH_ROOM');
+});
+
+test('a run of lobby lines is one buffer for everyone: protocol-1 members get the older form, and the size limit applies per frame', async (t) => {
+  const s = services(t);
+  const current: unknown[] = [];
+  const sends: { bytes: number; largest: number | undefined }[] = [];
+  const ann = member(s, 'ann', current);
+  const decoder = new FrameDecoder(1024 * 1024);
+  const older: unknown[] = [];
+  const session = {
+    id: 2,
+    address: '127.0.0.1',
+    isOpen: true,
+    sendFrame: (bytes: Buffer, largest?: number) => {
+      sends.push({ bytes: bytes.length, largest });
+      older.push(...decoder.push(bytes).map(decodePayload));
+    },
+  };
+  s.roster.add(new Member(session as unknown as Session, { name: 'old', role: 'user', protocol: 1 }));
+  const chat = s.context.chat;
+  const lines = ['short', 'a somewhat longer line', 'x'.repeat(300)].map((text) => new Promise<void>((done) => chat.post(ann, text).onSettled(() => done())));
+  await Promise.all(lines);
+  assert.deepEqual(
+    older.map((m) => Object.keys(m as object).sort().join(',')),
+    ['from,text,time,type', 'from,text,time,type', 'from,text,time,type'],
+    'protocol 1: no room, no id',
+  );
+  assert.deepEqual(
+    current.map((m) => `${String(Reflect.get(m as object, 'room'))}:${String(Reflect.get(m as object, 'id'))}`),
+    ['#lobby:1', '#lobby:2', '#lobby:3'],
+  );
+  // One send of the whole run; its largest frame (the last line's), not the run, meets the limit.
+  assert.equal(sends.length, 1);
+  const [send] = sends;
+  assert.ok(send && send.largest !== undefined && send.largest < send.bytes && send.largest > 300);
 });
