@@ -13,6 +13,7 @@ import { Output, guardOutputStreams } from './cli/output.js';
 import { waitForEnter } from './cli/prompts.js';
 import { givenSecret, resolveSecret, type SecretSource } from './cli/secrets.js';
 import { runMenu, type MenuActions } from './cli/menu.js';
+import { credentialsFor, type Credentials, type PackageKey } from './link/login.js';
 import { parseTarget, type PinnedTarget } from './link/pin.js';
 import { runClient } from './client/run-client.js';
 import { runRoot } from './root/run-root.js';
@@ -24,6 +25,8 @@ export interface OpenedServer {
   pin: PinnedTarget;
   /** An issued package presents its id, so the server can refuse a revoked package. */
   packageId?: string;
+  /** ...and proves it with its own key (issue 11; packages issued before it have none). */
+  packageKey?: PackageKey;
 }
 
 /**
@@ -230,14 +233,14 @@ async function locationFromFlags(io: CliIo, values: Values): Promise<ServerLocat
  * issued package's sealed file does not open) may be typed again, three tries in all, each
  * costing the slow KDF; otherwise it is exit 3.
  */
-async function accessServer(io: CliIo, values: Values, location: ServerLocation): Promise<{ opened: OpenedServer; credentials: { passkey: string; packageId?: string } }> {
+async function accessServer(io: CliIo, values: Values, location: ServerLocation): Promise<{ opened: OpenedServer; credentials: Credentials }> {
   const source = passkeyFrom(values, io.isTTY);
   const fromPrompt = io.isTTY && source.file === undefined && !io.env.PARTY_POOL_PASSKEY;
   for (let attempt = 1; ; attempt++) {
     const passkey = await resolveSecret(source, io);
     try {
       const opened = await location.open(passkey);
-      return { opened, credentials: { passkey, ...(opened.packageId !== undefined ? { packageId: opened.packageId } : {}) } };
+      return { opened, credentials: credentialsFor(passkey, opened) };
     } catch (error) {
       if (!(fromPrompt && attempt < 3 && error instanceof PartyPoolError && error.code === 'AUTH_FAILED')) throw error;
       new Output(io).error('Wrong passkey; try again.');
@@ -254,9 +257,9 @@ async function startClient(io: CliIo, values: Values, given?: ServerLocation): P
   if (values.gui === true) {
     // The passkey is typed in the page unless given (environment or file); an issued package opens its sealed file with it.
     const passkey = givenSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', file: stringValue(values, 'passkey-file') }, io.env);
-    const connect = async (key: string): Promise<{ pin: PinnedTarget; credentials: { passkey: string; packageId?: string } }> => {
+    const connect = async (key: string): Promise<{ pin: PinnedTarget; credentials: Credentials }> => {
       const opened = await location.open(key);
-      return { pin: opened.pin, credentials: { passkey: key, ...(opened.packageId !== undefined ? { packageId: opened.packageId } : {}) } };
+      return { pin: opened.pin, credentials: credentialsFor(key, opened) };
     };
     const { runGui } = await import('./gui/run-gui.js');
     return runGui(io, { connect, passkey, name: stringValue(values, 'name'), account: { password, register }, json: values.json === true, open: values['no-open'] !== true });

@@ -4,12 +4,17 @@
 // interfaces (the chat screen, line mode, the root console) sit on top.
 import { EventEmitter } from 'node:events';
 import { config } from '../../config.js';
-import { PartyPoolError, isPasswordRefusal, mayReconnectAfter } from '../common/errors.js';
-import type { ServerMessage } from '../protocol/messages.js';
+import { ErrorCodes, PartyPoolError, isPasswordRefusal, mayReconnectAfter } from '../common/errors.js';
+import { accountBinding, clientFinishLogin, clientFinishRegistration, clientStartLogin, clientStartRegistration } from '../crypto/opaque.js';
+import { computePrehash } from '../crypto/password.js';
+import { OPAQUE_PROTOCOL_VERSION, type PrehashParams } from '../protocol/account-exchange.js';
+import type { ClientMessage, ServerMessage } from '../protocol/messages.js';
 import { nameKey } from '../protocol/names.js';
+import { checkPassword } from '../protocol/passwords.js';
 import { isLobby } from '../protocol/rooms.js';
-import { quoteWords, splitWords } from '../protocol/words.js';
-import { KeyCache, login, type AccountProof, type Credentials, type Welcome } from './login.js';
+import { splitWords } from '../protocol/words.js';
+import { channelBinding } from '../crypto/auth-proof.js';
+import { KeyCache, login, toStretching, type AccountProof, type Credentials, type Welcome } from './login.js';
 import { openPinnedConnection, type PinnedTarget } from './pin.js';
 import { Reconnector } from './reconnector.js';
 import { RequestTracker, type ReplyEffect } from './request-tracker.js';
@@ -43,6 +48,9 @@ export interface ChatClientOptions {
   keyCache?: KeyCache;
 }
 
+/** How often a first login that finds the server's login work full (BUSY) is tried again. */
+const BUSY_RETRIES = 5;
+
 interface ClientEvents {
   message: [ServerMessage];
   invalid: [string];
@@ -70,6 +78,10 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private registerAtLogin: boolean;
   /** The name the last login attempt used (a password prompt keeps it). */
   private lastTriedName: string | undefined;
+  /** A migrated account logged in over its scrypt prehash: /password proves the old password over it. */
+  private prehash: PrehashParams | undefined;
+  /** Requests the client makes by itself (the migrated account's upgrade): their answers are not shown. */
+  private readonly quiet = new Set<number>();
   name = '';
   /** Rooms, the current room, and how far this client has read in each. */
   readonly rooms = new RoomState();
@@ -95,10 +107,17 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   /** Connect and log in; rejects with a PartyPoolError whose exit code the CLI uses. */
   async start(): Promise<Welcome> {
     let chooseName = this.options.chooseName;
+    let busyRetries = 0;
     for (;;) {
       try {
         return await this.connect(chooseName);
       } catch (error) {
+        // The server's login work is full for a moment: wait as it says (a few times), then try again.
+        if (error instanceof ServerRefusal && error.serverCode === 'BUSY' && busyRetries < BUSY_RETRIES) {
+          busyRetries += 1;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(error.details.retryAfterMs ?? 1000, 10_000) * (0.5 + (this.options.random ?? Math.random)())));
+          continue;
+        }
         // The server wants a password for this name (or a new one, to register it). Ask with
         // no connection open, so a person can take their time, then log in again.
         const ask = this.options.account?.ask;
@@ -124,9 +143,9 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       else if (message.type === 'welcome') welcomed = true;
     };
     link.on('message', collect);
-    let welcome: Welcome;
+    let result: Awaited<ReturnType<typeof login>>;
     try {
-      welcome = await login(link, {
+      result = await login(link, {
         role: this.options.role,
         credentials: this.options.credentials,
         keyCache: this.keyCache,
@@ -141,6 +160,8 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     } finally {
       link.off('message', collect);
     }
+    const welcome = result.welcome;
+    this.prehash = undefined;
     this.name = welcome.name;
     this.lastBye = undefined;
     this.link = link;
@@ -152,6 +173,13 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     link.on('invalid', (detail) => this.emit('invalid', detail));
     link.on('close', () => this.onClose(link));
     setImmediate(() => this.releaseBacklog());
+    // A migrated account (its password was an scrypt hash): register a fresh record with the
+    // password now, over this authenticated session, so the account gets full OPAQUE strength.
+    if (result.migrated) {
+      const migrated = result.migrated;
+      this.prehash = migrated.prehash;
+      setImmediate(() => void this.changePasswordOver(migrated.prehashInput, migrated.password, true).catch(() => undefined));
+    }
     return welcome;
   }
 
@@ -173,6 +201,12 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private onMessage(message: ServerMessage): void {
     if (message.type === 'ping') {
       this.link?.send({ type: 'pong' });
+      return;
+    }
+    // The steps of a password exchange are this client's business, and so are answers to its own requests.
+    const quiet = message.type === 'account-challenge' || message.type === 'account-registration' || ('ref' in message && message.ref !== undefined && this.quiet.delete(message.ref));
+    if (quiet) {
+      this.requests.reply(message);
       return;
     }
     if (message.type === 'bye') this.lastBye = { code: message.code, message: message.message };
@@ -227,19 +261,22 @@ export class ChatClient extends EventEmitter<ClientEvents> {
 
   /**
    * Send a command; resolves like `say`. `/history` gets the current room and where this
-   * client's scrollback starts; `/register` and `/password` remember the new password for reconnects.
+   * client's scrollback starts; `/register` and `/password` run OPAQUE exchanges (the password
+   * never leaves this program) and remember the new password for reconnects.
    */
   command(name: string, args: string): Promise<boolean> {
+    if (name === 'register' || name === 'password') {
+      // The password stays here: protocol 3 runs an OPAQUE exchange, older servers get nothing.
+      if (this.protocol < OPAQUE_PROTOCOL_VERSION) return this.tooOldToSend();
+      const words = splitWords(args) ?? [];
+      const wanted = name === 'register' ? 1 : 2;
+      const [first, second] = words;
+      if (words.length === wanted && first !== undefined) return second === undefined ? this.register(first) : this.changePassword(first, second);
+      return this.localError(words.length < wanted ? 'MISSING_ARGUMENT' : 'TOO_MANY_ARGUMENTS', `Usage: ${name === 'register' ? '/register <password>' : '/password <old> <new>'} (quote passwords that contain spaces).`);
+    }
     let effect: ReplyEffect | undefined;
     let wireArgs = args;
     if (this.protocol >= 2 && name === 'history') wireArgs = this.rooms.historyArgs(args);
-    const words = name === 'register' || name === 'password' ? splitWords(args) : undefined;
-    const newPassword = name === 'register' && words?.length === 1 ? words[0] : name === 'password' && words?.length === 2 ? words[1] : undefined;
-    if (newPassword !== undefined) {
-      effect = (reply) => {
-        if (reply.type === 'account') this.password = newPassword;
-      };
-    }
     const target = this.protocol >= 2 && name === 'switch' ? splitWords(args) : undefined;
     if (target?.length === 1 && target[0]?.startsWith('#')) {
       // Lines typed right after /switch go to the new room, without waiting for the reply
@@ -257,13 +294,83 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     return this.request((id) => ({ type: 'command', id, name, args: wireArgs }), effect);
   }
 
-  /** Register the current name (the password is quoted, so any characters work). */
-  register(password: string): Promise<boolean> {
-    return this.command('register', quoteWords([password]));
+  /**
+   * Register the current name. Protocol 3: an OPAQUE registration (the password never leaves this
+   * program); resolves once the server answered (account registered, or an error shown as usual).
+   */
+  async register(password: string): Promise<boolean> {
+    if (this.protocol < OPAQUE_PROTOCOL_VERSION) return this.tooOldToSend();
+    if (checkPassword(password, config.accounts.passwordMinLength, config.accounts.passwordMaxLength)) return this.localError('PASSWORD_INVALID');
+    const started = await clientStartRegistration(password);
+    const first = await this.ask((id) => ({ type: 'command', id, name: 'register', args: started.message }));
+    if (first?.type !== 'account-registration') return first !== undefined;
+    const record = await clientFinishRegistration(started.state, first.registrationResponse, password, toStretching(first.stretching));
+    const done = await this.ask((id) => ({ type: 'account-record', id, record }));
+    if (done?.type === 'account') this.password = password;
+    return done !== undefined;
   }
 
-  changePassword(oldPassword: string, newPassword: string): Promise<boolean> {
-    return this.command('password', quoteWords([oldPassword, newPassword]));
+  /** Change the password: prove the current one by OPAQUE, then register the new one (protocol 3). */
+  async changePassword(oldPassword: string, newPassword: string): Promise<boolean> {
+    if (this.protocol < OPAQUE_PROTOCOL_VERSION) return this.tooOldToSend();
+    if (checkPassword(newPassword, config.accounts.passwordMinLength, config.accounts.passwordMaxLength)) return this.localError('PASSWORD_INVALID');
+    let oldInput: string;
+    try {
+      oldInput = this.prehash ? await computePrehash(oldPassword, this.prehash) : oldPassword;
+    } catch {
+      return this.localError('INVALID_ARGUMENT', 'The server named password parameters outside the safe range.');
+    }
+    return this.changePasswordOver(oldInput, newPassword, false);
+  }
+
+  /** The exchange behind /password, over the old password's OPAQUE input; `upgrade`: the client's own, not shown. */
+  private async changePasswordOver(oldInput: string, newPassword: string, upgrade: boolean): Promise<boolean> {
+    const login = await clientStartLogin(oldInput);
+    const flags = [...(this.prehash ? ['prehashed'] : []), ...(upgrade ? ['upgrade'] : [])];
+    const challenge = await this.ask((id) => ({ type: 'command', id, name: 'password', args: [login.message, ...flags].join(' ') }), upgrade);
+    if (challenge?.type !== 'account-challenge') return challenge !== undefined;
+    const link = this.link;
+    const finished = await clientFinishLogin(login.state, challenge.ke2, oldInput, toStretching(challenge.stretching));
+    if (!finished || !link) {
+      const refused = await this.ask((id) => ({ type: 'account-finish', id }), upgrade);
+      return refused !== undefined;
+    }
+    const registration = await clientStartRegistration(newPassword);
+    const binding = accountBinding(finished.sessionKey, { role: 'user', name: this.name, channelBinding: channelBinding(link.socket) });
+    const response = await this.ask((id) => ({ type: 'account-finish', id, ke3: finished.ke3, binding, registrationRequest: registration.message }), upgrade);
+    if (response?.type !== 'account-registration') return response !== undefined;
+    const record = await clientFinishRegistration(registration.state, response.registrationResponse, newPassword, toStretching(response.stretching));
+    const done = await this.ask((id) => ({ type: 'account-record', id, record }), upgrade);
+    if (done?.type === 'account') {
+      this.password = newPassword;
+      this.prehash = undefined;
+    }
+    return done !== undefined;
+  }
+
+  /** Send a request and resolve with its answer (undefined if the connection dropped first). */
+  private ask(build: (id: number) => ClientMessage, quiet = false): Promise<ServerMessage | undefined> {
+    return new Promise((resolve, reject) => {
+      let answer: ServerMessage | undefined;
+      this.request(
+        (id) => {
+          if (quiet) this.quiet.add(id);
+          return build(id);
+        },
+        (reply) => (answer = reply),
+      ).then(() => resolve(answer), reject);
+    });
+  }
+
+  /** An error this client decided on its own, shown like the server's. */
+  private localError(code: 'PASSWORD_INVALID' | 'MISSING_ARGUMENT' | 'TOO_MANY_ARGUMENTS' | 'INVALID_ARGUMENT' | 'CLIENT_TOO_OLD', message?: string): Promise<boolean> {
+    this.emit('message', { type: 'error', code, message: message ?? ErrorCodes[code].message });
+    return Promise.resolve(true);
+  }
+
+  /** Never send a password to a server older than protocol 3 (a forged server may pretend to be). */
+  private tooOldToSend(): Promise<boolean> {
+    return this.localError('CLIENT_TOO_OLD', 'This server does not speak protocol 3, so this program will not send it a password. Ask the admin to update the server.');
   }
 
   private request(build: (id: number) => Parameters<ServerLink['send']>[0], effect?: ReplyEffect): Promise<boolean> {

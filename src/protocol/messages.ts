@@ -1,6 +1,7 @@
 // Every message on the wire, as zod schemas and the discriminated unions inferred from them.
 // Bytes from the network stay `unknown` until parseClientMessage/parseServerMessage accept them.
 import { z } from 'zod';
+import { accountChallengeSchema, accountFinishSchema, accountRecordSchema, accountRegistrationSchema, authAccountFieldsSchema, errorAccountFieldsSchema } from './account-exchange.js';
 
 const requestId = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 const shortText = z.string().max(256);
@@ -24,6 +25,8 @@ export const authSchema = z.object({
   password: z.string().max(1024).optional(),
   register: z.boolean().optional(),
   resume: z.array(z.object({ room: roomName, lastId: messageId })).max(1100).optional(),
+  // Protocol 3 (issue 11): the package proof and the account's OPAQUE messages (account-exchange.ts).
+  ...authAccountFieldsSchema.shape,
 });
 export const saySchema = z.object({ type: z.literal('say'), id: requestId, text: z.string().max(20_000), room: roomName.optional() });
 export const commandSchema = z.object({ type: z.literal('command'), id: requestId, name: z.string().min(1).max(32), args: z.string().max(20_000) });
@@ -31,7 +34,18 @@ const pingSchema = z.object({ type: z.literal('ping') });
 const pongSchema = z.object({ type: z.literal('pong') });
 const clientByeSchema = z.object({ type: z.literal('bye') });
 
-export const clientMessageSchema = z.discriminatedUnion('type', [helloSchema, authSchema, saySchema, commandSchema, pingSchema, pongSchema, clientByeSchema]);
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  helloSchema,
+  authSchema,
+  saySchema,
+  commandSchema,
+  pingSchema,
+  pongSchema,
+  clientByeSchema,
+  // Protocol 3: OPAQUE (issue 11).
+  accountFinishSchema,
+  accountRecordSchema,
+]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export type AuthMessage = z.infer<typeof authSchema>;
 
@@ -43,7 +57,8 @@ export const challengeSchema = z.object({
   server: z.object({ name: shortText, version: shortText }),
   nonce: base64,
   kdf: kdfSchema,
-  rootKdf: kdfSchema,
+  /** Protocols 1 and 2 only: protocol 3 proves the root password by OPAQUE. */
+  rootKdf: kdfSchema.optional(),
 });
 /** A user's request rates (token buckets: `burst` at once, then `ratePerSecond`), so clients can pace themselves. */
 const rateSchema = z.object({ burst: z.int().min(1).max(1_000_000), ratePerSecond: z.int().min(1).max(1_000_000) });
@@ -56,7 +71,15 @@ const welcomeSchema = z.object({
   time,
   limits: z.object({ say: rateSchema, command: rateSchema }).optional(),
 });
-const errorSchema = z.object({ type: z.literal('error'), code: z.string().max(64), message: z.string().max(1000), ref: requestId.optional(), nonce: base64.optional() });
+const errorSchema = z.object({
+  type: z.literal('error'),
+  code: z.string().max(64),
+  message: z.string().max(1000),
+  ref: requestId.optional(),
+  nonce: base64.optional(),
+  // Protocol 3 (issue 11): a migrated account's prehash, and when to try again.
+  ...errorAccountFieldsSchema.shape,
+});
 const messageSchema = z.object({ type: z.literal('message'), from: shortText, text: z.string().max(20_000), time, room: roomName.optional(), id: messageId.optional() });
 const presenceSchema = z.object({ type: z.literal('presence'), event: z.enum(['join', 'leave']), name: shortText, time, reason: z.string().max(1000).optional() });
 const noticeSchema = z.object({ type: z.literal('notice'), from: z.enum(['server', 'root']), text: z.string().max(20_000), time });
@@ -165,6 +188,9 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   inviteSchema,
   accountSchema,
   accountsSchema,
+  // Protocol 3: OPAQUE (issue 11).
+  accountChallengeSchema,
+  accountRegistrationSchema,
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ChallengeMessage = z.infer<typeof challengeSchema>;

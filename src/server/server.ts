@@ -12,6 +12,7 @@ import { loadOrCreateIdentity, type ServerIdentity } from '../data-dir/identity.
 import { removeServerInfo, runningServerPid, writeServerInfo, type ServerInfo } from '../data-dir/server-info.js';
 import { DATABASE_FILE, Store } from '../data-dir/store.js';
 import { LogThrottle } from './abuse/log-throttle.js';
+import { Accounts } from './accounts/accounts.js';
 import { Audience } from './chat/fanout.js';
 import { Clock } from './clock.js';
 import { Listener } from './listener.js';
@@ -88,13 +89,17 @@ export class PartyPoolServer {
     if (running !== undefined && running !== process.pid) {
       throw new PartyPoolError('SERVER_RUNNING', `A server is already running from ${settings.dataDir} (pid ${running}); stop it first, or use another --data-dir.`);
     }
+    const rootStretching = { ...serverLimits(settings), ...options.limits }.login.keyStretching;
     const [identity, keys] = await Promise.all([
       loadOrCreateIdentity(settings.dataDir, config.serverName),
-      loadAuthKeys({ dataDir: settings.dataDir, passkey: options.passkey, rootPassword: options.rootPassword, iterations: settings.kdfIterations, replaceSecrets: options.replaceSecrets ?? false }),
+      loadAuthKeys({ dataDir: settings.dataDir, passkey: options.passkey, rootPassword: options.rootPassword, iterations: settings.kdfIterations, replaceSecrets: options.replaceSecrets ?? false, rootStretching }),
     ]);
     const store = Store.open(settings.dataDir, undefined, settings.dbSync);
     let server: PartyPoolServer;
     try {
+      // Issue 11: scrypt hashes from before protocol 3 become OPAQUE records (once).
+      const migration = await new Accounts(store.db).migrateScryptHashes(keys.opaque.serverSetup);
+      if (migration.migrated + migration.damaged > 0) options.logger.info('accounts migrated to OPAQUE', { migrated: migration.migrated, damaged: migration.damaged });
       server = new PartyPoolServer(options, identity, store, keys, new Clock(options.now));
       await server.listen(settings);
     } catch (error) {
@@ -162,6 +167,7 @@ export class PartyPoolServer {
     const now = this.clock.now();
     this.services.guard.prune(now);
     this.services.loginBlocks.prune(now);
+    this.services.loginFailures.guessing.tick();
     this.logThrottle.prune(now);
   }
 

@@ -8,14 +8,19 @@ import { PackageRegistry } from '../data-dir/packages.js';
 import type { Store } from '../data-dir/store.js';
 import { AbuseMonitor } from './abuse/abuse-monitor.js';
 import { ConnectionGuard } from './abuse/connection-guard.js';
+import { GuessingAlarm } from './abuse/distributed-guessing.js';
 import { Lockdown } from './abuse/lockdown.js';
 import { LoginBlocks } from './abuse/login-blocks.js';
 import { LoginFailures } from './abuse/login-failures.js';
+import { LoginTargets } from './abuse/login-targets.js';
+import { LoginWork } from './abuse/login-work.js';
+import { TrustedSources } from './abuse/trusted-sources.js';
 import { AccountService } from './accounts/account-service.js';
 import { Accounts } from './accounts/accounts.js';
+import { Passwords } from './accounts/passwords.js';
 import { ChatLines } from './chat/chat-lines.js';
 import { Delivery } from './chat/delivery.js';
-import { Fanout } from './chat/fanout.js';
+import { Audience, Fanout } from './chat/fanout.js';
 import { HistoryReplay } from './chat/history-replay.js';
 import { HistoryStore } from './chat/history.js';
 import { RoomService } from './chat/room-service.js';
@@ -84,24 +89,43 @@ export function buildServices(inputs: ServiceInputs) {
     maxBlockMs: settings.authBlockMaxMs,
   });
   loginBlocks.load();
-  const failures = new LoginFailures(counters, loginBlocks);
+  // Issue 11: failures per target, the server-wide rate, sources known to log in, the login work.
+  const loginTargets = new LoginTargets({ logger, now, reportStorageFailure: (what, error) => alarm.report(what, error) }, store.db, limits.login);
+  loginTargets.load();
+  const guessing = new GuessingAlarm(limits.login, logger, now, (text) => fanout.send(Audience.roots, { type: 'notice', from: 'server', text, time: clock.iso() }));
+  const trusted = new TrustedSources(limits.login.trustedSourcesMax, limits.login.knownGoodMs);
+  const failures = new LoginFailures(counters, loginBlocks, loginTargets, guessing, trusted, now);
+  const loginWork = new LoginWork(limits.login);
+  const passwords = new Passwords(inputs.keys.opaque, loginWork, limits.login);
   const lockdown = new Lockdown(store);
   lockdown.load();
   const abuse = new AbuseMonitor(guard, loginBlocks, alarm, roster, settings);
 
   // Rooms, accounts, history and chat.
-  const accountData = new Accounts(store.db, { cost: config.accounts.scrypt, passwordMinLength: config.accounts.passwordMinLength, passwordMaxLength: config.accounts.passwordMaxLength, maxConcurrentHashes: config.accounts.maxConcurrentHashes });
+  const accountData = new Accounts(store.db);
   const replay = new HistoryReplay(history, roomData, delivery, limits.historyOnJoin);
   const rooms = new RoomService(roomData, accountData, roster, fanout, replay, logger, clock, limits, config.rooms.inviteBytes);
-  const accounts = new AccountService(accountData, rooms, roster, fanout, failures, alarm, logger, clock, settings.requireRegistration);
+  const accounts = new AccountService(accountData, passwords, rooms, roster, fanout, failures, alarm, logger, clock, limits);
   const chat = new ChatLines(rooms, history, fanout, stats, alarm, logger, clock, limits.maxTextLength);
   const packages = new PackageRegistry(store);
   const requests = new RequestLog({ dir: settings.dataDir, ...config.requests });
 
   // Logging in, and the commands.
   const admission = new Admission(moderation, packages, lockdown, accountData, roster, limits);
-  const arrivals = new Arrivals(roster, accounts, replay, fanout, failures, stats, audit, logger, clock, limits);
-  const handshake = new LoginHandshake(inputs.keys, { name: config.serverName, version: config.version, protocols: config.protocolVersions }, admission, accounts, arrivals, failures, alarm, logger, limits);
+  const arrivals = new Arrivals(roster, accounts, replay, fanout, stats, audit, logger, clock, limits);
+  const handshake = new LoginHandshake(
+    inputs.keys,
+    { name: config.serverName, version: config.version, protocols: config.protocolVersions },
+    admission,
+    accountData,
+    passwords,
+    arrivals,
+    failures,
+    alarm,
+    logger,
+    clock,
+    { ...limits, requireRegistration: settings.requireRegistration },
+  );
   const table = new CommandTable(commandSpecs, limits);
   const context: CommandContext = {
     limits,
@@ -120,6 +144,8 @@ export function buildServices(inputs: ServiceInputs) {
     stats,
     abuse,
     lockdown,
+    loginFailures: failures,
+    loginWork,
     packages,
     requests,
     alarm,
@@ -127,5 +153,5 @@ export function buildServices(inputs: ServiceInputs) {
   };
   const dispatcher = new Dispatcher(messageSpecs, table, context, { roster, delivery, audit, alarm, abuse, logger, clock });
 
-  return { roster, delivery, fanout, alarm, history, stats, audit, moderation, shutdown, guard, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context };
+  return { roster, delivery, fanout, alarm, history, stats, audit, moderation, shutdown, guard, loginBlocks, loginFailures: failures, loginWork, accountData, abuse, requests, packages, handshake, arrivals, dispatcher, context };
 }

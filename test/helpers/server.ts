@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type tls from 'node:tls';
 import { createLogger } from '../../src/common/logger.js';
-import { resolveServerSettings, type ServerSettings } from '../../src/common/settings.js';
+import { resolveServerSettings, serverLimits, type LoginLimits, type ServerSettings } from '../../src/common/settings.js';
 import { PartyPoolServer, type ServerOptions } from '../../src/server/server.js';
 
 export const PASSKEY = 'correct-horse-battery';
@@ -96,6 +96,17 @@ export const RAISED_FLOOD_ENV: Record<string, string> = {
 type Injected = Pick<ServerOptions, 'now' | 'timers' | 'limits'>;
 
 /**
+ * Cheap Argon2id for test servers (256 KiB, one pass): a test logs in with passwords hundreds of
+ * times. The real default (64 MiB, 3 passes, 4 lanes) is timed in test/crypto/opaque.test.ts.
+ */
+export const TEST_STRETCHING = { memory: 256, iterations: 1, parallelism: 1 } as const;
+
+/** The login limits of a test server: the defaults with cheap stretching; `overrides` change some. */
+export function testLoginLimits(overrides: Partial<LoginLimits> = {}): LoginLimits {
+  return { ...serverLimits(resolveServerSettings({}, {})).login, keyStretching: TEST_STRETCHING, ...overrides };
+}
+
+/**
  * Start a test server and close it when the test ends, pass or fail (`t.after`): a failed
  * assertion can never leave a server (or its clients) running and hang the run.
  */
@@ -119,7 +130,7 @@ export async function startTestServer(overrides: Partial<ServerSettings> = {}, b
     ...overrides,
   };
   const logger = createLogger({ logDir: settings.logDir, console: false });
-  const server = await PartyPoolServer.start({ settings, passkey: PASSKEY, rootPassword: ROOT_PASSWORD, logger, ...inject });
+  const server = await PartyPoolServer.start({ settings, passkey: PASSKEY, rootPassword: ROOT_PASSWORD, logger, ...inject, limits: { login: testLoginLimits(), ...inject.limits } });
   let closed = false;
   const port = server.port;
   return {

@@ -61,7 +61,7 @@ describe('ChatClient', () => {
 
   test('resumes after a forced disconnect: exactly the missed messages, with the password kept', async () => {
     const talker = await rawV2(t, 'talker');
-    await talker.answer(talker.command('register', 'talker-password'));
+    await talker.registerAccount('talker-password');
     await talker.answer(talker.command('create', '#games'));
     await sayAll(talker, ['before login']);
 
@@ -112,7 +112,7 @@ describe('ChatClient', () => {
 
   test('/switch takes effect for the next line at once; a refused switch goes back', async () => {
     const owner = await rawV2(t, 'owner');
-    await owner.answer(owner.command('register', 'owner-password'));
+    await owner.registerAccount('owner-password');
     await owner.answer(owner.command('create', '#den'));
     const bob = makeClient(t, 'bob', { reconnect: false });
     const seen = collect(bob);
@@ -141,7 +141,7 @@ describe('ChatClient', () => {
 
   test('/nick renames the client; being removed from the current room moves it to #lobby', async () => {
     const owner = await rawV2(t, 'boss');
-    await owner.answer(owner.command('register', 'boss-password'));
+    await owner.registerAccount('boss-password');
     await owner.answer(owner.command('create', '#temp'));
     const carl = makeClient(t, 'carl', { reconnect: false });
     await carl.start();

@@ -114,7 +114,7 @@ test('wrong root passwords and wrong account passwords count like wrong passkeys
   const t = await serverFor(tc);
   try {
     const owner = await loggedInV2(t.port, 'owner');
-    await owner.answer(owner.command('register', 'owner-password'));
+    await owner.registerAccount('owner-password');
     owner.destroy();
     await waitUntil(() => t.server.onlineNames().length === 0);
     assert.equal((await attempt(t.port, GUESSER, { role: 'root', rootPassword: 'not-the-root-password' }, 'root')).code, 'ROOT_AUTH_FAILED');

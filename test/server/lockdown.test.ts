@@ -42,7 +42,7 @@ test('lockdown admits only registered users and issued packages, is audited, sho
     registry.record({ id: REVOKED, kind: 'client', platforms: ['linux'], version: '1.0.0', createdAt: new Date(), note: 'lost laptop' });
     registry.revoke(REVOKED, new Date());
     const member = await loggedInV2(t.port, 'member');
-    await member.answer(member.command('register', 'member-password'));
+    await member.registerAccount('member-password');
     const guest = await loggedInV2(t.port, 'guest');
 
     const root = await rootLoggedIn(t.port);

@@ -15,7 +15,7 @@ function outcome(message: ServerMessage): string {
 /** Log in with protocol 2 and register the name (rooms you own need a registered name). */
 async function registered(port: number, name: string): Promise<RawClient> {
   const client = await loggedInV2(port, name);
-  assert.equal(outcome(await client.answer(client.command('register', `${name}-password`))), 'account');
+  assert.equal(outcome(await client.registerAccount(`${name}-password`)), 'account');
   return client;
 }
 

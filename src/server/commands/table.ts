@@ -220,7 +220,8 @@ export class Dispatcher {
     if (message.type === 'command') return this.command(session, member, message);
     const spec = this.messages.get(message.type);
     if (!spec) throw new Error(`no entry for "${message.type}" messages`);
-    const id = message.type === 'say' ? message.id : undefined;
+    // Requests that carry an id: chat lines, and the steps of a password exchange (issue 11).
+    const id = message.type === 'say' || message.type === 'account-finish' || message.type === 'account-record' ? message.id : undefined;
     if (!member) {
       if (!spec.usableBeforeLogin) return session.rejectInput('UNEXPECTED_MESSAGE', 'Log in first.', id);
     } else {

@@ -6,6 +6,12 @@ import type { Session } from './session.js';
 
 export type Role = 'user' | 'root';
 
+/**
+ * What a login proved beyond the passkey (issue 11): an account's password, an issued program's
+ * package key, the root password, or nothing (a guest). Lockdown admits the first three.
+ */
+export type AdmittedBy = 'account' | 'package' | 'root' | 'guest';
+
 export interface Identity {
   readonly name: string;
   readonly role: Role;
@@ -17,6 +23,10 @@ export interface Identity {
   readonly packageLogLabel?: string | undefined;
   /** Chat and command rate limits (users only: root sessions are exempt). */
   readonly limiter?: MessageLimiter | undefined;
+  /** What the login proved (issue 11); a guest when absent. */
+  readonly admittedBy?: AdmittedBy | undefined;
+  /** The package proved its key at login (not merely named its id). */
+  readonly packageVerified?: boolean | undefined;
 }
 
 export class Member implements Identity {
@@ -28,6 +38,8 @@ export class Member implements Identity {
   readonly packageId: string | undefined;
   readonly packageLogLabel: string | undefined;
   readonly limiter: MessageLimiter | undefined;
+  readonly admittedBy: AdmittedBy;
+  readonly packageVerified: boolean;
 
   constructor(
     readonly session: Session,
@@ -40,6 +52,8 @@ export class Member implements Identity {
     this.packageId = identity.packageId;
     this.packageLogLabel = identity.packageLogLabel;
     this.limiter = identity.limiter;
+    this.admittedBy = identity.admittedBy ?? 'guest';
+    this.packageVerified = identity.packageVerified ?? false;
   }
 
   /** The same person on the same connection under another name. */

@@ -3,6 +3,7 @@ import { formatDuration } from '../../moderation/durations.js';
 import type { CommandContext } from '../context.js';
 import { rootCommand } from '../table.js';
 import { formatTime, result } from './format.js';
+import { loginLines } from './login-stats.js';
 
 function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -44,6 +45,7 @@ export const statsCommand = rootCommand({
       `Counting since: ${formatTime(Date.parse(s.since))} (stats.json)`,
       `Shutdown: ${pending ? `scheduled in ${formatDuration(pending.endsAt - ctx.clock.now())} by ${pending.by}` : 'none scheduled'}`,
       ...abuseLines(ctx),
+      ...loginLines(ctx),
     ];
     const shown = s.addresses.slice(0, ctx.limits.statsRowsShown);
     if (shown.length < s.addresses.length) lines.push(`Addresses: the ${shown.length} most recently seen of ${s.addresses.length} (all are in stats.json).`);
