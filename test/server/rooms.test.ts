@@ -284,7 +284,7 @@ describe('rooms: restart', () => {
     const second = await serverFor(tc, {}, base);
     try {
       const wrong = await RawClient.connect(second.port);
-      wrong.versions = [1, 2];
+      wrong.versions = [1, 2, 3];
       wrong.send(await wrong.authMessage('nora'));
       assert.equal((await wrong.waitFor('error')).code, 'PASSWORD_REQUIRED');
       wrong.destroy();

@@ -40,7 +40,7 @@ export const lockdownCommand = rootCommand({
       lines.push('Only registered users who prove their password and issued, unrevoked client packages that prove their package key can log in; everyone else is refused (LOCKDOWN). Root logins still work. Registration is closed.');
       const outsiders = ctx.admission.lockdownOutsiders();
       if (outsiders.length > 0) {
-        lines.push(`Still connected and not admitted under lockdown (${outsiders.length}): ${outsiders.map((m) => `${m.name} (connection ${m.session.id}, ${m.session.address}, ${howLoggedIn(m)})`).join(', ')}. "remove -u <name>" disconnects one.`);
+        lines.push(`Still connected and not admitted under lockdown (${outsiders.length}): ${outsiders.map((m) => `${m.name} (connection ${m.session.id}, ${m.session.address}, ${howLoggedIn(m, ctx.accounts.isRegistered(m.name))})`).join(', ')}. "remove -u <name>" disconnects one.`);
       } else lines.push('Everyone connected now would be admitted.');
     } else {
       lines.push(state.since > 0 ? `Lockdown is off (since ${formatTime(state.since)}, by ${state.by}).` : 'Lockdown is off.');
@@ -51,10 +51,13 @@ export const lockdownCommand = rootCommand({
 });
 
 /** How a session that lockdown would not admit now got in. */
-function howLoggedIn(member: Member): string {
+function howLoggedIn(member: Member, registeredSince: boolean): string {
   switch (member.admittedBy) {
-    case 'guest':
-      return member.packageLogLabel ? `guest, package ${member.packageLogLabel} not proven` : 'guest';
+    case 'guest': {
+      const how = member.packageLogLabel ? `guest, package ${member.packageLogLabel} not proven` : 'guest';
+      // Kicking is not enough for one who registered the name meanwhile: delete-user too.
+      return registeredSince ? `${how}, registered the name since` : how;
+    }
     case 'account':
       return 'account since deleted';
     case 'package':
