@@ -271,6 +271,14 @@ export class RawClient {
     return this.answer(last);
   }
 
+  /** The first message (already received or future) that `accept`s. */
+  async nextOf(accept: (m: ServerMessage) => boolean, timeoutMs = 5000): Promise<ServerMessage> {
+    const index = await this.nextIndex(0, accept, timeoutMs);
+    const message = this.received[index];
+    if (!message) throw new Error('the message went missing');
+    return message;
+  }
+
   /** The index of the first message at or after `from` that `accept`s (waiting for it if need be). */
   private nextIndex(from: number, accept: (m: ServerMessage) => boolean, timeoutMs: number): Promise<number> {
     const found = this.received.findIndex((m, i) => i >= from && accept(m));
@@ -348,4 +356,36 @@ export async function loggedInV2(port: number, name: string, options: AuthOption
   await client.login(name, options);
   await client.waitFor('synced');
   return client;
+}
+
+/** How one login attempt from an address ended. */
+export interface AttemptResult {
+  /** "welcome", or the error code that ended it. */
+  code: string;
+  message: string;
+  retryAfterMs?: number;
+  /** Refused right after the TLS handshake (a banned or blocked address), before any challenge. */
+  refusedEarly: boolean;
+  /** Whether the server began an OPAQUE exchange (sent KE2): did password work happen? */
+  gotAccountChallenge: boolean;
+}
+
+/** One login attempt (protocol 3) from `localAddress`, driven to its end; the connection is closed after. */
+export async function attemptFrom(port: number, localAddress: string, name: string, options: AuthOptions = {}): Promise<AttemptResult> {
+  const client = await RawClient.connect(port, '127.0.0.1', localAddress);
+  try {
+    client.versions = [1, 2, 3];
+    client.send({ type: 'hello', versions: client.versions, client: 'test' });
+    const first = await client.nextOf((m) => m.type === 'challenge' || m.type === 'error');
+    if (first.type === 'error') return { code: first.code, message: first.message, refusedEarly: true, gotAccountChallenge: false };
+    if (first.type === 'challenge') client.challenge = first;
+    const from = client.received.length;
+    client.send(await client.authMessage(name, options));
+    const end = await client.finishLogin(from);
+    const gotAccountChallenge = client.received.some((m) => m.type === 'account-challenge');
+    if (end.type === 'welcome') return { code: 'welcome', message: '', refusedEarly: false, gotAccountChallenge };
+    return { code: end.code, message: end.message, ...(end.retryAfterMs === undefined ? {} : { retryAfterMs: end.retryAfterMs }), refusedEarly: false, gotAccountChallenge };
+  } finally {
+    client.destroy();
+  }
 }

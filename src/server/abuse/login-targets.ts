@@ -138,7 +138,7 @@ export class LoginTargets {
     // One line when the delay starts and each time it doubles, none once it sits at its cap.
     if (state.failures === free || this.delayFor(key, state.failures - 1) < delay) {
       const sources = [...state.failing].sort((a, b) => b[1] - a[1]).slice(0, 3);
-      this.host.logger.warn('login target delayed', { target: describeTarget(key), failures: state.failures, delay: formatDuration(delay), sources: sources.map(([s, n]) => `${s} (${n})`).join(', ') });
+      this.host.logger.warn('login target delayed', { target: key, failures: state.failures, delay: formatDuration(delay), sources: sources.map(([s, n]) => `${s} (${n})`).join(', ') });
     }
   }
 
