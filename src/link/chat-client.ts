@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { config } from '../../config.js';
 import { ErrorCodes, PartyPoolError, isPasswordRefusal, mayReconnectAfter } from '../common/errors.js';
-import { accountBinding, clientFinishLogin, clientFinishRegistration, clientStartLogin, clientStartRegistration } from '../crypto/opaque.js';
+import { accountBinding, clientFinishLogin, clientFinishRegistration, clientStartLogin, clientStartRegistration, type Stretching } from '../crypto/opaque.js';
 import { computePrehash } from '../crypto/password.js';
 import { OPAQUE_PROTOCOL_VERSION, type PrehashParams } from '../protocol/account-exchange.js';
 import type { ClientMessage, ServerMessage } from '../protocol/messages.js';
@@ -14,7 +14,7 @@ import { checkPassword } from '../protocol/passwords.js';
 import { isLobby } from '../protocol/rooms.js';
 import { splitWords } from '../protocol/words.js';
 import { channelBinding } from '../crypto/auth-proof.js';
-import { KeyCache, login, toStretching, type AccountProof, type Credentials, type Welcome } from './login.js';
+import { KeyCache, login, registrationStretching, toStretching, type AccountProof, type Credentials, type Welcome } from './login.js';
 import { openPinnedConnection, type PinnedTarget } from './pin.js';
 import { Reconnector } from './reconnector.js';
 import { RequestTracker, type ReplyEffect } from './request-tracker.js';
@@ -46,6 +46,8 @@ export interface ChatClientOptions {
   reconnectSleep?: (ms: number) => Promise<void>;
   /** Derived keys to reuse (a test derives them before a short login window opens). */
   keyCache?: KeyCache;
+  /** Injected for tests: the least Argon2id new passwords are stretched with (default: config.login.keyStretching). */
+  stretchingFloor?: Stretching;
 }
 
 /** How often a first login that finds the server's login work full (BUSY) is tried again. */
@@ -153,6 +155,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
         account: (_name, refusal) => Promise.resolve(this.accountFor(refusal, reconnecting)),
         // After a drop: exactly what we missed. The first login gets each room's recent messages.
         ...(this.loggedInOnce ? { resume: () => this.rooms.resumePoints() } : {}),
+        ...(this.options.stretchingFloor ? { stretchingFloor: this.options.stretchingFloor } : {}),
       });
     } catch (error) {
       link.socket.destroy();
@@ -304,8 +307,9 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     const started = await clientStartRegistration(password);
     const first = await this.ask((id) => ({ type: 'command', id, name: 'register', args: started.message }));
     if (first?.type !== 'account-registration') return first !== undefined;
-    const record = await clientFinishRegistration(started.state, first.registrationResponse, password, toStretching(first.stretching));
-    const done = await this.ask((id) => ({ type: 'account-record', id, record }));
+    const stretching = registrationStretching(first.stretching, this.options.stretchingFloor);
+    const record = await clientFinishRegistration(started.state, first.registrationResponse, password, toStretching(stretching));
+    const done = await this.ask((id) => ({ type: 'account-record', id, record, stretching }));
     if (done?.type === 'account') this.password = password;
     return done !== undefined;
   }
@@ -339,8 +343,9 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     const binding = accountBinding(finished.sessionKey, { role: 'user', name: this.name, channelBinding: channelBinding(link.socket) });
     const response = await this.ask((id) => ({ type: 'account-finish', id, ke3: finished.ke3, binding, registrationRequest: registration.message }), upgrade);
     if (response?.type !== 'account-registration') return response !== undefined;
-    const record = await clientFinishRegistration(registration.state, response.registrationResponse, newPassword, toStretching(response.stretching));
-    const done = await this.ask((id) => ({ type: 'account-record', id, record }), upgrade);
+    const stretching = registrationStretching(response.stretching, this.options.stretchingFloor);
+    const record = await clientFinishRegistration(registration.state, response.registrationResponse, newPassword, toStretching(stretching));
+    const done = await this.ask((id) => ({ type: 'account-record', id, record, stretching }), upgrade);
     if (done?.type === 'account') {
       this.password = newPassword;
       this.prehash = undefined;

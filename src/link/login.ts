@@ -11,7 +11,7 @@ import { deriveKey } from '../crypto/kdf.js';
 import { accountBinding, clientFinishLogin, clientFinishRegistration, clientStartLogin, clientStartRegistration, type Stretching } from '../crypto/opaque.js';
 import { signPackageProof } from '../crypto/package-key.js';
 import { computePrehash } from '../crypto/password.js';
-import { OPAQUE_PROTOCOL_VERSION, type PrehashParams, type StretchingParams } from '../protocol/account-exchange.js';
+import { OPAQUE_PROTOCOL_VERSION, strongerStretching, type PrehashParams, type StretchingParams } from '../protocol/account-exchange.js';
 import type { AuthMessage, ChallengeMessage, ServerMessage, ServerMessageOf } from '../protocol/messages.js';
 import { checkPassword } from '../protocol/passwords.js';
 import type { PackageKind } from '../protocol/sealed-file.js';
@@ -86,6 +86,8 @@ export interface LoginRequest {
   account?: (name: string, refusal?: ServerRefusal) => Promise<AccountProof | undefined>;
   /** The last message id seen per room, for a reconnect to receive exactly what it missed. */
   resume?: () => AuthMessage['resume'];
+  /** The least Argon2id a new password is stretched with, whatever the server asks (default: config.login.keyStretching). */
+  stretchingFloor?: Stretching;
 }
 
 const isChallenge = (m: ServerMessage): m is ChallengeMessage => m.type === 'challenge';
@@ -96,6 +98,14 @@ const isWelcome = (m: ServerMessage): m is Welcome => m.type === 'welcome';
 /** The server's Argon2id parameters as the library takes them (the schema already bounds them). */
 export function toStretching(params: StretchingParams): Stretching {
   return { memory: params.memory, iterations: params.iterations, parallelism: params.parallelism };
+}
+
+/**
+ * How a new record is stretched: at least the server's minimum and at least this program's own
+ * floor, so a forged server cannot ask for a record that is cheap to attack offline.
+ */
+export function registrationStretching(serverMinimum: StretchingParams, floor: Stretching = config.login.keyStretching): StretchingParams {
+  return strongerStretching(floor, serverMinimum);
 }
 
 /** The OPAQUE input for a password: itself, or a migrated account's scrypt prehash of it. */
@@ -182,8 +192,9 @@ export async function login(link: ServerLink, request: LoginRequest): Promise<Lo
         return prehash && account ? { welcome, migrated: { password: account.password, prehashInput: input, prehash } } : { welcome };
       }
       if (!registration || !account) throw new PartyPoolError('CONNECT_FAILED', 'The server asked for a registration this program did not offer.');
-      const record = await clientFinishRegistration(registration.state, step.registrationResponse, account.password, toStretching(step.stretching));
-      link.send({ type: 'account-record', record });
+      const stretching = registrationStretching(step.stretching, request.stretchingFloor);
+      const record = await clientFinishRegistration(registration.state, step.registrationResponse, account.password, toStretching(stretching));
+      link.send({ type: 'account-record', record, stretching });
       return { welcome: await link.next(isWelcome, config.client.connectTimeoutMs) };
     } catch (error) {
       if (error instanceof ServerRefusal && error.nonce && !link.closed) {

@@ -25,6 +25,16 @@ export const stretchingSchema = z.object({
 });
 export type StretchingParams = z.infer<typeof stretchingSchema>;
 
+/** Parameters at least as costly as both, in every dimension. */
+export function strongerStretching(a: Omit<StretchingParams, 'algorithm'>, b: Omit<StretchingParams, 'algorithm'>): StretchingParams {
+  return { algorithm: 'argon2id', memory: Math.max(a.memory, b.memory), iterations: Math.max(a.iterations, b.iterations), parallelism: Math.max(a.parallelism, b.parallelism) };
+}
+
+/** Whether `given` costs at least `floor` in every dimension. */
+export function stretchingAtLeast(given: Omit<StretchingParams, 'algorithm'>, floor: Omit<StretchingParams, 'algorithm'>): boolean {
+  return given.memory >= floor.memory && given.iterations >= floor.iterations && given.parallelism >= floor.parallelism;
+}
+
 /**
  * A migrated account (its password was an scrypt hash before protocol 3): the client computes
  * scrypt(password, salt) with these and runs OPAQUE over that instead of the password.
@@ -66,11 +76,16 @@ export const accountFinishSchema = z.object({
   /** /password: the registration request for the new password, once the old one is proven. */
   registrationRequest: opaqueMessage.optional(),
 });
-/** The finished registration record. */
-export const accountRecordSchema = z.object({ type: z.literal('account-record'), id: requestId.optional(), record: opaqueMessage });
+/**
+ * The finished registration record, and the Argon2id parameters the client stretched with: its
+ * own choice, at least the server's minimum (named in account-registration) and at least its
+ * own default, so a forged server cannot talk it into a record that is cheap to attack.
+ */
+export const accountRecordSchema = z.object({ type: z.literal('account-record'), id: requestId.optional(), record: opaqueMessage, stretching: stretchingSchema });
 
 // Server -> client.
 export const accountChallengeSchema = z.object({ type: z.literal('account-challenge'), ref: requestId.optional(), ke2: opaqueMessage, stretching: stretchingSchema });
+/** `stretching`: the least the server accepts for the new record (the client may use more). */
 export const accountRegistrationSchema = z.object({ type: z.literal('account-registration'), ref: requestId.optional(), registrationResponse: opaqueMessage, stretching: stretchingSchema });
 
 /** Fields `error` may carry in protocol 3: a migrated account's prehash (PASSWORD_REQUIRED), and when to try again (TRY_LATER, BUSY). */

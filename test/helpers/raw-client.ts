@@ -207,8 +207,9 @@ export class RawClient {
       }
       if (message.type === 'account-registration') {
         if (!exchange?.registration || exchange.password === undefined) throw new Error('account-registration without a registration begun');
+        // A test client stretches as little as the server allows (the genuine client has a floor of its own).
         const record = await clientFinishRegistration(exchange.registration.state, message.registrationResponse, exchange.password, toStretching(message.stretching));
-        this.send({ type: 'account-record', record });
+        this.send({ type: 'account-record', record, stretching: message.stretching });
       }
     }
   }
@@ -242,7 +243,7 @@ export class RawClient {
     if (first.type !== 'account-registration') return first;
     const record = await clientFinishRegistration(started.state, first.registrationResponse, password, toStretching(first.stretching));
     const id = this.nextId++;
-    this.send({ type: 'account-record', id, record });
+    this.send({ type: 'account-record', id, record, stretching: first.stretching });
     return this.answer(id);
   }
 
@@ -267,7 +268,7 @@ export class RawClient {
     if (response.type !== 'account-registration') return response;
     const record = await clientFinishRegistration(registration.state, response.registrationResponse, newPassword, toStretching(response.stretching));
     const last = this.nextId++;
-    this.send({ type: 'account-record', id: last, record });
+    this.send({ type: 'account-record', id: last, record, stretching: response.stretching });
     return this.answer(last);
   }
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { clientStartRegistration } from '../../src/crypto/opaque.js';
 import type { ServerMessage } from '../../src/protocol/messages.js';
 import { DATABASE_FILE, Store } from '../../src/data-dir/store.js';
 import { RawClient, loggedIn, loggedInV2 } from '../helpers/raw-client.js';
@@ -115,8 +116,14 @@ describe('accounts', () => {
     assert.equal(outcome(await bob.answer(bob.command('register', 'not-a-registration-request'))), 'BAD_MESSAGE');
     assert.equal(outcome(await bob.answer(bob.command('register', 'two words'))), 'TOO_MANY_ARGUMENTS');
     // A record with no registration waiting for it.
-    bob.send({ type: 'account-record', id: 900, record: 'A'.repeat(256) });
+    const cheap = { algorithm: 'argon2id', memory: 8, iterations: 1, parallelism: 1 };
+    bob.send({ type: 'account-record', id: 900, record: 'A'.repeat(256), stretching: cheap });
     assert.equal(outcome(await bob.answer(900)), 'UNEXPECTED_MESSAGE');
+    // A record stretched less than the server requires (here 256 KiB) is refused, and nothing is registered.
+    const registration = await bob.answer(bob.command('register', (await clientStartRegistration('bobs-weak-record')).message));
+    assert.equal(registration.type, 'account-registration');
+    bob.send({ type: 'account-record', id: 901, record: 'A'.repeat(256), stretching: cheap });
+    assert.equal(outcome(await bob.answer(901)), 'BAD_MESSAGE');
     assert.equal(outcome(await bob.registerAccount('two words are fine')), 'account');
     bob.close();
     await everyoneGone(t);

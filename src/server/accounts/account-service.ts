@@ -146,7 +146,9 @@ export class AccountService {
     const exchange = this.exchanges.get(session);
     if ((exchange?.kind !== 'register' && exchange?.kind !== 'new-password') || exchange.name !== member.name) throw new CommandError('UNEXPECTED_MESSAGE', 'No registration is waiting for a record.');
     this.end(session);
-    const credential = { id: exchange.id, record: message.record, stretching: this.passwords.stretching };
+    const stretching = this.passwords.acceptedStretching(message.stretching);
+    if (!stretching) throw new CommandError('BAD_MESSAGE', 'The record is stretched less than this server requires.');
+    const credential = { id: exchange.id, record: message.record, stretching };
     if (exchange.kind === 'register') {
       if (!this.accounts.create(member.name, credential, this.clock.now())) throw new CommandError('NAME_REGISTERED');
       this.logger.info('account registered', { conn: session.id, user: member.name });

@@ -5,7 +5,7 @@
 import type { LoginLimits } from '../../common/settings.js';
 import { serverFinishLogin, serverRegistrationResponse, serverStartLogin, verifyAccountBinding, type BindingInput, type Stretching } from '../../crypto/opaque.js';
 import { ROOT_CREDENTIAL_ID, type OpaqueKeys } from '../../data-dir/auth-keys.js';
-import type { StretchingParams } from '../../protocol/account-exchange.js';
+import { stretchingAtLeast, type StretchingParams } from '../../protocol/account-exchange.js';
 import type { LoginWork } from '../abuse/login-work.js';
 import type { Session } from '../session/session.js';
 
@@ -36,9 +36,15 @@ export class Passwords {
     return { id: ROOT_CREDENTIAL_ID, record: this.keys.root.record, stretching: this.keys.root.stretching };
   }
 
-  /** How new passwords are stretched. */
+  /** The least stretching a new password's record may have (clients may use more). */
   get stretching(): Stretching {
     return this.limits.keyStretching;
+  }
+
+  /** The stretching a client says it used for a new record, if it is at least this server's minimum. */
+  acceptedStretching(params: StretchingParams): Stretching | undefined {
+    const given = { memory: params.memory, iterations: params.iterations, parallelism: params.parallelism };
+    return stretchingAtLeast(given, this.stretching) ? given : undefined;
   }
 
   /** KE2 for `ke1` against `credential`, in the login work's turn. */

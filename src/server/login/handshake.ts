@@ -238,9 +238,11 @@ export class LoginHandshake {
     login.exchange = undefined;
     this.passwords.work.release(session);
     if (this.closing) return session.fail('SERVER_SHUTTING_DOWN');
+    const stretching = this.passwords.acceptedStretching(message.stretching);
+    if (!stretching) return session.fail('BAD_MESSAGE', 'The record is stretched less than this server requires.');
     let created: boolean;
     try {
-      created = this.accounts.create(claim.name, { id: exchange.id, record: message.record, stretching: this.passwords.stretching }, this.clock.now());
+      created = this.accounts.create(claim.name, { id: exchange.id, record: message.record, stretching }, this.clock.now());
     } catch (error) {
       return this.storageFailed(session, error);
     }
