@@ -137,6 +137,10 @@ export class Accounts {
     const rows = this.db.prepare("SELECT name_key, password_hash FROM accounts WHERE opaque_record IS NULL AND password_hash != ''").all();
     let migrated = 0;
     let damaged = 0;
+    if (rows.length === 0) return { migrated, damaged };
+    // The old hashes must not linger in free space or in the write-ahead log: SQLite zeroes what
+    // it frees while this is on, and the checkpoint below writes the pages back and empties the log.
+    this.db.pragma('secure_delete = ON');
     for (const row of rows) {
       const parsed = z.object({ name_key: z.string(), password_hash: z.string() }).safeParse(row);
       const scrypt = parsed.success ? parseScryptHash(parsed.data.password_hash) : undefined;
@@ -149,6 +153,8 @@ export class Accounts {
       this.updateCredential.run(id, record, JSON.stringify(MINIMAL_STRETCHING), JSON.stringify(scrypt.prehash), parsed.data.name_key);
       migrated += 1;
     }
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.pragma('secure_delete = OFF');
     return { migrated, damaged };
   }
 
