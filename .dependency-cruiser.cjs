@@ -1,15 +1,15 @@
 // The import rule (docs/ARCHITECTURE.md), checked by `npm test` (npm run lint:deps):
 //
-//   main.ts | packaged-main.ts | package-entry.ts      entries: argv, the menu, the exit status
-//     -> server | client | root | packaging | gui      the programs; none imports another
+//   main.ts | admin-menu.ts | packaged-main.ts | package-entry.ts   entries: argv, the menu, the exit status
+//     -> server | client | root | packaging | gui | admin   the programs; none imports another
 //       -> link | data-dir                              shared below them; independent of each other
 //         -> protocol | crypto | cli | common           the base; protocol imports only common
 //
 // Imports only point down (or sideways inside the base, as the rules below allow), and there is
 // no cycle anywhere, type-only imports included. config.ts (defaults only) may be imported from
 // anywhere. A violation fails the build with the rule's name and the offending import.
-const ENTRIES = '^src/(main|packaged-main|package-entry)\\.ts$';
-const PROGRAMS = '^src/(server|client|root|packaging|gui)/';
+const ENTRIES = '^src/(main|admin-menu|packaged-main|package-entry)\\.ts$';
+const PROGRAMS = '^src/(server|client|root|packaging|gui|admin)/';
 const SHARED = '^src/(link|data-dir)/';
 const BASE = '^src/(protocol|crypto|cli|common)/';
 
@@ -25,14 +25,14 @@ module.exports = {
     },
     {
       name: 'entries-are-not-imported',
-      comment: 'Only an entry imports an entry (packaged-main uses main\'s subcommand table).',
+      comment: 'Only an entry imports an entry (packaged-main uses main\'s subcommand table; main loads the menu, admin-menu).',
       severity: 'error',
       from: { pathNot: ENTRIES },
       to: { path: ENTRIES },
     },
     {
       name: 'programs-do-not-import-each-other',
-      comment: 'server, client, root, packaging and gui are siblings: what two of them share belongs in link/, data-dir/ or the base.',
+      comment: 'server, client, root, packaging, gui and admin are siblings: what two of them share belongs in link/, data-dir/ or the base.',
       severity: 'error',
       from: { path: PROGRAMS },
       to: { path: PROGRAMS, pathNot: '^src/$1/' },

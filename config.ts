@@ -115,12 +115,44 @@ export const config = {
     maxFiles: 3,
     /** Log lines waiting for a slow or failing disk are capped; beyond this they are dropped (and counted). */
     maxQueuedBytes: 1 * MIB,
+    /** error, warn, info or debug (PARTY_POOL_LOG_LEVEL, --log-level, "logLevel" in party-pool.json). */
+    level: 'info',
+  },
+
+  /** Prometheus metrics (issue 16): off unless a port is given; always on 127.0.0.1 only. */
+  metrics: {
+    /** 0: off. --metrics-port N, PARTY_POOL_METRICS_PORT or "metricsPort" in party-pool.json. */
+    port: 0,
+    host: '127.0.0.1',
+    /** The endpoint renders at most once per this; scrapes in between get the same text. */
+    renderIntervalMs: 1000,
+    maxConnections: 8,
+    requestTimeoutMs: 5000,
+    maxHeaderBytes: 8 * KIB,
+    /** The data directory's size is measured at most this often, over at most this many entries. */
+    storageScanIntervalMs: 60_000,
+    storageScanMaxEntries: 10_000,
+  },
+
+  /** Operations (issue 16): the config file, backups, session ids. */
+  operations: {
+    configFileName: 'party-pool.json',
+    /** The config file is small; a bigger one is a mistake (or not ours). */
+    configFileMaxBytes: 256 * KIB,
+    /** Session ids are reserved in the database this many at a time, so they never repeat across restarts. */
+    sessionIdBlock: 1000,
   },
 
   network: {
-    /** Where the status panel asks for this machine's public IPv4; empty turns the look-up off. */
-    publicIpUrl: 'https://api.ipify.org',
+    /**
+     * A plain-text "what is my IP" service the status panel and the package menu may ask for this
+     * machine's public IPv4 (e.g. https://api.ipify.org). Empty: nobody outside is asked (the
+     * default: no third party learns that this server exists).
+     */
+    publicIpUrl: '',
     publicIpTimeoutMs: 2500,
+    /** This server's public address or DNS name as the admin knows it (shown in the panel, offered by Generate). */
+    publicAddress: '',
   },
 
   accounts: {
@@ -208,6 +240,24 @@ export const config = {
     deleteBatch: 2000,
     /** History frames stay below this many bytes (and a quarter of the per-session output limit). */
     frameBudgetBytes: 256 * KIB,
+  },
+
+  /** Direct messages (issue 13): end-to-end sealed, stored for offline devices until fetched. */
+  direct: {
+    /** Devices one account may register (at most 8: a message's envelopes must fit one frame). */
+    maxDevices: 8,
+    /** Undelivered direct messages stored for one account, and their bytes. */
+    maxStoredPerAccount: 5000,
+    maxStoredBytesPerAccount: 32 * MIB,
+    /** Undelivered direct messages older than this are deleted (days). */
+    retentionDays: 30,
+    /** A direct message's time may differ from the server's by at most this. */
+    maxClockSkewMs: 10 * 60_000,
+    /** How often retention runs, and how many rows it deletes per step. */
+    retentionIntervalMs: 10 * 60_000,
+    deleteBatch: 2000,
+    /** A client acknowledges what it kept at most this often. */
+    ackIntervalMs: 1000,
   },
 
   client: {

@@ -2,9 +2,11 @@
 // taken from the sealed file (opened with the passkey) instead of --server or server.json.
 import { config } from '../config.js';
 import { ExitCode, PartyPoolError, type ExitCodeValue } from './common/errors.js';
-import type { Options } from './cli/args.js';
+import type { Options, Values } from './cli/args.js';
+import { onDesktop, titleWindow } from './cli/desktop.js';
 import type { CliIo } from './cli/io.js';
 import { Output, guardOutputStreams } from './cli/output.js';
+import { box, colorFor } from './cli/style.js';
 import { openPackagedServer, readPackageHeader } from './link/packaged-server.js';
 import { parseSubcommand, settle, subcommands, type ServerLocation, type Subcommand } from './main.js';
 
@@ -22,6 +24,8 @@ function packagedDetails(kind: string, version: string): string {
     kind === 'root'
       ? 'The root password comes from PARTY_POOL_ROOT_PASSWORD, --root-password-file F, or a prompt.'
       : 'When stdin is not a terminal it runs in line mode: one message or /command per input line, one event per output line (--json: JSON).',
+    `On a desktop the ${kind === 'root' ? 'root console' : 'chat'} opens in your browser (this window keeps the connection);`,
+    `--terminal keeps it in the terminal, --gui opens the browser anywhere, --no-open only prints the link.`,
     '--package-info prints the package id, kind and version (no passkey needed); --version the version.',
     'Exit codes: 0 ok, 1 error, 2 usage, 3 refused (wrong passkey, revoked), 4 cannot connect or damaged package.',
   ].join('\n');
@@ -65,7 +69,30 @@ async function dispatchPackaged(io: CliIo, readSealed: () => string, args: strin
     out.line(`Usage: ${sub.usage}\n\n${packagedDetails(header.kind, header.version)}`);
     return ExitCode.ok;
   }
-  return sub.run(io, values, sealedLocation(sealedText));
+  return sub.run(io, withDefaultInterface(io, values, header.kind), sealedLocation(sealedText));
+}
+
+/**
+ * Issued programs open the browser by default on a desktop (cli/desktop.ts says what that is);
+ * --terminal keeps the terminal, --json and line mode are unchanged. The window that stays open
+ * says what it is and that closing it ends the session.
+ */
+export function withDefaultInterface(io: CliIo, values: Values, kind: string): Values {
+  const browser = values.terminal !== true && (values.gui === true || (values.json !== true && onDesktop(io)));
+  if (!browser) return values;
+  const what = kind === 'root' ? 'Party Pool root console' : 'Party Pool chat';
+  if (io.isTTY && values.json !== true) {
+    titleWindow(io, `${what} — keep this window open`);
+    const color = colorFor(io);
+    new Output(io).line(
+      box(
+        `This window runs the ${kind === 'root' ? 'root console' : 'chat'}; it opens in your browser.\nKeep this window open while you use it: closing it ends the ${kind === 'root' ? 'session' : 'chat'}.`,
+        what,
+        color,
+      ),
+    );
+  }
+  return { ...values, gui: true };
 }
 
 /**

@@ -7,10 +7,14 @@ export type Options = NonNullable<ParseArgsConfig['options']>;
 /** Parsed flags: a string, a boolean, or (for `multiple` options) a list of strings. */
 export type Values = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
 
-/** Parse `args` against `options`; unknown flags and positionals are a USAGE error naming `helpHint`. */
-export function parseOptions(options: Options, args: string[], helpHint: string): Values {
+/** Where parseOptions puts the words that are not flags, when a command takes them ("restore FILE"). */
+export const POSITIONALS = '_';
+
+/** Parse `args` against `options`; unknown flags (and positionals, unless allowed) are a USAGE error naming `helpHint`. */
+export function parseOptions(options: Options, args: string[], helpHint: string, allowPositionals = false): Values {
   try {
-    return parseArgs({ args, options, allowPositionals: false, strict: true }).values;
+    const parsed = parseArgs({ args, options, allowPositionals, strict: true });
+    return allowPositionals ? { ...parsed.values, [POSITIONALS]: parsed.positionals } : parsed.values;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const secretHint = /--(passkey|root-password|password)\b/.test(args.join(' ')) ? ' Secrets are never taken as arguments: use the environment variable or a --*-file option.' : '';

@@ -2,6 +2,7 @@
 // Each printed line clears the prompt row, writes above it, and redraws what the user typed.
 import readline from 'node:readline';
 import type { OutputStream } from './io.js';
+import { displayWidth } from './table.js';
 
 export interface ChatScreenOptions {
   input: NodeJS.ReadableStream;
@@ -17,6 +18,8 @@ export class ChatScreen {
   private history: string[] = [];
   private handlers: { onLine: (line: string) => void; onInterrupt: () => void } | undefined;
   private prompt: string;
+  /** The line editor is being replaced (scrub): its close is not the person leaving. */
+  private reopening = false;
 
   constructor(private readonly options: ChatScreenOptions) {
     this.prompt = options.prompt;
@@ -44,7 +47,7 @@ export class ChatScreen {
     });
     this.rl.on('SIGINT', handlers.onInterrupt);
     this.rl.on('close', () => {
-      if (!this.closed && !this.suspendedOutput) handlers.onInterrupt();
+      if (!this.closed && !this.suspendedOutput && !this.reopening) handlers.onInterrupt();
     });
   }
 
@@ -59,6 +62,33 @@ export class ChatScreen {
     readline.clearLine(this.options.output, 0);
     this.options.output.write(text + '\n');
     this.rl.prompt(true);
+  }
+
+  /**
+   * Take a line the person just entered off the screen and out of the line history (Up): a
+   * password typed after /register must not stay visible, nor be one key away. Call it from the
+   * line handler, before anything else is printed.
+   */
+  scrub(line: string): void {
+    if (this.closed) return;
+    const output = this.options.output;
+    const columns: unknown = Reflect.get(output, 'columns');
+    const width = typeof columns === 'number' && columns > 0 ? columns : 80;
+    // The entered line (prompt included) took this many rows; the cursor is on the row below it.
+    const rows = Math.max(1, Math.ceil(displayWidth(this.prompt + line) / width));
+    readline.moveCursor(output, 0, -rows);
+    readline.cursorTo(output, 0);
+    readline.clearScreenDown(output);
+    this.history = this.history.filter((entry) => entry !== line);
+    // readline keeps its own copy of the history: a new line editor starts from the cleaned one.
+    this.reopening = true;
+    try {
+      this.rl.close();
+    } finally {
+      this.reopening = false;
+    }
+    this.rl = this.open();
+    this.attach();
   }
 
   setPrompt(prompt: string): void {

@@ -30,11 +30,3 @@ export function guardOutputStreams(streams: readonly OutputStream[]): void {
     });
   }
 }
-
-/**
- * The server's status panel (src/server/run-server.ts), which only ever runs as its own process,
- * still prints through this; everything else uses an Output bound to the run's streams.
- */
-export function printLine(text: string): void {
-  process.stdout.write(text + '\n');
-}

@@ -6,19 +6,26 @@ import { checkName } from '../protocol/names.js';
 import type { ServerMessage } from '../protocol/messages.js';
 import { ChatScreen } from '../cli/chat-screen.js';
 import type { CliIo } from '../cli/io.js';
+import { secondsText } from '../cli/error-text.js';
 import { Output } from '../cli/output.js';
 import { askSecret, askText, type PromptIo } from '../cli/prompts.js';
-import { jsonEvent, renderEvent, type RenderOptions } from '../cli/render.js';
+import { jsonDirectEvent, jsonEvent, renderDirectEvent, renderEvent, todayKey, type RenderOptions } from '../cli/render.js';
 import { colorFor, makeChalk } from '../cli/style.js';
 import { ErrorCodes } from '../common/errors.js';
 import { config } from '../../config.js';
 import { checkPassword } from '../protocol/passwords.js';
-import { ChatClient } from '../link/chat-client.js';
+import { quoteWords, splitWords } from '../protocol/words.js';
+import { ChatClient, startAtTerminal } from '../link/chat-client.js';
 import { runInputLines } from '../link/line-mode.js';
 import type { AccountProof, Credentials } from '../link/login.js';
 import type { PinnedTarget } from '../link/pin.js';
+import { Profile, type ProfileLocation } from '../link/profile.js';
+import type { DirectOptions } from '../link/direct-chat.js';
 import type { ServerRefusal } from '../link/server-link.js';
 import { SendPacer } from '../link/send-pacer.js';
+
+/** Lines typed while the connection is down, kept to send once it is back. */
+const MAX_QUEUED_LINES = 50;
 
 export interface ClientRunOptions {
   pin: PinnedTarget;
@@ -28,6 +35,24 @@ export interface ClientRunOptions {
   interactive: boolean;
   /** The account password from PARTY_POOL_PASSWORD or --password-file, and whether to register the name with it. */
   account?: { password: string | undefined; register: boolean };
+  /** The per-user profile for direct messages (--profile-dir, PARTY_POOL_PROFILE_DIR or the OS default). */
+  profile?: ProfileLocation;
+}
+
+/**
+ * Open the profile that holds this device's keys and conversations. One chosen on purpose
+ * (--profile-dir, PARTY_POOL_PROFILE_DIR) must work; the OS default failing only turns direct
+ * messages off, with one sentence, so chat still works on a locked-down computer.
+ */
+function openProfile(location: ProfileLocation | undefined, say: (text: string) => void): DirectOptions | undefined {
+  if (!location) return undefined;
+  try {
+    return { profile: Profile.open(location.dir, { notice: say }) };
+  } catch (error) {
+    if (!(error instanceof PartyPoolError) || location.source !== 'default') throw error;
+    say(`${error.message} Direct messages are off (choose a profile folder with --profile-dir).`);
+    return undefined;
+  }
 }
 
 function validateName(value: string): true | string {
@@ -69,7 +94,7 @@ function promptFor(client: ChatClient): string {
 async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<ExitCodeValue> {
   const out = new Output(io);
   const color = colorFor(io);
-  const render: RenderOptions = { chalk: makeChalk(color), color, boxes: true };
+  const render: RenderOptions = { chalk: makeChalk(color), color, boxes: true, days: { today: todayKey } };
   // Ask before connecting: the server gives each login attempt a limited window.
   const firstName = options.name ?? (await askText(io, 'Your name:', { validate: validateName })).trim();
   const chooseName = async (refusal?: ServerRefusal): Promise<string | undefined> => {
@@ -77,21 +102,33 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
     out.line(render.chalk.red(`${refusal.message} Try another name.`));
     return (await askText(io, 'Your name:', { validate: validateName })).trim();
   };
+  // Profile notices (tightened permissions) wait for the chat screen.
+  const notices: { print?: (text: string) => void; queued: string[] } = { queued: [] };
+  const direct = openProfile(options.profile, (text) => (notices.print ? notices.print(text) : notices.queued.push(text)));
   const client = new ChatClient({
     pin: options.pin,
     credentials: options.credentials,
     role: 'user',
     chooseName,
     reconnect: true,
+    retryFirstConnect: true,
     account: {
       password: options.account?.password,
       register: options.account?.register ?? false,
       ask: (name, refusal) => askLoginPassword(io, name, refusal, (text) => out.line(render.chalk.yellow(text))),
     },
+    ...(direct ? { direct } : {}),
   });
   out.line(render.chalk.dim('Connecting…'));
-  const welcome = await client.start();
+  // Errors raised while logging in (a profile in use, a refused device) wait for the screen.
+  const early: ServerMessage[] = [];
+  const keepEarly = (message: ServerMessage): number => early.push(message);
+  client.on('message', keepEarly);
+  const welcome = await startAtTerminal(client, (text) => out.line(render.chalk.yellow(text))).finally(() => client.off('message', keepEarly));
   const screen = new ChatScreen({ input: io.stdin, output: io.stdout, prompt: promptFor(client) });
+  const print = (text: string): void => screen.print(render.chalk.yellow(text));
+  notices.print = print;
+  for (const text of notices.queued.splice(0)) print(text);
   let byeShown = false;
   let synced = false;
   const show = (message: ServerMessage): void => {
@@ -105,6 +142,19 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
     }
   };
   const notSent = (): void => screen.print(render.chalk.yellow('Not connected right now; nothing changed.'));
+  /**
+   * Is `old` the current password? Asked of the server before the new one is typed (a server from
+   * before this check answers MISSING_ARGUMENT: then the change itself checks it).
+   */
+  const currentPasswordOk = async (old: string): Promise<boolean> => {
+    let refusal: string | undefined;
+    const answered = await client.command('password', quoteWords([old]), (reply) => {
+      if (reply.type === 'error' && reply.code !== 'MISSING_ARGUMENT') refusal = reply.message;
+    });
+    // A refusal is shown like any other error reply (once the prompt is gone).
+    if (!answered) notSent();
+    return answered && refusal === undefined;
+  };
   /** `/register` and `/password` typed without arguments ask at hidden prompts instead. */
   const askAndSend = async (name: 'register' | 'password'): Promise<void> => {
     // Known before asking anything: do not make someone type a password twice for nothing.
@@ -118,6 +168,7 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
           else client.register(password).catch(notSent);
         } else {
           const old = await askSecret(io, 'Current password:');
+          if (!(await currentPasswordOk(old))) return;
           const password = await askNewPassword(io, 'New password:');
           if (password === undefined) out.line(render.chalk.red('The two passwords differ; nothing changed.'));
           else client.changePassword(old, password).catch(notSent);
@@ -127,7 +178,23 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
       screen.print(error instanceof PartyPoolError && error.code === 'CANCELLED' ? render.chalk.dim('Cancelled.') : render.chalk.red(error instanceof Error ? error.message : String(error)));
     }
   };
+  /** A line as typed, sent now (connected) or when the connection is back. */
+  const send = (input: ReturnType<typeof parseInputLine>): void => {
+    if (input.kind === 'empty') return;
+    if (input.kind === 'say') void client.say(input.text);
+    else if ((input.name === 'register' || input.name === 'password') && input.args.trim() !== '') {
+      // Typed with the password on the line: it was taken off the screen; send it as typed.
+      const words = splitWords(input.args);
+      if (input.name === 'register' && words?.length === 1 && words[0]) client.register(words[0]).catch(notSent);
+      else if (input.name === 'password' && words?.length === 2 && words[0] && words[1]) client.changePassword(words[0], words[1]).catch(notSent);
+      else screen.print(render.chalk.yellow(`Type /${input.name} alone: the password is then asked without showing it. Nothing was sent.`));
+    } else if ((input.name === 'register' || input.name === 'password') && client.protocol >= 2) void askAndSend(input.name);
+    else void client.command(input.name, input.args);
+  };
+  const queued: ReturnType<typeof parseInputLine>[] = [];
   show(welcome);
+  for (const message of early) show(message);
+  client.on('direct', (event) => screen.print(renderDirectEvent(event, render)));
   return new Promise<ExitCodeValue>((resolve) => {
     let finished = false;
     const finish = (code: ExitCodeValue): void => {
@@ -138,12 +205,15 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
     };
     client.on('message', show);
     client.on('invalid', (detail) => screen.print(render.chalk.red(`! ${detail}`)));
-    client.on('disconnected', ({ reason, retryInMs }) => {
-      screen.print(render.chalk.yellow(`${reason} Reconnecting in ${((retryInMs ?? 0) / 1000).toFixed(1)} s…`));
+    client.on('disconnected', ({ reason, retryInMs, attempt }) => {
+      const wait = secondsText(retryInMs ?? 0);
+      // The first time says what happens to typed lines; later tries only why and when.
+      screen.print(render.chalk.yellow(attempt === 1 ? `${reason} Reconnecting in ${wait}; lines you type meanwhile are sent once it is back; /exit leaves.` : `${reason} Retrying in ${wait} — /exit leaves.`));
     });
     client.on('reconnected', (again) => {
       screen.setPrompt(promptFor(client));
-      screen.print(render.chalk.green(`Reconnected as ${again.name}.`));
+      screen.print(render.chalk.green(`Reconnected as ${again.name}.${queued.length > 0 ? ` Sending the ${queued.length === 1 ? 'line' : `${queued.length} lines`} typed meanwhile.` : ''}`));
+      for (const input of queued.splice(0)) send(input);
     });
     client.on('status', () => screen.setPrompt(promptFor(client)));
     client.on('closed', ({ code, message }) => {
@@ -154,6 +224,11 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
       (line) => {
         const input = parseInputLine(line);
         if (input.kind === 'empty') return;
+        if (input.kind === 'command' && (input.name === 'register' || input.name === 'password') && input.args.trim() !== '') {
+          // A password typed on the line must not stay on the screen or one Up-arrow away.
+          screen.scrub(line);
+          screen.print(render.chalk.dim(`/${input.name} ******** (the password was taken off the screen and out of the line history)`));
+        }
         // Leaving works even while the connection is down (and the client is waiting to retry).
         if (input.kind === 'command' && (input.name === 'exit' || input.name === 'quit') && !client.connected) {
           client.stop();
@@ -161,15 +236,12 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
           return;
         }
         if (!client.connected) {
-          screen.print(render.chalk.yellow('Not connected right now; that was not sent.'));
+          if (queued.length >= MAX_QUEUED_LINES) return screen.print(render.chalk.yellow(`Already ${MAX_QUEUED_LINES} lines are waiting to be sent; that one was not kept.`));
+          queued.push(input);
+          screen.print(render.chalk.dim(`(waiting to send: ${queued.length} line${queued.length === 1 ? '' : 's'})`));
           return;
         }
-        if (input.kind === 'say') void client.say(input.text);
-        else if ((input.name === 'register' || input.name === 'password') && input.args.trim() !== '') {
-          // On a screen the password would be shown and kept in the line history: ask hidden instead.
-          screen.print(render.chalk.yellow(`Type /${input.name} alone: the password is then asked without showing it. Nothing was sent.`));
-        } else if ((input.name === 'register' || input.name === 'password') && client.protocol >= 2) void askAndSend(input.name);
-        else void client.command(input.name, input.args);
+        send(input);
       },
       () => {
         client.stop();
@@ -182,12 +254,14 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
 async function runLineMode(io: CliIo, options: ClientRunOptions): Promise<ExitCodeValue> {
   const out = new Output(io);
   const color = colorFor(io);
-  const render: RenderOptions = { chalk: makeChalk(color), color, boxes: false };
+  const render: RenderOptions = { chalk: makeChalk(color), color, boxes: false, days: { today: todayKey } };
   if (options.name === undefined) throw new PartyPoolError('USAGE', 'Line mode needs --name NAME (stdin is not a terminal).');
   const name = options.name;
   const nameProblem = checkName(name);
   if (nameProblem) throw new PartyPoolError('USAGE', `--name "${name.slice(0, 40)}": ${ErrorCodes[nameProblem].message}`);
   const chooseName = (refusal?: ServerRefusal): Promise<string | undefined> => Promise.resolve(refusal ? undefined : name);
+  // Notices about the profile go to stderr: stdout stays one event per line.
+  const direct = openProfile(options.profile, (text) => out.error(text));
   const client = new ChatClient({
     pin: options.pin,
     credentials: options.credentials,
@@ -195,6 +269,7 @@ async function runLineMode(io: CliIo, options: ClientRunOptions): Promise<ExitCo
     chooseName,
     reconnect: false,
     account: { password: options.account?.password, register: options.account?.register ?? false },
+    ...(direct ? { direct } : {}),
   });
   const show = (message: ServerMessage): void => {
     render.currentRoom = client.rooms.current;
@@ -207,6 +282,10 @@ async function runLineMode(io: CliIo, options: ClientRunOptions): Promise<ExitCo
     }
   };
   let welcome: Awaited<ReturnType<ChatClient['start']>>;
+  // Errors raised while logging in (a profile in use, a refused device) come after the welcome.
+  const early: ServerMessage[] = [];
+  const keepEarly = (message: ServerMessage): number => early.push(message);
+  client.on('message', keepEarly);
   try {
     welcome = await client.start();
   } catch (error) {
@@ -216,8 +295,11 @@ async function runLineMode(io: CliIo, options: ClientRunOptions): Promise<ExitCo
     }
     throw error;
   }
+  client.off('message', keepEarly);
   show(welcome);
+  for (const message of early) show(message);
   client.on('message', show);
+  client.on('direct', (event) => (options.json ? out.json(jsonDirectEvent(event)) : out.line(renderDirectEvent(event, render))));
   client.on('invalid', (detail) => out.error(detail));
   // Piped input arrives all at once: send it no faster than the server's announced rates.
   const pacer = new SendPacer(welcome.limits);
@@ -225,13 +307,19 @@ async function runLineMode(io: CliIo, options: ClientRunOptions): Promise<ExitCo
   return runInputLines(
     client,
     { input: io.stdin, reportError: (text) => out.error(text) },
-    (line) => {
+    (line, onReply) => {
       const input = parseInputLine(line);
       if (input.kind === 'empty') return undefined;
-      if (input.kind === 'say') return { answer: paced('say', () => client.say(input.text)), last: false };
-      return { answer: paced('command', () => client.command(input.name, input.args)), last: input.name === 'exit' };
+      if (input.kind === 'say') return { answer: paced('say', () => client.say(input.text, onReply)), last: false, label: 'a chat line' };
+      // A direct message draws on the chat-line rate, like a line in a room.
+      const kind = input.name === 'msg' || input.name === 'dm' ? 'say' : 'command';
+      return { answer: paced(kind, () => client.command(input.name, input.args, onReply)), last: input.name === 'exit', label: `/${input.name.slice(0, 24)}` };
     },
     'confirmed every message',
-    () => pacer.idle(),
+    // Before leaving: everything sent, and the login's stored direct messages handled.
+    async () => {
+      await pacer.idle();
+      await client.settled();
+    },
   );
 }

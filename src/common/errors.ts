@@ -144,7 +144,7 @@ export const ErrorCodes = {
   ACCOUNT_DELETED: spec('Your account was deleted by the admin.', true, refusedFinal),
 
   // Rooms and history.
-  CLIENT_TOO_OLD: spec('Rooms, accounts and history need a newer client (protocol 2).', false),
+  CLIENT_TOO_OLD: spec('Rooms, accounts and history need a newer client (protocol 2).', false, { template: 'That needs a newer client (protocol {version}); update Party Pool.' }),
   ROOM_NAME_INVALID: spec('Room names are "#" and 1-32 letters, digits, "-" or "_".', false),
   NO_SUCH_ROOM: spec('There is no such room.', false),
   ROOM_EXISTS: spec('A room with that name already exists.', false),
@@ -166,12 +166,34 @@ export const ErrorCodes = {
   TRY_LATER: spec('Too many failed logins lately: try again later.', true, refused),
   BUSY: spec('The server is busy with other logins: try again in a moment.', true, lost),
 
+  // Operations (issue 16 item 10): backup, restore, export, offline admin.
+  BACKUP_INVALID: spec('That file is not a Party Pool backup, or it is damaged.', false),
+  TARGET_NOT_EMPTY: spec('The directory to restore into is not empty.', false),
+  FILE_EXISTS: spec('That file already exists; choose another name or move it away.', false),
+
   // Direct messages, client side (issue 13): the per-user profile and end-to-end sealing.
   PROFILE_UNUSABLE: spec('The profile directory cannot be used.', false),
   PROFILE_DAMAGED: spec('A file in the profile directory is damaged.', false),
   DECRYPT_FAILED: spec('A sealed message did not open: it was altered, or it was not sealed for this device.', false),
   DEVICE_KEY_INVALID: spec('A device key from the server is not valid.', false),
   VERIFY_REQUIRED: spec("This contact's keys changed since you verified them: compare the safety number again (/verify) before sending.", false),
+  PROFILE_IN_USE: spec('Another Party Pool program is using this profile for this name; direct messages are off in this one.', false),
+
+  // Direct messages, on the wire (issue 13): devices, delivery, blocks.
+  RECIPIENT_OFFLINE: spec('That person is not online, and only registered names receive direct messages while away.', false),
+  RECIPIENT_NO_KEYS: spec('That person has no device that can receive direct messages yet (they use an older client).', false),
+  DEVICES_CHANGED: spec('The devices of you or your contact changed while sending; fetch them again and re-seal.', false),
+  DEVICE_REQUIRED: spec('This session has no usable device key, so it cannot send direct messages.', false),
+  DEVICE_LIMIT: spec('Your account has as many devices as the server allows; remove one with /devices remove <id>.', false),
+  DEVICE_KEY_TAKEN: spec('That device key belongs to another account.', false),
+  DEVICE_IN_USE: spec('That device is already logged in on another connection.', false),
+  NO_SUCH_DEVICE: spec('Your account has no device with that id.', false),
+  DEVICE_REMOVED: spec('This device was removed from your account; move its profile folder away to use direct messages here again.', true, refusedFinal),
+  MAILBOX_FULL: spec('The recipient has too many undelivered messages; try again when they have been online.', false, {
+    template: '{name} has too many undelivered direct messages; try again when they have been online.',
+  }),
+  CLOCK_SKEW: spec("Your computer's clock is too far from the server's; set it right and try again.", false),
+  NOT_BLOCKED: spec('You have not blocked that name.', false),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -2,6 +2,7 @@
 // here ever receives a message body or a secret (see docs/SECURITY in the README).
 import fs from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import winston from 'winston';
 import { config } from '../../config.js';
 import { LogFileTransport } from './log-file.js';
@@ -13,6 +14,10 @@ export interface LoggerOptions {
   /** Also log to the console (the server's live log under its status panel). */
   console: boolean;
   fileName?: string;
+  /** error, warn, info (the default) or debug; a reload may change logger.level later. */
+  level?: string;
+  /** Where console lines go instead of stdout (the server's live status screen keeps its footer below them). */
+  consoleWrite?: (line: string) => void;
 }
 
 const lineFormat = winston.format.printf((info) => {
@@ -43,17 +48,21 @@ export function createLogger(options: LoggerOptions): Logger {
     }),
   ];
   if (options.console) {
-    transports.push(
-      new winston.transports.Console({
-        format: winston.format.combine(
-          winston.format.timestamp({ format: 'HH:mm:ss' }),
-          ...(consoleColor() ? [winston.format.colorize()] : []),
-          lineFormat,
-        ),
-      }),
-    );
+    const format = winston.format.combine(winston.format.timestamp({ format: 'HH:mm:ss' }), ...(consoleColor() ? [winston.format.colorize()] : []), lineFormat);
+    const write = options.consoleWrite;
+    if (write) {
+      const stream = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          write(chunk.toString().replace(/\r?\n$/, ''));
+          done();
+        },
+      });
+      transports.push(new winston.transports.Stream({ stream, format }));
+    } else {
+      transports.push(new winston.transports.Console({ format }));
+    }
   }
-  const logger = winston.createLogger({ level: 'info', transports });
+  const logger = winston.createLogger({ level: options.level ?? 'info', transports });
   // Without a listener, an error from a transport or a line logged after close() would be an
   // uncaught 'error' and end the process.
   logger.on('error', () => undefined);

@@ -1,5 +1,6 @@
-// Server settings resolved in one place: CLI flag, then PARTY_POOL_* environment variable,
-// then the default in config.ts. Every bad value is a usage error naming its source.
+// Server settings resolved in one place: CLI flag, then PARTY_POOL_* environment variable, then
+// the config file (party-pool.json, read and validated by config-file.ts), then the default in
+// config.ts. Every bad value is a usage error naming its source.
 import { config } from '../../config.js';
 import { PartyPoolError } from './errors.js';
 import { defaultDataDir, defaultLogDir } from './paths.js';
@@ -23,6 +24,8 @@ export interface ServerSettings {
   heartbeatTimeoutMs: number;
   kdfIterations: number;
   publicIpUrl: string;
+  /** The public address or DNS name the admin typed (PARTY_POOL_PUBLIC_ADDRESS); '' when not given. */
+  publicAddress: string;
   historyEnabled: boolean;
   historyRetentionDays: number;
   historyMaxPerRoom: number;
@@ -42,7 +45,19 @@ export interface ServerSettings {
   authFailureWindowMs: number;
   authBlockMs: number;
   authBlockMaxMs: number;
+  // Direct messages (issue 13).
+  maxDevices: number;
+  directMaxStored: number;
+  directMaxStoredBytes: number;
+  directRetentionDays: number;
+  // Operations (issue 16): how much the log says, and the Prometheus endpoint (0: off).
+  logLevel: LogLevel;
+  metricsPort: number;
 }
+
+/** What the server log records, most severe first; each level includes the ones before it. */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 type Kind = 'string' | 'int' | 'bool';
 
@@ -53,6 +68,17 @@ interface SettingSpec {
   readonly min?: number;
   readonly max?: number;
   readonly fallback: () => string | number | boolean;
+  /** A string setting's allowed values. */
+  readonly oneOf?: readonly string[];
+}
+
+/** A setting's value as the config file gives it (already checked against its spec). */
+export type SettingValue = string | number | boolean;
+
+/** Values from the config file, by setting key, and the file they came from (for messages). */
+export interface FileSettings {
+  readonly file: string;
+  readonly values: Readonly<Partial<Record<keyof ServerSettings, SettingValue>>>;
 }
 
 /** The table of server settings; the README's configuration section mirrors it. */
@@ -63,7 +89,7 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   { key: 'logDir', flag: 'log-dir', kind: 'string', fallback: defaultLogDir },
   { key: 'maxClients', flag: 'max-clients', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.limits.maxClients },
   { key: 'maxSessionsPerAddress', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.limits.maxSessionsPerAddress },
-  { key: 'dbSync', kind: 'string', fallback: () => config.storage.dbSync },
+  { key: 'dbSync', kind: 'string', oneOf: ['normal', 'full'], fallback: () => config.storage.dbSync },
   { key: 'maxPresenceAnnounced', kind: 'int', min: 0, max: 1_000_000, fallback: () => config.limits.maxPresenceAnnounced },
   { key: 'maxFrameBytes', kind: 'int', min: 1024, max: 16 * 1024 * 1024, fallback: () => config.limits.maxFrameBytes },
   { key: 'maxUnsentBytes', kind: 'int', min: 64 * 1024, max: 1024 * 1024 * 1024, fallback: () => config.limits.maxUnsentBytes },
@@ -72,6 +98,7 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   { key: 'heartbeatTimeoutMs', kind: 'int', min: 200, max: 7_200_000, fallback: () => config.limits.heartbeatTimeoutMs },
   { key: 'kdfIterations', kind: 'int', min: config.kdf.minIterations, max: config.kdf.maxIterations, fallback: () => config.kdf.iterations },
   { key: 'publicIpUrl', kind: 'string', fallback: () => config.network.publicIpUrl },
+  { key: 'publicAddress', kind: 'string', fallback: () => config.network.publicAddress },
   { key: 'historyEnabled', kind: 'bool', fallback: () => config.historyEnabled },
   { key: 'historyRetentionDays', kind: 'int', min: 1, max: 36_500, fallback: () => config.history.retentionDays },
   { key: 'historyMaxPerRoom', kind: 'int', min: 1, max: 10_000_000, fallback: () => config.history.maxPerRoom },
@@ -92,6 +119,14 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   { key: 'authFailureWindowMs', kind: 'int', min: 1000, max: 7 * 86_400_000, fallback: () => config.abuse.authFailureWindowMs },
   { key: 'authBlockMs', kind: 'int', min: 1000, max: 365 * 86_400_000, fallback: () => config.abuse.authBlockMs },
   { key: 'authBlockMaxMs', kind: 'int', min: 1000, max: 365 * 86_400_000, fallback: () => config.abuse.authBlockMaxMs },
+  // Direct messages (issue 13).
+  { key: 'maxDevices', kind: 'int', min: 1, max: config.direct.maxDevices, fallback: () => config.direct.maxDevices },
+  { key: 'directMaxStored', kind: 'int', min: 1, max: 10_000_000, fallback: () => config.direct.maxStoredPerAccount },
+  { key: 'directMaxStoredBytes', kind: 'int', min: 64 * 1024, max: 1024 * 1024 * 1024 * 1024, fallback: () => config.direct.maxStoredBytesPerAccount },
+  { key: 'directRetentionDays', kind: 'int', min: 1, max: 36_500, fallback: () => config.direct.retentionDays },
+  // Operations.
+  { key: 'logLevel', flag: 'log-level', kind: 'string', oneOf: LOG_LEVELS, fallback: () => config.log.level },
+  { key: 'metricsPort', flag: 'metrics-port', kind: 'int', min: 0, max: 65535, fallback: () => config.metrics.port },
 ];
 
 /** `maxClients` -> `PARTY_POOL_MAX_CLIENTS`. */
@@ -103,7 +138,10 @@ const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
 const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
 
 function parseValue(spec: SettingSpec, raw: string, source: string): string | number | boolean {
-  if (spec.kind === 'string') return raw;
+  if (spec.kind === 'string') {
+    if (spec.oneOf && !spec.oneOf.includes(raw.trim().toLowerCase())) throw new PartyPoolError('CONFIG_INVALID', `${source} must be one of ${spec.oneOf.join(', ')}; not "${raw}".`);
+    return spec.oneOf ? raw.trim().toLowerCase() : raw;
+  }
   if (spec.kind === 'bool') {
     const word = raw.trim().toLowerCase();
     if (TRUE_WORDS.has(word)) return true;
@@ -120,16 +158,35 @@ function parseValue(spec: SettingSpec, raw: string, source: string): string | nu
   return value;
 }
 
-/** Resolve every server setting from flags, then environment, then defaults. */
-export function resolveServerSettings(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): ServerSettings {
+/** Where a setting's value came from: what a reload may change, and what a message names. */
+export type SettingSource = 'flag' | 'env' | 'file' | 'default';
+
+/** The source `resolveServerSettings` takes a setting from: flag, then environment, then the config file. */
+export function settingSource(spec: Pick<SettingSpec, 'key' | 'flag' | 'kind'>, flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv, file?: FileSettings): SettingSource {
+  if (spec.flag && flags[spec.flag] !== undefined) return 'flag';
+  const fromEnv = env[envNameFor(spec.key)];
+  if (fromEnv !== undefined && (spec.kind === 'string' || fromEnv !== '')) return 'env';
+  return file?.values[spec.key] !== undefined ? 'file' : 'default';
+}
+
+/** Resolve every server setting from flags, then environment, then the config file's values, then defaults. */
+export function resolveServerSettings(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env, file?: FileSettings): ServerSettings {
   const out: Record<string, string | number | boolean> = {};
   for (const spec of serverSettingSpecs) {
     const envName = envNameFor(spec.key);
-    const fromFlag = spec.flag ? flags[spec.flag] : undefined;
-    const fromEnv = env[envName];
-    if (fromFlag !== undefined) out[spec.key] = parseValue(spec, fromFlag, `--${spec.flag}`);
-    else if (fromEnv !== undefined && (spec.kind === 'string' || fromEnv !== '')) out[spec.key] = parseValue(spec, fromEnv, envName);
-    else out[spec.key] = spec.fallback();
+    switch (settingSource(spec, flags, env, file)) {
+      case 'flag':
+        out[spec.key] = parseValue(spec, flags[spec.flag ?? ''] ?? '', `--${spec.flag}`);
+        break;
+      case 'env':
+        out[spec.key] = parseValue(spec, env[envName] ?? '', envName);
+        break;
+      case 'file':
+        out[spec.key] = file?.values[spec.key] ?? spec.fallback();
+        break;
+      case 'default':
+        out[spec.key] = spec.fallback();
+    }
   }
   const settings = out as unknown as ServerSettings;
   if (settings.heartbeatTimeoutMs <= settings.heartbeatIntervalMs) {
@@ -192,6 +249,12 @@ export interface ServerLimits {
   readonly requestsMax: number;
   readonly requestsMaxBytes: number;
   readonly maxShutdownDelaySeconds: number;
+  // Direct messages (issue 13).
+  readonly maxDevices: number;
+  readonly directMaxStored: number;
+  readonly directMaxStoredBytes: number;
+  readonly directRetentionDays: number;
+  readonly directMaxClockSkewMs: number;
   // Logging in (issue 11).
   readonly login: LoginLimits;
 }
@@ -256,5 +319,10 @@ export function serverLimits(settings: ServerSettings): ServerLimits {
     requestsMaxBytes: config.admin.requestsMaxBytes,
     maxShutdownDelaySeconds: config.admin.maxShutdownDelaySeconds,
     login: config.login,
+    maxDevices: settings.maxDevices,
+    directMaxStored: settings.directMaxStored,
+    directMaxStoredBytes: settings.directMaxStoredBytes,
+    directRetentionDays: settings.directRetentionDays,
+    directMaxClockSkewMs: config.direct.maxClockSkewMs,
   };
 }

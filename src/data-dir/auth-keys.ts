@@ -147,3 +147,17 @@ export async function verifyStoredPasskey(dataDir: string, passkey: string): Pro
     throw new PartyPoolError('AUTH_FAILED', "Wrong passkey: that is not this server's passkey, and packages sealed with it could not be opened by anyone.");
   }
 }
+
+/**
+ * Whether `secret` is the passkey (or root password) this data dir's server was set up with;
+ * undefined when there is no server set up yet. The menu checks each secret as it is typed, so a
+ * mistyped one is asked again on the spot instead of failing after every question.
+ */
+export async function matchesStoredSecret(dataDir: string, which: 'passkey' | 'root', secret: string): Promise<boolean | undefined> {
+  const file = path.join(dataDir, AUTH_FILE);
+  const raw = readTextIfExists(file);
+  if (raw === undefined) return undefined;
+  const stored = parseAuthFile(file, raw)[which];
+  const key = await deriveKey(secret, { salt: Buffer.from(stored.salt, 'base64'), iterations: stored.iterations });
+  return safeEqualText(keyVerifier(key), stored.verifier);
+}

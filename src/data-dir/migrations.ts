@@ -153,4 +153,63 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // Issue 13, direct messages (src/server/direct/). The server keeps only what routing needs:
+    // device public keys, ciphertext, ids, names, times and sizes — never a readable body.
+    // A message row stays while any device still has to fetch it (an envelope row) and at most
+    // the retention time; `direct_pruned` remembers per device the highest seq retention removed
+    // before it was fetched (so the login sync can say "truncated"). Names are lower-cased keys.
+    id: '500-direct-messages',
+    sql: `
+      CREATE TABLE devices (
+        id            TEXT PRIMARY KEY,          -- derived from the key (16 characters of base32)
+        account_key   TEXT NOT NULL,
+        public_key    TEXT NOT NULL UNIQUE,      -- X25519, base64url
+        added_at      INTEGER NOT NULL,
+        last_seen_at  INTEGER NOT NULL,
+        removed_at    INTEGER                    -- /devices remove: this key is never registered again
+      ) STRICT;
+      CREATE INDEX devices_account ON devices(account_key);
+      -- AUTOINCREMENT: seq is each device's resume cursor and is never reused.
+      CREATE TABLE direct_messages (
+        seq                INTEGER PRIMARY KEY AUTOINCREMENT,
+        message_id         TEXT NOT NULL,        -- made by the sender; the same on every device
+        sender_key         TEXT NOT NULL,
+        sender_name        TEXT NOT NULL,
+        sender_device      TEXT NOT NULL,
+        sender_public_key  TEXT NOT NULL,
+        recipient_key      TEXT NOT NULL,
+        recipient_name     TEXT NOT NULL,
+        sent_at            INTEGER NOT NULL,     -- server time, ms
+        client_time        TEXT NOT NULL,        -- the sealed time
+        file_id            TEXT,
+        body               BLOB NOT NULL,        -- ciphertext
+        UNIQUE (sender_device, message_id)
+      ) STRICT;
+      CREATE INDEX direct_messages_sent_at ON direct_messages(sent_at);
+      CREATE INDEX direct_messages_sender ON direct_messages(sender_key);
+      CREATE INDEX direct_messages_recipient ON direct_messages(recipient_key);
+      CREATE TABLE direct_envelopes (
+        device_id  TEXT NOT NULL,
+        seq        INTEGER NOT NULL REFERENCES direct_messages(seq) ON DELETE CASCADE,
+        owner_key  TEXT NOT NULL,                -- the device's account: whose stored budget it uses
+        enc        BLOB NOT NULL,
+        key        BLOB NOT NULL,                -- the content key, sealed to this device
+        PRIMARY KEY (device_id, seq)
+      ) STRICT;
+      CREATE INDEX direct_envelopes_owner ON direct_envelopes(owner_key, seq);
+      CREATE INDEX direct_envelopes_seq ON direct_envelopes(seq);
+      CREATE TABLE direct_pruned (
+        device_id  TEXT PRIMARY KEY,
+        up_to      INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE direct_blocks (
+        blocker_key   TEXT NOT NULL,
+        blocked_key   TEXT NOT NULL,
+        blocked_name  TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        PRIMARY KEY (blocker_key, blocked_key)
+      ) STRICT;
+    `,
+  },
 ];

@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { randomToken, sameToken } from '../crypto/tokens.js';
-import { CloseCodes, parsePageMessage, type BridgeEvent, type PageMessage } from './protocol.js';
+import { CloseCodes } from './protocol.js';
 
 export interface Asset {
   type: string;
@@ -44,20 +44,29 @@ export const DEFAULT_LIMITS: LocalServerLimits = {
   maxConnections: 64,
 };
 
-/** One open page, as the bridge sees it. */
-export interface PageConnection {
-  send(event: BridgeEvent): void;
+/** One open page, as the bridge sees it; `Out` is what the bridge may send it. */
+export interface PageConnection<Out> {
+  send(event: Out): void;
 }
 
-export interface PageHandlers {
-  open(page: PageConnection): void;
-  message(page: PageConnection, message: PageMessage): void;
-  close(page: PageConnection): void;
+export interface PageHandlers<In, Out> {
+  open(page: PageConnection<Out>): void;
+  message(page: PageConnection<Out>, message: In): void;
+  close(page: PageConnection<Out>): void;
 }
 
-export interface LocalServerOptions {
+/** A page's text frame, validated: the message, or why it was refused. */
+export type PageParse<In> = { ok: true; message: In } | { ok: false; detail: string };
+
+/**
+ * The local web server of one app (the chat, the admin dashboard): its embedded files, how a
+ * page's frames are validated (`parse`, zod) and who handles them. Whatever the app, the server
+ * itself answers refusals with `{"type":"problem","code","message"}`.
+ */
+export interface LocalServerOptions<In, Out> {
   assets: ReadonlyMap<string, Asset>;
-  handlers: PageHandlers;
+  parse: (text: string) => PageParse<In>;
+  handlers: PageHandlers<In, Out>;
   limits?: Partial<LocalServerLimits>;
   /** Injected for tests: the clock of the rate limit. */
   now?: () => number;
@@ -122,13 +131,13 @@ class PageRate {
   }
 }
 
-export class LocalWebServer {
+export class LocalWebServer<In, Out> {
   private readonly http: http.Server;
   private readonly sockets: WebSocketServer;
   private readonly limits: LocalServerLimits;
   /** The one-time launch secret; undefined once exchanged. */
   private launchToken: string | undefined = randomToken(32);
-  private readonly launchUrlText: string;
+  private launchUrlText: string;
   private readonly session = randomToken(32);
   private readonly pages = new Set<WebSocket>();
   readonly port: number;
@@ -136,7 +145,7 @@ export class LocalWebServer {
   readonly refused = { host: 0, origin: 0, cookie: 0, token: 0, tooManyPages: 0, invalid: 0, tooFast: 0, tooBig: 0 };
 
   private constructor(
-    private readonly options: LocalServerOptions,
+    private readonly options: LocalServerOptions<In, Out>,
     server: http.Server,
     sockets: WebSocketServer,
     port: number,
@@ -149,7 +158,7 @@ export class LocalWebServer {
   }
 
   /** Listen on 127.0.0.1 (a free port unless `options.port`). */
-  static async start(options: LocalServerOptions): Promise<LocalWebServer> {
+  static async start<In, Out>(options: LocalServerOptions<In, Out>): Promise<LocalWebServer<In, Out>> {
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const sockets = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
     const server = http.createServer({ maxHeaderSize: 8 * 1024, requestTimeout: 10_000, headersTimeout: 10_000 });
@@ -175,6 +184,16 @@ export class LocalWebServer {
 
   /** The address to open once: it carries the launch secret. */
   get launchUrl(): string {
+    return this.launchUrlText;
+  }
+
+  /**
+   * A new one-time link (the old one, if unused, stops working): for a browser that lost its
+   * cookie (it was closed) while this program keeps running, e.g. the server's dashboard.
+   */
+  renewLaunchUrl(): string {
+    this.launchToken = randomToken(32);
+    this.launchUrlText = `http://127.0.0.1:${this.port}${SESSION_PATH}?token=${this.launchToken}`;
     return this.launchUrlText;
   }
 
@@ -294,24 +313,24 @@ export class LocalWebServer {
     this.pages.add(ws);
     const rate = new PageRate(this.limits, this.options.now ?? Date.now);
     let violations = 0;
-    const page: PageConnection = {
-      send: (event) => {
-        if (ws.readyState !== ws.OPEN) return;
-        // A page that stopped reading must not make this process hold its output forever.
-        if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
-          ws.terminate();
-          return;
-        }
-        ws.send(JSON.stringify(event));
-      },
+    const sendJson = (value: unknown): void => {
+      if (ws.readyState !== ws.OPEN) return;
+      // A page that stopped reading must not make this process hold its output forever.
+      if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
+        ws.terminate();
+        return;
+      }
+      ws.send(JSON.stringify(value));
     };
+    const page: PageConnection<Out> = { send: sendJson };
+    const problem = (code: string, message: string): void => sendJson({ type: 'problem', code, message });
     const violated = (code: string, message: string): void => {
       violations += 1;
       if (violations > this.limits.maxViolations) {
         ws.close(CloseCodes.policy, 'Too many refused messages.');
         return;
       }
-      page.send({ type: 'problem', code, message });
+      problem(code, message);
     };
     ws.on('error', (error: Error & { code?: string }) => {
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.refused.tooBig += 1;
@@ -326,7 +345,7 @@ export class LocalWebServer {
         return violated('BAD_MESSAGE', 'Binary messages are not understood.');
       }
       const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
-      const parsed = parsePageMessage(text);
+      const parsed = this.options.parse(text);
       if (!parsed.ok) {
         this.refused.invalid += 1;
         return violated('BAD_MESSAGE', `That request was not understood (${parsed.detail}).`);
@@ -334,7 +353,7 @@ export class LocalWebServer {
       try {
         this.options.handlers.message(page, parsed.message);
       } catch {
-        page.send({ type: 'problem', code: 'INTERNAL', message: 'That request failed.' });
+        problem('INTERNAL', 'That request failed.');
       }
     });
     ws.on('close', () => {

@@ -8,6 +8,7 @@ import { Output } from '../cli/output.js';
 import { embeddedAssets } from './assets.js';
 import { ChatBridge, type BridgeOptions } from './bridge.js';
 import { LocalWebServer, type LocalServerLimits } from './local-server.js';
+import { parsePageMessage, type BridgeEvent, type PageMessage } from './protocol.js';
 import { openBrowser } from './open-browser.js';
 
 export interface GuiOptions {
@@ -25,7 +26,7 @@ export interface GuiOptions {
 export interface GuiApp {
   /** The one-time link that logs the browser in. */
   url: string;
-  server: LocalWebServer;
+  server: LocalWebServer<PageMessage, BridgeEvent>;
   bridge: ChatBridge;
   /** Resolves when the page asked to leave. */
   left: Promise<void>;
@@ -47,6 +48,7 @@ export async function startGui(options: GuiOptions): Promise<GuiApp> {
   });
   const server = await LocalWebServer.start({
     assets: embeddedAssets(),
+    parse: parsePageMessage,
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.now ? { now: options.now } : {}),
     handlers: {

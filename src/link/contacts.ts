@@ -156,6 +156,26 @@ export class ContactBook {
     return safetyNumber({ identifier: nameKey(self), keys: keysOf(mine) }, { identifier: nameKey(contact), keys: keysOf(theirs) });
   }
 
+  /**
+   * The contact renamed (/nick): the record (keys, verification, changes) moves to the new name,
+   * replacing any record of that name; a block follows too. The verified mark belongs to the keys,
+   * so it survives; safety numbers include the names, so they change.
+   */
+  rename(oldName: string, newName: string): void {
+    const record = this.record(oldName);
+    const blocked = this.blockedNames.has(nameKey(oldName));
+    if (!record && !blocked) return;
+    if (record) {
+      this.contacts.delete(nameKey(oldName));
+      this.contacts.set(nameKey(newName), { ...record, name: newName });
+    }
+    if (blocked) {
+      this.blockedNames.delete(nameKey(oldName));
+      this.blockedNames.set(nameKey(newName), newName);
+    }
+    this.save();
+  }
+
   block(name: string): void {
     this.blockedNames.set(nameKey(name), name);
     this.save();

@@ -10,7 +10,7 @@ import { PartyPoolError } from '../common/errors.js';
 import { describeStorageError } from '../common/storage-errors.js';
 import { directPayloadSchema } from '../protocol/direct-payload.js';
 import { nameKey } from '../protocol/names.js';
-import { appendPrivateLine, ensurePrivateDirectory, readPrivateLines, readProfileJson, writeProfileJson, type FileContext } from './profile-files.js';
+import { appendPrivateLine, ensurePrivateDirectory, readPrivateLines, readProfileJson, writePrivateText, writeProfileJson, type FileContext } from './profile-files.js';
 
 export const CONVERSATIONS_DIR = 'conversations';
 export const READ_FILE = 'read.json';
@@ -135,8 +135,35 @@ export class ConversationStore {
     const count = this.byPeer.get(key)?.length ?? 0;
     if ((this.readCounts.get(key) ?? 0) === count) return;
     this.readCounts.set(key, count);
+    this.saveReadCounts();
+  }
+
+  private saveReadCounts(): void {
     const read = [...this.readCounts].map(([peerKey, n]) => ({ peer: peerKey, count: n }));
     writeProfileJson(this.readFile, { format: 'party-pool-read', version: 1, read }, this.context);
+  }
+
+  /**
+   * The person renamed (/nick): their conversation continues under the new name (its file is
+   * rewritten atomically, then the old one goes; a crash in between leaves both, and loading
+   * drops the duplicates by message id). Messages keep the names they were sealed with.
+   */
+  rename(oldName: string, newName: string): void {
+    const [from, to] = [nameKey(oldName), nameKey(newName)];
+    const moved = this.byPeer.get(from);
+    if (!moved || from === to) {
+      if (moved) for (const entry of moved) Object.assign(entry, { peer: newName });
+      return;
+    }
+    const merged = [...(this.byPeer.get(to) ?? []), ...moved.map((entry) => ({ ...entry, peer: newName }))].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+    writePrivateText(path.join(this.dir, `${fileKey(newName)}.jsonl`), merged.map((entry) => JSON.stringify(entry) + '\n').join(''), this.context);
+    fs.rmSync(path.join(this.dir, `${fileKey(oldName)}.jsonl`), { force: true });
+    this.byPeer.delete(from);
+    this.byPeer.set(to, merged);
+    const read = (this.readCounts.get(from) ?? 0) + (this.readCounts.get(to) ?? 0);
+    this.readCounts.delete(from);
+    this.readCounts.set(to, read);
+    this.saveReadCounts();
   }
 
   /** One line per conversation, the most recent first (what `/msg` alone lists). */

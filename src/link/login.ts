@@ -32,11 +32,6 @@ export interface Credentials {
   packageKey?: PackageKey;
 }
 
-/** The credentials of a run: the passkey, and an issued package's id and key when it has them. */
-export function credentialsFor(passkey: string, opened: { packageId?: string | undefined; packageKey?: PackageKey | undefined }): Credentials {
-  return { passkey, ...(opened.packageId !== undefined ? { packageId: opened.packageId } : {}), ...(opened.packageKey ? { packageKey: opened.packageKey } : {}) };
-}
-
 /** Derived keys, cached per salt so a reconnect does not pay the KDF again. */
 export class KeyCache {
   private readonly keys = new Map<string, Promise<Buffer>>();
@@ -88,6 +83,11 @@ export interface LoginRequest {
   resume?: () => AuthMessage['resume'];
   /** The least Argon2id a new password is stretched with, whatever the server asks (default: config.login.keyStretching). */
   stretchingFloor?: Stretching;
+  /**
+   * Protocol 3 (direct messages): this device's key and delivery cursor for the server `serverId`
+   * and the name about to be tried; undefined sends none (direct messages off for the session).
+   */
+  direct?: (serverId: string, name: string) => Promise<Pick<AuthMessage, 'device' | 'directAfter'> | undefined>;
 }
 
 const isChallenge = (m: ServerMessage): m is ChallengeMessage => m.type === 'challenge';
@@ -166,6 +166,7 @@ export async function login(link: ServerLink, request: LoginRequest): Promise<Lo
     const proofInput = { role: request.role, name, nonce, channelBinding: binding };
     const resume = challenge.protocol >= 2 ? request.resume?.() : undefined;
     const packageId = request.credentials.packageId;
+    const direct = challenge.protocol >= 3 && challenge.serverId !== undefined && request.role === 'user' ? await request.direct?.(challenge.serverId, name) : undefined;
     link.send({
       type: 'auth',
       name,
@@ -178,6 +179,7 @@ export async function login(link: ServerLink, request: LoginRequest): Promise<Lo
         : {}),
       ...(account?.register ? { register: true } : {}),
       ...(resume ? { resume } : {}),
+      ...(direct ?? {}),
     });
     try {
       const step = await link.next(isLoginStep, config.client.connectTimeoutMs);

@@ -3,6 +3,7 @@
 import tls from 'node:tls';
 import { config } from '../../config.js';
 import { PartyPoolError } from '../common/errors.js';
+import { connectErrorText } from '../cli/error-text.js';
 import { fingerprintOfPeer, fingerprintsMatch } from '../crypto/fingerprint.js';
 import { parseHostPort, type HostPort } from '../protocol/address.js';
 
@@ -33,7 +34,7 @@ function connectOnce(target: ServerTarget, fingerprints: string[], timeoutMs: nu
     });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new PartyPoolError('CONNECT_FAILED', `Cannot reach ${target.host}:${target.port}: no answer within ${timeoutMs / 1000} s.`));
+      reject(new PartyPoolError('CONNECT_FAILED', connectErrorText(target.host, target.port, 'TIMEOUT', timeoutMs)));
     }, timeoutMs);
     socket.once('secureConnect', () => {
       clearTimeout(timer);
@@ -54,24 +55,29 @@ function connectOnce(target: ServerTarget, fingerprints: string[], timeoutMs: nu
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      // The server closes a connection before the TLS handshake when an address opens too many.
-      const why = error.code === 'ECONNRESET' ? 'the server closed the connection during the TLS handshake (too many connections from your address? wait a minute)' : (error.code ?? error.message);
-      reject(new PartyPoolError('CONNECT_FAILED', `Cannot connect to ${target.host}:${target.port}: ${why}.`, { cause: error }));
+      // ECONNRESET: the server closes a connection before the TLS handshake when an address opens too many.
+      reject(new PartyPoolError('CONNECT_FAILED', connectErrorText(target.host, target.port, error.code), { cause: error }));
     });
   });
 }
 
-/** Try each address in order; the first that answers with a pinned key wins. */
+/**
+ * Try each address in order; the first that answers with a pinned key wins. When none does, one
+ * address's sentence is the error; several are listed, each with why it failed.
+ */
 export async function openPinnedConnection(pin: PinnedTarget, timeoutMs: number = config.client.connectTimeoutMs): Promise<tls.TLSSocket> {
-  let lastError: unknown;
+  const failures: Error[] = [];
   for (const target of pin.targets) {
     try {
       return await connectOnce(target, pin.fingerprints, timeoutMs);
     } catch (error) {
       // An identity mismatch is never "try the next address": it is an answer.
       if (error instanceof PartyPoolError && error.code === 'IDENTITY_MISMATCH') throw error;
-      lastError = error;
+      failures.push(error instanceof Error ? error : new Error(String(error)));
     }
   }
-  throw lastError instanceof Error ? lastError : new PartyPoolError('CONNECT_FAILED');
+  const [only] = failures;
+  if (failures.length === 1 && only) throw only;
+  if (failures.length === 0) throw new PartyPoolError('CONNECT_FAILED', 'There is no address to connect to.');
+  throw new PartyPoolError('CONNECT_FAILED', `None of the server's ${failures.length} addresses answered: ${failures.map((error) => error.message).join(' ')}`, { cause: failures.at(-1) });
 }

@@ -12,6 +12,8 @@
 //       state.json       the direct-message delivery cursor (the last stored-delivery id)
 //       read.json        how far each conversation was read                   (conversations.ts)
 //       conversations/<hex of the name>.jsonl                                  (conversations.ts)
+//       lock             while a program uses this device: its pid (two programs on one device
+//                        would share one key, cursor and conversation files)
 //
 // Names and server ids become hex in paths, so no name ("..", "CON", "Aux.") can reach outside its
 // folder or collide on a case-insensitive file system. Every file is 0600, every folder 0700.
@@ -21,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { PartyPoolError } from '../common/errors.js';
+import { processAlive } from '../common/processes.js';
 import { DEVICE_SEED_BYTES, deviceKeyFromSeed, encodeKey, newDeviceSeed, type DeviceKeyPair } from '../crypto/device-key.js';
 import { NAME_PATTERN, nameKey } from '../protocol/names.js';
 import { ContactBook, CONTACTS_FILE } from './contacts.js';
@@ -32,6 +35,7 @@ export const APP_FOLDER = 'party-pool';
 export const DEVICE_FILE = 'device.json';
 export const STATE_FILE = 'state.json';
 export const ACCOUNT_FILE = 'account.json';
+export const LOCK_FILE = 'lock';
 /** Marks a directory as a Party Pool profile, so permissions are never changed on any other. */
 export const PROFILE_MARKER = 'party-pool-profile.json';
 
@@ -136,18 +140,54 @@ export class Profile {
   }
 
   /**
-   * The folder for one account on one server. `serverId` identifies the server (its pinned key
-   * fingerprint today; see docs/PROTOCOL-DM-DRAFT.md for a stable id that survives rotate-key).
+   * The folder for one account on one server. `serverId` identifies the server: the random id it
+   * announces in `challenge` and `welcome` (kept in its data directory, unchanged by rotate-key).
    */
   account(serverId: string, name: string): AccountProfile {
-    if (!NAME_PATTERN.test(name)) throw new PartyPoolError('NAME_INVALID');
-    if (serverId.length === 0 || serverId.length > 256) throw new RangeError('A server id is 1-256 characters.');
-    const serverFolder = crypto.createHash('sha256').update(serverId).digest('hex').slice(0, 32);
-    const dir = path.join(this.dir, 'servers', serverFolder, Buffer.from(nameKey(name), 'utf8').toString('hex'));
+    const dir = this.accountDir(serverId, name);
     ensurePrivateDirectory(path.join(this.dir, 'servers'), this.context);
     ensurePrivateDirectory(path.dirname(dir), this.context);
     ensurePrivateDirectory(dir, this.context);
     return new AccountProfile(dir, serverId, name, this.context, this.now);
+  }
+
+  /**
+   * The account was renamed (/nick): its folder (device key, contacts, conversations) moves to
+   * the new name, so the next login presents the same device. False, moving nothing, when the new
+   * name already has a folder here (that name's own device stays as it is).
+   */
+  renameAccount(serverId: string, oldName: string, newName: string): boolean {
+    const from = this.accountDir(serverId, oldName);
+    const to = this.accountDir(serverId, newName);
+    if (from === to) return true;
+    if (fs.existsSync(to)) return false;
+    try {
+      fs.renameSync(from, to);
+    } catch (error) {
+      throw new PartyPoolError('PROFILE_UNUSABLE', `Cannot move ${from} to ${to} after the rename: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
+    }
+    writeProfileJson(path.join(to, ACCOUNT_FILE), { format: 'party-pool-account', version: 1, server: serverId, name: newName }, this.context);
+    return true;
+  }
+
+  private accountDir(serverId: string, name: string): string {
+    if (!NAME_PATTERN.test(name)) throw new PartyPoolError('NAME_INVALID');
+    if (serverId.length === 0 || serverId.length > 256) throw new RangeError('A server id is 1-256 characters.');
+    const serverFolder = crypto.createHash('sha256').update(serverId).digest('hex').slice(0, 32);
+    return path.join(this.dir, 'servers', serverFolder, Buffer.from(nameKey(name), 'utf8').toString('hex'));
+  }
+}
+
+/** Lock files this process holds (two clients in one process, as tests run them, count as two programs). */
+const heldLocks = new Set<string>();
+
+function lockHolder(file: string): number | undefined {
+  try {
+    const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const pid = typeof value === 'object' && value !== null ? (Reflect.get(value, 'pid') as unknown) : undefined;
+    return typeof pid === 'number' ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -165,6 +205,41 @@ export class AccountProfile {
     const accountFile = path.join(dir, ACCOUNT_FILE);
     const existing = readProfileJson(accountFile, accountFileSchema, 'move it away; it is rewritten (it only labels the folder).', context);
     if (!existing || existing.name !== name) writeProfileJson(accountFile, { format: 'party-pool-account', version: 1, server: serverId, name }, context);
+  }
+
+  /**
+   * Take this device for this program: PROFILE_IN_USE when another running program has it. A lock
+   * left by a program that is gone (a crash, a power cut) is taken over. Returns the release.
+   */
+  lock(): () => void {
+    const file = path.join(this.dir, LOCK_FILE);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = fs.openSync(file, 'wx', 0o600);
+        try {
+          fs.writeSync(fd, JSON.stringify({ pid: process.pid, since: new Date(this.now()).toISOString() }) + '\n');
+        } finally {
+          fs.closeSync(fd);
+        }
+        heldLocks.add(file);
+        let released = false;
+        return () => {
+          if (released) return;
+          released = true;
+          heldLocks.delete(file);
+          if (lockHolder(file) === process.pid) fs.rmSync(file, { force: true });
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new PartyPoolError('PROFILE_UNUSABLE', `Cannot create ${file}: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
+      }
+      const holder = lockHolder(file);
+      const alive = holder !== undefined && (holder === process.pid ? heldLocks.has(file) : processAlive(holder));
+      if (alive) {
+        throw new PartyPoolError('PROFILE_IN_USE', `Another Party Pool program${holder === process.pid ? '' : ` (pid ${holder})`} is using this profile for ${this.name} on this server, so direct messages are off in this one; close the other, or use another --profile-dir.`);
+      }
+      fs.rmSync(file, { force: true });
+    }
+    throw new PartyPoolError('PROFILE_IN_USE', `${file} keeps reappearing; another Party Pool program is starting with this profile.`);
   }
 
   /** This device's key for this account: loaded, or made and saved on first use. */

@@ -11,18 +11,36 @@ export interface ReconnectOptions {
 }
 
 export interface ReconnectHooks {
-  /** Before each wait: attempt number (from 1) and how long it waits. */
-  waiting: (attempt: number, waitMs: number) => void;
+  /** Before each wait: attempt number (from 1), how long it waits, and why the attempt before it failed. */
+  waiting: (attempt: number, waitMs: number, lastError: unknown) => void;
   /** Whether a failed attempt may be followed by another (false ends with that error). */
   mayRetry: (error: unknown) => boolean;
   /** Stop waiting and attempting (the person left). */
   stopped: () => boolean;
 }
 
-const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 export class Reconnector {
+  /** Ends the wait in progress at once (someone left): the loop then sees `stopped()`. */
+  private wakeUp: (() => void) | undefined;
+
   constructor(private readonly options: ReconnectOptions) {}
+
+  private realSleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  /** Cut the current wait short (the caller has stopped; `run` returns without another attempt). */
+  wake(): void {
+    this.wakeUp?.();
+    this.wakeUp = undefined;
+  }
 
   /** The wait before an attempt whose backoff delay is `delay`: somewhere in [delay/2, delay]. */
   jittered(delay: number): number {
@@ -34,17 +52,19 @@ export class Reconnector {
    * way that must not be retried (rejects with that error). The delay doubles up to the maximum.
    */
   async run<T>(attempt: () => Promise<T>, hooks: ReconnectHooks): Promise<T | undefined> {
-    const sleep = this.options.sleep ?? realSleep;
+    const sleep = this.options.sleep ?? ((ms: number) => this.realSleep(ms));
     let delay = this.options.initialDelayMs;
+    let lastError: unknown;
     for (let count = 1; !hooks.stopped(); count++) {
       const wait = this.jittered(delay);
-      hooks.waiting(count, wait);
+      hooks.waiting(count, wait, lastError);
       await sleep(wait);
       if (hooks.stopped()) return undefined;
       try {
         return await attempt();
       } catch (error) {
         if (!hooks.mayRetry(error)) throw error;
+        lastError = error;
         delay = Math.min(delay * 2, this.options.maxDelayMs);
       }
     }

@@ -24,6 +24,8 @@ export class RoomState {
   readonly rooms = new Map<string, RoomInfo>([[LOBBY, { name: LOBBY, private: false }]]);
   private readonly lastIds = new Map<string, number>();
   private readonly oldestIds = new Map<string, number>();
+  /** Per room, the oldest message of the last /history answer: where `/history more` goes on. */
+  private readonly pageStarts = new Map<string, number>();
   historyEnabled = true;
   registered = false;
 
@@ -44,12 +46,19 @@ export class RoomState {
     });
   }
 
-  /** `/history [n]` as typed -> the wire form with the current room and where our scrollback starts. */
+  /**
+   * `/history [n]` (the room's last n messages, again) and `/history more [n]` (the n before the
+   * last answer's oldest, or before the oldest seen) as typed -> the wire form, with the current room.
+   */
   historyArgs(args: string): string {
     const words = splitWords(args);
     if (!words || words.some((word) => word.startsWith('#') || word === '--before')) return args;
-    const oldest = this.oldestIds.get(roomKey(this.current));
-    return quoteWords([this.current, ...words, ...(oldest === undefined ? [] : ['--before', String(oldest)])]);
+    const key = roomKey(this.current);
+    const more = words[0]?.toLowerCase() === 'more';
+    const from = more ? (this.pageStarts.get(key) ?? this.oldestIds.get(key)) : undefined;
+    // The answer to this request says where the next `/history more` starts.
+    this.pageStarts.delete(key);
+    return quoteWords([this.current, ...(more ? words.slice(1) : words), ...(from === undefined ? [] : ['--before', String(from)])]);
   }
 
   private seen(room: string, id: number): void {
@@ -63,6 +72,7 @@ export class RoomState {
     this.rooms.delete(key);
     this.lastIds.delete(key);
     this.oldestIds.delete(key);
+    this.pageStarts.delete(key);
     if (roomKey(this.current) === key) {
       this.current = LOBBY;
       return true;
@@ -82,6 +92,11 @@ export class RoomState {
         return unchanged;
       }
       case 'history': {
+        if (message.reason === 'older' && message.messages.length > 0) {
+          const key = roomKey(message.room);
+          const first = Math.min(...message.messages.map((m) => m.id));
+          this.pageStarts.set(key, Math.min(this.pageStarts.get(key) ?? first, first));
+        }
         const last = this.lastId(message.room);
         const fresh = message.reason === 'older' || last === undefined ? message.messages : message.messages.filter((m) => m.id > last);
         for (const m of fresh) this.seen(message.room, m.id);

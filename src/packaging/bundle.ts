@@ -13,11 +13,11 @@ export function packagedEntryPath(): string {
 
 /**
  * The packaged program must carry neither the server nor its data directory (native SQLite, the admin's keys) nor
- * this builder: main.ts loads those with dynamic import(), which stays a never-taken branch
+ * the admin's tools (backup, restore, export) nor this builder: main.ts loads those with dynamic import(), which stays a never-taken branch
  * here. A static import of them is a build error rather than a broken package.
  */
 function keepServerOut(sourceRoot: string): Plugin {
-  const excluded = ['server', 'packaging', 'data-dir'].map((dir) => path.join(sourceRoot, dir) + path.sep);
+  const excluded = ['server', 'packaging', 'data-dir', 'admin'].map((dir) => path.join(sourceRoot, dir) + path.sep);
   return {
     name: 'party-pool-keep-server-out',
     setup(builder) {

@@ -6,21 +6,22 @@ import path from 'node:path';
 import { config } from '../../config.js';
 import { ExitCode, PartyPoolError, type ExitCodeValue } from '../common/errors.js';
 import { projectRoot } from '../common/paths.js';
-import { resolveServerSettings } from '../common/settings.js';
+import { resolveServerSettings, type ServerSettings } from '../common/settings.js';
 import { listValue, stringValue, type Values } from '../cli/args.js';
 import { BuildProgressPrinter, renderPackageSummary } from '../cli/build-progress.js';
 import type { CliIo } from '../cli/io.js';
 import { Output } from '../cli/output.js';
 import { askPackageQuestions, type AddressOffer } from '../cli/package-questions.js';
-import { askConfirm } from '../cli/prompts.js';
+import { askConfirm, askSecret } from '../cli/prompts.js';
 import { resolveSecret } from '../cli/secrets.js';
 import { box, colorFor, makeChalk } from '../cli/style.js';
 import { buildPackages, checkExisting } from './build.js';
 import { KIND_CHOICES, PLATFORM_CHOICES, artifactPath, kindsFor, normaliseAddress, planArtifacts, platformsFor, type KindChoice, type PlatformChoice } from './plan.js';
 import { checkText } from '../protocol/text.js';
-import { verifyStoredPasskey } from '../data-dir/auth-keys.js';
+import { matchesStoredSecret, verifyStoredPasskey } from '../data-dir/auth-keys.js';
 import { readPinnedFingerprints } from '../data-dir/identity.js';
-import { isLikelyVirtualInterface, lookupPublicIPv4, privateIPv4Addresses } from '../common/network-info.js';
+import { lookupPublicIPv4, reachableAddresses, type ReachableAddress } from '../common/network-info.js';
+import { formatHostPort } from '../protocol/address.js';
 import { PackageRegistry } from '../data-dir/packages.js';
 import { rotateServerKey } from '../data-dir/rotate-key.js';
 import { readServerInfo } from '../data-dir/server-info.js';
@@ -65,6 +66,8 @@ interface IssueOptions {
   passkeyFile: string | undefined;
   interactive: boolean;
   kdfIterations: number;
+  /** Already asked and checked (the menu asks it first). */
+  passkey?: string;
 }
 
 function checkNote(note: string): string {
@@ -82,17 +85,11 @@ async function issuePackages(io: CliIo, options: IssueOptions): Promise<ExitCode
   const fingerprints = readPinnedFingerprints(options.dataDir);
   // Fail on existing files before asking for anything.
   checkExisting(options.outDir, planArtifacts(kinds, platforms, config.version), options.force);
-  const passkey = await resolveSecret(
-    {
-      label: 'passkey',
-      envName: 'PARTY_POOL_PASSKEY',
-      fileFlag: '--passkey-file',
-      file: options.passkeyFile,
-      interactive: options.interactive,
-    },
-    io,
-  );
-  await verifyStoredPasskey(options.dataDir, passkey);
+  let passkey = options.passkey;
+  if (passkey === undefined) {
+    passkey = await resolveSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', fileFlag: '--passkey-file', file: options.passkeyFile, interactive: options.interactive }, io);
+    await verifyStoredPasskey(options.dataDir, passkey);
+  }
   const store = Store.open(options.dataDir);
   const registry = new PackageRegistry(store);
   const out = new Output(io);
@@ -145,9 +142,14 @@ export async function runPackageCommand(io: CliIo, values: Values): Promise<Exit
   const port = serverPort(settings.dataDir, settings.port);
   let given = listValue(values, 'address');
   if (given.length === 0) {
-    const detected = privateIPv4Addresses().find((a) => !isLikelyVirtualInterface(a.interface));
-    if (!detected) throw new PartyPoolError('USAGE', 'No --address given and no private IPv4 address detected; pass --address HOST[:PORT].');
-    given = [detected.address];
+    // The first LAN address the server listens on (server.json while it runs, else the configured host).
+    const running = readServerInfo(settings.dataDir);
+    const host = running.state === 'running' ? running.info.host : settings.host;
+    const reach = reachableAddresses(host);
+    if (reach.loopbackOnly) throw new PartyPoolError('USAGE', `The server listens on ${host} only, which no other machine can reach: pass --address HOST[:PORT] (e.g. --address ${host} for this machine), or start the server with --host 0.0.0.0.`);
+    const detected = reach.addresses.find((a) => a.scope === 'lan') ?? reach.addresses.find((a) => a.scope === 'public');
+    if (!detected) throw new PartyPoolError('USAGE', 'No --address given and no LAN address found that the server listens on; pass --address HOST[:PORT].');
+    given = [detected.address.includes(':') ? `[${detected.address}]` : detected.address];
   }
   const addresses = [...new Set(given.map((address) => normaliseAddress(address, port)))];
   return issuePackages(io, {
@@ -164,21 +166,57 @@ export async function runPackageCommand(io: CliIo, values: Values): Promise<Exit
   });
 }
 
-/** The menu's Generate Distribution Packages: the same questions, asked one by one. */
-export async function runPackageMenu(io: CliIo): Promise<ExitCodeValue> {
+const SCOPE_LABELS: Readonly<Record<ReachableAddress['scope'], string>> = {
+  loopback: 'this machine only: friends cannot use it',
+  lan: 'LAN: friends on the same network',
+  public: 'public: anyone on the internet (check the firewall)',
+  'link-local': 'link-local',
+  virtual: 'a container or VPN bridge: friends usually cannot reach it',
+};
+
+/**
+ * The addresses Generate offers: only those the server listens on (its server.json while it runs,
+ * else the configured host), the first LAN address ticked; plus this machine's public address when
+ * the admin typed it or named a look-up service (never asked of anyone by default).
+ */
+export function addressOffers(reach: { loopbackOnly: boolean; addresses: readonly ReachableAddress[] }, port: number, publicAddress: string | undefined): AddressOffer[] {
+  const firstLan = reach.addresses.find((a) => a.scope === 'lan');
+  const offers: AddressOffer[] = reach.addresses
+    .filter((a) => a.scope !== 'link-local' && (reach.loopbackOnly || a.scope !== 'loopback'))
+    .map((a) => {
+      const address = formatHostPort({ host: a.address, port });
+      return { label: `${address}  (${SCOPE_LABELS[a.scope]}${a.interface ? `, ${a.interface}` : ''})`, address, checked: a === firstLan };
+    });
+  if (publicAddress && !reach.loopbackOnly && !offers.some((offer) => offer.address.startsWith(`${publicAddress}:`))) {
+    const address = formatHostPort({ host: publicAddress, port });
+    offers.push({ label: `${address}  (public: friends elsewhere; needs port forwarding on your router)`, address, checked: false });
+  }
+  return offers;
+}
+
+/**
+ * The menu's Generate Distribution Packages: the passkey first (checked on the spot, so nothing
+ * else is asked for a package nobody could open), then what to build, for which systems, which
+ * addresses, a note.
+ */
+export async function runPackageMenu(io: CliIo, settings: ServerSettings = resolveServerSettings({}, io.env)): Promise<ExitCodeValue> {
   const out = new Output(io);
-  const settings = resolveServerSettings({}, io.env);
+  const c = makeChalk(colorFor(io));
   readPinnedFingerprints(settings.dataDir);
+  const passkey = await askSecret(io, 'Passkey (the server\'s, to seal the packages with):', async (value) =>
+    (await matchesStoredSecret(settings.dataDir, 'passkey', value)) === false ? "That is not this server's passkey: nobody could open packages sealed with it. Type it again (Esc goes back)." : true,
+  );
+  const running = readServerInfo(settings.dataDir);
+  const host = running.state === 'running' ? running.info.host : settings.host;
   const port = serverPort(settings.dataDir, settings.port);
-  const privateAddresses = privateIPv4Addresses();
-  const firstReal = privateAddresses.find((a) => !isLikelyVirtualInterface(a.interface));
-  const offers: AddressOffer[] = privateAddresses.map((a) => ({
-    label: `${a.address}:${port}  (private, ${a.interface}: friends on the same network)`,
-    address: `${a.address}:${port}`,
-    checked: a === firstReal,
-  }));
-  const publicAddress = await lookupPublicIPv4(settings.publicIpUrl, config.network.publicIpTimeoutMs);
-  if (publicAddress) offers.push({ label: `${publicAddress}:${port}  (public: friends elsewhere, needs port forwarding)`, address: `${publicAddress}:${port}`, checked: false });
+  const reach = reachableAddresses(host);
+  if (reach.loopbackOnly) {
+    out.line(c.yellow(`The server ${running.state === 'running' ? 'listens' : 'is set to listen'} on ${host} only: programs on other machines cannot connect to it.`));
+    out.line(c.yellow('Packages for friends need a server on every network: stop it, then start it with the host 0.0.0.0 (PARTY_POOL_HOST).'));
+  }
+  const typed = settings.publicAddress.trim();
+  const publicAddress = typed !== '' ? typed : await lookupPublicIPv4(settings.publicIpUrl, config.network.publicIpTimeoutMs);
+  const offers = addressOffers(reach, port, publicAddress);
   const answers = await askPackageQuestions(io, offers, (address) => normaliseAddress(address, port), config.packaging.maxNoteLength);
   if (!answers) {
     out.line('Nothing was built.');
@@ -198,6 +236,7 @@ export async function runPackageMenu(io: CliIo): Promise<ExitCodeValue> {
     passkeyFile: undefined,
     interactive: true,
     kdfIterations: settings.kdfIterations,
+    passkey,
   });
 }
 

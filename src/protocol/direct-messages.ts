@@ -1,8 +1,7 @@
-// Protocol 3 (direct messages, issue 13) as zod schemas — a DRAFT for review, described in
-// docs/PROTOCOL-DM-DRAFT.md. Purely additive: nothing here is in clientMessageSchema or
-// serverMessageSchema yet, so servers and clients of protocol 1 and 2 behave exactly as before.
-// Wiring v3 adds the message schemas below to those unions and the auth/welcome/synced fields to
-// their schemas in messages.ts.
+// Protocol 3 (direct messages, issue 13) as zod schemas, described in docs/PROTOCOL.md ("Direct
+// messages"). messages.ts adds the message schemas below to its unions and the challenge, auth,
+// welcome and synced fields to those messages' schemas; every field is optional, so protocol 1
+// and 2 messages parse exactly as before.
 import { z } from 'zod';
 
 export const DIRECT_PROTOCOL_VERSION = 3;
@@ -26,6 +25,11 @@ const body = z.string().min(22).max(MAX_DIRECT_BODY_WIRE).regex(/^[A-Za-z0-9_-]+
 /** One device's sealed content key: HPKE `enc` (32 bytes) and the sealed 32-byte key + 16-byte tag. */
 export const envelopeSchema = z.object({ device: deviceId, enc: b64url(43), key: b64url(64) });
 
+// Added to `challenge` (protocol 3): the server's stable id (random, made once in its data
+// directory, unchanged by rotate-key). A client keeps one device key per (server id, name), so it
+// must know the id before it sends `auth`; `welcome` repeats it.
+export const challengeDirectFieldsSchema = z.object({ serverId: z.string().min(16).max(64).regex(/^[A-Za-z0-9_-]+$/).optional() });
+
 // Added to `auth` (protocol 3): this device's public key, published (registered accounts: kept;
 // guests: for the session), and the last stored direct message id this device kept (resume).
 export const authDirectFieldsSchema = z.object({
@@ -36,7 +40,9 @@ export const authDirectFieldsSchema = z.object({
 // Added to `welcome`: the server's stable id (profiles are keyed by it; it survives rotate-key)
 // and what happened to the published key.
 export const welcomeDirectFieldsSchema = z.object({
-  serverId: z.string().min(16).max(64).optional(),
+  serverId: z.string().min(16).max(64).regex(/^[A-Za-z0-9_-]+$/).optional(),
+  // new: just registered to the account; known: registered before; session: a guest's, for this
+  // session only; refused: not usable (code says why), direct messages are off for this session.
   device: z.object({ id: deviceId, status: z.enum(['new', 'known', 'session', 'refused']), code: z.string().max(64).optional() }).optional(),
 });
 
@@ -68,6 +74,8 @@ export const directDeliverySchema = z.object({
   messageId,
   from: name,
   fromDevice: deviceId,
+  /** The sending device's public key, as the server received it (clients trust it only as docs/PROTOCOL.md says). */
+  fromKey: publicKey.optional(),
   /** The conversation's other party for a copy to the sender's own devices; otherwise you. */
   to: name,
   time,
@@ -92,3 +100,8 @@ export const devicesChangedSchema = z.object({ type: z.literal('devices-changed'
 export const directServerMessageSchema = z.discriminatedUnion('type', [directDeliverySchema, devicesSchema, devicesChangedSchema]);
 export type DirectServerMessage = z.infer<typeof directServerMessageSchema>;
 export type DirectDelivery = z.infer<typeof directDeliverySchema>;
+export type DirectSend = z.infer<typeof directSendSchema>;
+export type DevicesMessage = z.infer<typeof devicesSchema>;
+export type DeviceInfo = z.infer<typeof deviceInfoSchema>;
+export type WelcomeDevice = NonNullable<z.infer<typeof welcomeDirectFieldsSchema>['device']>;
+export type SyncedDirect = NonNullable<z.infer<typeof syncedDirectFieldsSchema>['direct']>;

@@ -2,6 +2,18 @@
 // Bytes from the network stay `unknown` until parseClientMessage/parseServerMessage accept them.
 import { z } from 'zod';
 import { accountChallengeSchema, accountFinishSchema, accountRecordSchema, accountRegistrationSchema, authAccountFieldsSchema, errorAccountFieldsSchema } from './account-exchange.js';
+import {
+  authDirectFieldsSchema,
+  challengeDirectFieldsSchema,
+  devicesChangedSchema,
+  devicesGetSchema,
+  devicesSchema,
+  directAckSchema,
+  directDeliverySchema,
+  directSendSchema,
+  syncedDirectFieldsSchema,
+  welcomeDirectFieldsSchema,
+} from './direct-messages.js';
 
 const requestId = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 const shortText = z.string().max(256);
@@ -27,6 +39,8 @@ export const authSchema = z.object({
   resume: z.array(z.object({ room: roomName, lastId: messageId })).max(1100).optional(),
   // Protocol 3 (issue 11): the package proof and the account's OPAQUE messages (account-exchange.ts).
   ...authAccountFieldsSchema.shape,
+  // Protocol 3 (direct messages): this device's key and its delivery cursor (direct-messages.ts).
+  ...authDirectFieldsSchema.shape,
 });
 export const saySchema = z.object({ type: z.literal('say'), id: requestId, text: z.string().max(20_000), room: roomName.optional() });
 export const commandSchema = z.object({ type: z.literal('command'), id: requestId, name: z.string().min(1).max(32), args: z.string().max(20_000) });
@@ -45,6 +59,10 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   // Protocol 3: OPAQUE (issue 11).
   accountFinishSchema,
   accountRecordSchema,
+  // Protocol 3: direct messages (direct-messages.ts).
+  directSendSchema,
+  directAckSchema,
+  devicesGetSchema,
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export type AuthMessage = z.infer<typeof authSchema>;
@@ -59,6 +77,8 @@ export const challengeSchema = z.object({
   kdf: kdfSchema,
   /** Protocols 1 and 2 only: protocol 3 proves the root password by OPAQUE. */
   rootKdf: kdfSchema.optional(),
+  // Protocol 3: the server's stable id (which profile folder, so which device key, to log in with).
+  ...challengeDirectFieldsSchema.shape,
 });
 /** A user's request rates (token buckets: `burst` at once, then `ratePerSecond`), so clients can pace themselves. */
 const rateSchema = z.object({ burst: z.int().min(1).max(1_000_000), ratePerSecond: z.int().min(1).max(1_000_000) });
@@ -70,6 +90,8 @@ const welcomeSchema = z.object({
   online: z.int().min(0),
   time,
   limits: z.object({ say: rateSchema, command: rateSchema }).optional(),
+  // Protocol 3: the server's stable id and what became of this device's key.
+  ...welcomeDirectFieldsSchema.shape,
 });
 const errorSchema = z.object({
   type: z.literal('error'),
@@ -125,7 +147,14 @@ const historySchema = z.object({
   truncated: z.boolean().optional(),
 });
 const roomSummarySchema = z.object({ name: roomName, private: z.boolean(), owner: shortText.optional(), lastId: messageId });
-const syncedSchema = z.object({ type: z.literal('synced'), rooms: z.array(roomSummarySchema).max(2000), history: z.boolean(), registered: z.boolean() });
+const syncedSchema = z.object({
+  type: z.literal('synced'),
+  rooms: z.array(roomSummarySchema).max(2000),
+  history: z.boolean(),
+  registered: z.boolean(),
+  // Protocol 3: this device's stored direct messages were sent before this.
+  ...syncedDirectFieldsSchema.shape,
+});
 const membershipSchema = z.object({
   type: z.literal('membership'),
   room: roomName,
@@ -191,6 +220,10 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   // Protocol 3: OPAQUE (issue 11).
   accountChallengeSchema,
   accountRegistrationSchema,
+  // Protocol 3: direct messages (direct-messages.ts).
+  directDeliverySchema,
+  devicesSchema,
+  devicesChangedSchema,
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ChallengeMessage = z.infer<typeof challengeSchema>;

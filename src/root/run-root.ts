@@ -9,7 +9,9 @@ import { Output } from '../cli/output.js';
 import { jsonEvent, renderEvent, type RenderOptions } from '../cli/render.js';
 import { sanitizeForTerminal } from '../cli/sanitize.js';
 import { colorFor, makeChalk } from '../cli/style.js';
-import { ChatClient } from '../link/chat-client.js';
+import { secondsText } from '../cli/error-text.js';
+import { ChatClient, startAtTerminal } from '../link/chat-client.js';
+import type { ReplyEffect } from '../link/request-tracker.js';
 import { runInputLines } from '../link/line-mode.js';
 import type { Credentials, Welcome } from '../link/login.js';
 import type { PinnedTarget } from '../link/pin.js';
@@ -38,7 +40,19 @@ function shownToRoot(message: ServerMessage): boolean {
 function newClient(options: RootRunOptions, reconnect: boolean): ChatClient {
   // The server names a root session "root#<id>" itself; the name sent only enters the proof.
   const chooseName = (refusal?: unknown): Promise<string | undefined> => Promise.resolve(refusal ? undefined : 'root');
-  return new ChatClient({ pin: options.pin, credentials: options.credentials, role: 'root', chooseName, reconnect });
+  return new ChatClient({ pin: options.pin, credentials: options.credentials, role: 'root', chooseName, reconnect, retryFirstConnect: reconnect });
+}
+
+/**
+ * Send a console command. A close-server this console gave, once accepted, means the server's
+ * goodbye ends the console instead of a reconnect; a cancel-shutdown undoes that.
+ */
+function sendCommand(client: ChatClient, command: { name: string; args: string }, onReply?: ReplyEffect): Promise<boolean> {
+  return client.command(command.name, command.args, (reply) => {
+    if (reply.type !== 'error' && command.name === 'close-server') client.expectShutdown(true);
+    if (reply.type !== 'error' && command.name === 'cancel-shutdown') client.expectShutdown(false);
+    onReply?.(reply);
+  });
 }
 
 function welcomeLine(welcome: Welcome): string {
@@ -56,7 +70,7 @@ async function runInteractive(io: CliIo, options: RootRunOptions): Promise<ExitC
   const render: RenderOptions = { chalk: makeChalk(color), color, boxes: true };
   const client = newClient(options, true);
   out.line(render.chalk.dim('Connecting…'));
-  const welcome = await client.start();
+  const welcome = await startAtTerminal(client, (text) => out.line(render.chalk.yellow(text)));
   const screen = new ChatScreen({ input: io.stdin, output: io.stdout, prompt: ROOT_PROMPT });
   screen.print(render.chalk.green(welcomeLine(welcome)));
   let byeShown = false;
@@ -76,7 +90,7 @@ async function runInteractive(io: CliIo, options: RootRunOptions): Promise<ExitC
       if (message.type === 'bye') byeShown = true;
     });
     client.on('invalid', (detail) => screen.print(render.chalk.red(`! ${detail}`)));
-    client.on('disconnected', ({ reason, retryInMs }) => screen.print(render.chalk.yellow(`${reason} Reconnecting in ${((retryInMs ?? 0) / 1000).toFixed(1)} s…`)));
+    client.on('disconnected', ({ reason, retryInMs }) => screen.print(render.chalk.yellow(`${reason} Reconnecting in ${secondsText(retryInMs ?? 0)}; exit leaves.`)));
     client.on('reconnected', (again) => screen.print(render.chalk.green(`Reconnected. ${welcomeLine(again)}`)));
     client.on('closed', ({ code, message }) => {
       finish(exitCodeForClose(code));
@@ -86,11 +100,16 @@ async function runInteractive(io: CliIo, options: RootRunOptions): Promise<ExitC
       (line) => {
         const command = parseRootLine(line);
         if (!command) return;
+        if (command.name === 'exit' && !client.connected) {
+          client.stop();
+          finish(ExitCode.ok);
+          return;
+        }
         if (!client.connected) {
           screen.print(render.chalk.yellow('Not connected right now; that was not sent.'));
           return;
         }
-        void client.command(command.name, command.args);
+        void sendCommand(client, command);
       },
       () => {
         client.stop();
@@ -124,9 +143,9 @@ async function runLineMode(io: CliIo, options: RootRunOptions): Promise<ExitCode
   return runInputLines(
     client,
     { input: io.stdin, reportError: (text) => out.error(text) },
-    (line) => {
+    (line, onReply) => {
       const command = parseRootLine(line);
-      return command ? { answer: client.command(command.name, command.args), last: command.name === 'exit' } : undefined;
+      return command ? { answer: sendCommand(client, command, onReply), last: command.name === 'exit', label: command.name } : undefined;
     },
     'answered every command',
   );

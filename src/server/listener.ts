@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import type { ErrorCode } from '../common/errors.js';
 import { PartyPoolError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import { hostProblem, listenFailureText } from '../common/network-info.js';
 import type { ServerLimits, ServerSettings } from '../common/settings.js';
 import type { ServerIdentity } from '../data-dir/identity.js';
 import { encodeFrame } from '../protocol/frame.js';
@@ -18,6 +19,12 @@ import { formatDuration } from './moderation/durations.js';
 import type { Moderation } from './moderation/moderation.js';
 import type { Roster } from './roster.js';
 import { Session, type SessionHandlers } from './session/session.js';
+
+/** 1, 2, 3, ...: session ids for a listener without a store (tests). */
+function counter(): () => number {
+  let next = 1;
+  return () => next++;
+}
 
 /** Strip the IPv4-mapped prefix so one household is one address, however it arrived. */
 export function unmapIPv4(address: string | undefined): string {
@@ -36,7 +43,6 @@ export class Listener {
   /** Shared by every session: the server's handlers, and the connection forgotten at its end. */
   private readonly handlers: SessionHandlers;
   private readonly now: () => number;
-  private nextSessionId = 1;
   private closing = false;
 
   constructor(
@@ -51,8 +57,10 @@ export class Listener {
     private readonly logThrottle: LogThrottle,
     private readonly logger: Logger,
     private readonly clock: Clock,
-    /** What happens on each new session, with its messages and at its end. */
-    private readonly sessions: SessionHandlers & { opened(session: Session): void },
+    /** What happens on each new session, with its messages and at its end; errorSent also hears connections refused before a session exists. */
+    private readonly sessions: Omit<SessionHandlers, 'errorSent'> & { opened(session: Session): void; errorSent?(session: Session | undefined, code: ErrorCode): void },
+    /** Session ids: unique across restarts (session-ids.ts) in the server; a plain count by default. */
+    private readonly nextSessionId: () => number = counter(),
   ) {
     this.now = () => clock.now();
     this.handlers = {
@@ -62,6 +70,7 @@ export class Listener {
         this.connections.delete(session);
         sessions.closed(session, reason);
       },
+      ...(sessions.errorSent ? { errorSent: (session: Session, code: ErrorCode) => sessions.errorSent?.(session, code) } : {}),
     };
     this.server = tls.createServer({
       key: identity.privateKeyPem,
@@ -85,10 +94,12 @@ export class Listener {
 
   /** Listen on the configured host and port; resolves once accepting. */
   async listen(): Promise<void> {
+    const { host, port } = this.settings;
+    // "256.1.1.1" would otherwise go to DNS and fail as a name: say what is wrong with it.
+    if (hostProblem(host)) throw new PartyPoolError('LISTEN_FAILED', listenFailureText(host, port, 'HOST_INVALID'));
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', (error: NodeJS.ErrnoException) => {
-        const why = error.code === 'EADDRINUSE' ? 'something else is already using that port' : error.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : error.message;
-        reject(new PartyPoolError('LISTEN_FAILED', `Cannot listen on ${this.settings.host}:${this.settings.port}: ${why}. Choose another port with --port.`, { cause: error }));
+        reject(new PartyPoolError('LISTEN_FAILED', listenFailureText(host, port, error.code), { cause: error }));
       });
       this.server.listen(this.settings.port, this.settings.host, () => {
         this.server.removeAllListeners('error');
@@ -143,7 +154,7 @@ export class Listener {
       if (unsaved !== undefined) return this.refuseConnection(socket, address, 'BANNED', `Too many failed logins from your address; try again in ${formatDuration(unsaved)}.`);
       socket.setNoDelay(true);
       socket.setKeepAlive(true, 30_000);
-      const session = new Session(socket, this.nextSessionId++, address, this.limits, this.handlers, this.now);
+      const session = new Session(socket, this.nextSessionId(), address, this.limits, this.handlers, this.now);
       this.connections.add(session);
       this.logger.info('connection', { conn: session.id, address });
       this.sessions.opened(session);
@@ -157,6 +168,7 @@ export class Listener {
   /** Turn a connection away before any login work: one error, a bye, and the socket closed. */
   private refuseConnection(socket: tls.TLSSocket, address: string, code: ErrorCode, message: string): void {
     this.logger.info('connection refused', { address, reason: code });
+    this.sessions.errorSent?.(undefined, code);
     socket.on('error', () => undefined);
     socket.end(Buffer.concat([encodeFrame({ type: 'error', code, message }), encodeFrame({ type: 'bye', code, message })]));
     setTimeout(() => socket.destroy(), 2000).unref();

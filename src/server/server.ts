@@ -3,8 +3,9 @@
 // needs (settings, secrets, clock, logger) is passed in.
 import path from 'node:path';
 import { config } from '../../config.js';
-import { PartyPoolError } from '../common/errors.js';
+import { PartyPoolError, type ErrorCode } from '../common/errors.js';
 import { onLogFileFailure, type Logger } from '../common/logger.js';
+import type { ConfigFile } from '../common/config-file.js';
 import { serverLimits, type ServerLimits, type ServerSettings } from '../common/settings.js';
 import { loadAuthKeys, type AuthKeys } from '../data-dir/auth-keys.js';
 import { ensurePrivateDir } from '../data-dir/files.js';
@@ -16,9 +17,12 @@ import { Accounts } from './accounts/accounts.js';
 import { Audience } from './chat/fanout.js';
 import { Clock } from './clock.js';
 import { Listener } from './listener.js';
+import type { MetricsSources, PrometheusMetrics } from './metrics-endpoint.js';
 import { realTimers, type Timers } from './moderation/countdown.js';
 import { DEFAULT_SHUTDOWN_MESSAGE } from './moderation/shutdown.js';
+import { describeChanges, LIVE_LIMITS, planReload, type ReloadReport } from './reload.js';
 import { buildServices, type Services } from './services.js';
+import { SessionIds } from './session/session-ids.js';
 import type { Session } from './session/session.js';
 import { Checkpointer } from './storage/checkpointer.js';
 
@@ -37,7 +41,14 @@ export interface ServerOptions {
   now?: () => number;
   /** Injected timers for the timed shutdown's countdown. */
   timers?: Timers;
+  /** The config file the settings were read with: its "lockdown" is applied when it changes. */
+  configFile?: ConfigFile;
+  /** Serve metrics on this port (tests pass 0); default: settings.metricsPort, 0 meaning off. */
+  metricsPort?: number;
 }
+
+/** The settings key remembering the config file's last lockdown value, so it is applied once per change. */
+const FILE_LOCKDOWN_KEY = 'lockdown_config_file';
 
 export class PartyPoolServer {
   /** Resolves once the server has shut down, whoever asked (a signal or a root). */
@@ -53,6 +64,10 @@ export class PartyPoolServer {
   private maintenance: NodeJS.Timeout | undefined;
   private wroteInfo = false;
   private readonly dataDir: string;
+  /** The settings in force: a copy the server owns, changed in place by a reload. */
+  readonly settings: ServerSettings;
+  /** Where metrics are served, when they are on. */
+  metricsPort: number | undefined;
 
   private constructor(
     options: ServerOptions,
@@ -60,13 +75,16 @@ export class PartyPoolServer {
     readonly store: Store,
     keys: AuthKeys,
     private readonly clock: Clock,
+    private readonly metrics: PrometheusMetrics | undefined,
   ) {
-    const settings = options.settings;
+    const settings = { ...options.settings };
+    this.settings = settings;
     this.dataDir = settings.dataDir;
     this.limits = { ...serverLimits(settings), ...options.limits };
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
-    this.services = buildServices({ settings, limits: this.limits, logger: options.logger, clock, timers: options.timers ?? realTimers, keys, store, shutdown: (message) => this.shutdown(message) });
+    this.services = buildServices({ settings, limits: this.limits, logger: options.logger, clock, timers: options.timers ?? realTimers, keys, store, shutdown: (message) => this.shutdown(message), ...(metrics ? { metrics } : {}) });
     const { alarm, guard, moderation, loginBlocks, roster, handshake, arrivals, dispatcher } = this.services;
+    const sessionIds = new SessionIds(store, config.operations.sessionIdBlock, (error) => alarm.report('database', error));
     this.checkpointer = new Checkpointer(store.db, path.join(settings.dataDir, DATABASE_FILE), config.storage.checkpointIntervalMs, (reason) => this.logger.warn('database checkpoint', { reason: reason.slice(0, 200) }));
     this.stopWatchingLog = onLogFileFailure(options.logger, (error) => alarm.report('log', error));
     this.listener = new Listener(identity, settings, this.limits, guard, moderation, loginBlocks, roster, this.logThrottle, options.logger, clock, {
@@ -77,7 +95,8 @@ export class PartyPoolServer {
         handshake.end(session);
         arrivals.depart(session, reason);
       },
-    });
+      ...(metrics ? { errorSent: (session: Session | undefined, code: ErrorCode) => metrics.errorSent(session, code) } : {}),
+    }, () => sessionIds.take());
   }
 
   /** Prepare the data dir, identity and keys, then listen. Resolves once accepting. */
@@ -90,30 +109,46 @@ export class PartyPoolServer {
       throw new PartyPoolError('SERVER_RUNNING', `A server is already running from ${settings.dataDir} (pid ${running}); stop it first, or use another --data-dir.`);
     }
     const rootStretching = { ...serverLimits(settings), ...options.limits }.login.keyStretching;
-    const [identity, keys] = await Promise.all([
+    // Both run to the end even when one fails: a process that exits on the first failure must not
+    // leave a half-made identity behind (a busy machine showed the certificate still being written).
+    const [madeIdentity, derivedKeys] = await Promise.allSettled([
       loadOrCreateIdentity(settings.dataDir, config.serverName),
       loadAuthKeys({ dataDir: settings.dataDir, passkey: options.passkey, rootPassword: options.rootPassword, iterations: settings.kdfIterations, replaceSecrets: options.replaceSecrets ?? false, rootStretching }),
     ]);
+    if (madeIdentity.status === 'rejected') throw madeIdentity.reason;
+    if (derivedKeys.status === 'rejected') throw derivedKeys.reason;
+    const identity = madeIdentity.value;
+    const keys = derivedKeys.value;
     const store = Store.open(settings.dataDir, undefined, settings.dbSync);
+    const metricsPort = options.metricsPort ?? (settings.metricsPort > 0 ? settings.metricsPort : undefined);
+    // prom-client is loaded only when metrics are on.
+    const metrics = metricsPort === undefined ? undefined : new (await import('./metrics-endpoint.js')).PrometheusMetrics();
     let server: PartyPoolServer;
     try {
       // Issue 11: scrypt hashes from before protocol 3 become OPAQUE records (once).
       const migration = await new Accounts(store.db).migrateScryptHashes(keys.opaque.serverSetup);
       if (migration.migrated + migration.damaged > 0) options.logger.info('accounts migrated to OPAQUE', { migrated: migration.migrated, damaged: migration.damaged });
-      server = new PartyPoolServer(options, identity, store, keys, new Clock(options.now));
-      await server.listen(settings);
+      server = new PartyPoolServer(options, identity, store, keys, new Clock(options.now), metrics);
+      server.applyFileLockdown(options.configFile);
+      await server.listen(settings, metricsPort);
     } catch (error) {
+      await metrics?.close();
       store.close();
       throw error;
     }
     const { history } = server.services;
     if (history.enabled) history.startRetention(config.history.retentionIntervalMs, () => server.clock.now(), (error) => server.services.alarm.report('retention', error));
     else server.logger.info('history is off', { deletedMessages: history.clearedAtStart });
+    server.services.direct.startRetention((error) => server.services.alarm.report('retention', error));
     server.checkpointer.start();
     return server;
   }
 
-  private async listen(settings: ServerSettings): Promise<void> {
+  private async listen(settings: ServerSettings, metricsPort: number | undefined): Promise<void> {
+    if (this.metrics && metricsPort !== undefined) {
+      this.metricsPort = await this.metrics.serve(this.metricsSources(), (session) => this.services.roster.memberOf(session) !== undefined, { port: metricsPort });
+      this.logger.info('metrics listening', { url: `http://${config.metrics.host}:${this.metricsPort}/metrics` });
+    }
     await this.listener.listen();
     this.maintenance = setInterval(() => this.pruneAbuseState(), 60_000);
     this.maintenance.unref();
@@ -162,6 +197,62 @@ export class PartyPoolServer {
     return [...this.services.roster.members()].map((member) => member.session);
   }
 
+  /** What the metrics endpoint reads when scraped. */
+  private metricsSources(): MetricsSources {
+    const { roster, guard, moderation, alarm } = this.services;
+    return {
+      sessions: () => ({ users: roster.userCount, roots: roster.size - roster.userCount }),
+      connections: () => ({ open: guard.openCount, unauthenticated: guard.unauthenticated(roster.size) }),
+      refusedBeforeTls: () => ({ ...guard.refused }),
+      bans: () => moderation.bans.size,
+      storageFailures: () => alarm.total,
+      dataDir: this.dataDir,
+      logDir: this.settings.logDir,
+      databaseFile: path.join(this.dataDir, DATABASE_FILE),
+    };
+  }
+
+  /**
+   * Apply new settings (SIGHUP): what can change live changes now, the rest is reported as
+   * needing a restart; the config file's lockdown is applied if it changed. Logs what changed.
+   */
+  reload(next: ServerSettings, file: ConfigFile | undefined): ReloadReport {
+    const { live, restart } = planReload(this.settings, next);
+    const limits = this.limits as { -readonly [K in keyof ServerLimits]: ServerLimits[K] };
+    const { guardOptions, failurePolicy } = this.services.live;
+    for (const key of LIVE_LIMITS) limits[key] = next[key];
+    Object.assign(this.settings, Object.fromEntries(live.map((change) => [change.key, change.to])));
+    guardOptions.maxUnauthenticated = next.maxUnauthenticated;
+    Object.assign(failurePolicy, { maxFailures: next.authFailureLimit, windowMs: next.authFailureWindowMs, firstBlockMs: next.authBlockMs, maxBlockMs: next.authBlockMaxMs });
+    const lockdown = this.applyFileLockdown(file);
+    const report: ReloadReport = { applied: live, needRestart: restart, ...(lockdown ? { lockdown } : {}) };
+    const source = file?.file ?? 'no config file';
+    if (live.length === 0 && restart.length === 0 && !lockdown) this.logger.info('settings reloaded: nothing changed', { file: source });
+    if (live.length > 0) this.logger.info('settings reloaded', { file: source, changed: describeChanges(live) });
+    if (restart.length > 0) this.logger.warn('settings changed that need a restart; not applied', { file: source, changed: describeChanges(restart) });
+    // Last, so the lines above are written at the level they were asked for under.
+    this.logger.level = next.logLevel;
+    return report;
+  }
+
+  /**
+   * The config file's "lockdown", applied when it differs from the value last applied from the
+   * file (kept in the database): a root's own lockdown on/off in between is not undone by a
+   * restart or an unrelated reload.
+   */
+  private applyFileLockdown(file: ConfigFile | undefined): 'on' | 'off' | undefined {
+    const wanted = file?.lockdown;
+    if (wanted === undefined) return undefined;
+    const value = wanted ? 'on' : 'off';
+    if (this.store.getSetting(FILE_LOCKDOWN_KEY) === value) return undefined;
+    const { lockdown, audit } = this.services;
+    lockdown.set(wanted, 'config file', this.clock.now());
+    this.store.setSetting(FILE_LOCKDOWN_KEY, value);
+    this.logger.warn(`lockdown ${value} (config file)`, { file: file?.file ?? '' });
+    audit.record({ who: 'config file', from: 'local', action: 'lockdown', targets: [value], result: 'ok' });
+    return value;
+  }
+
   /** Forget expired per-address counters, so strangers cannot grow memory over time. */
   private pruneAbuseState(): void {
     const now = this.clock.now();
@@ -179,7 +270,7 @@ export class PartyPoolServer {
   }
 
   private async stop(message: string): Promise<void> {
-    const { handshake, arrivals, fanout, guard, shutdown, stats, history } = this.services;
+    const { handshake, arrivals, fanout, guard, shutdown, stats, history, direct } = this.services;
     handshake.shuttingDown();
     arrivals.shuttingDown();
     if (this.maintenance) clearInterval(this.maintenance);
@@ -198,6 +289,8 @@ export class PartyPoolServer {
     stats.stop();
     if (this.wroteInfo) removeServerInfo(this.dataDir);
     await history.stop();
+    await direct.stop();
+    await this.metrics?.close();
     await this.checkpointer.stop();
     this.store.close();
     this.logger.info('stopped');

@@ -27,11 +27,18 @@ import { RoomService } from './chat/room-service.js';
 import { Rooms } from './chat/rooms.js';
 import type { Clock } from './clock.js';
 import type { CommandContext } from './commands/context.js';
+import { Blocks } from './direct/blocks.js';
+import { DeviceBook } from './direct/devices.js';
+import { DirectService } from './direct/direct-service.js';
+import { DirectStore } from './direct/direct-store.js';
 import { commandSpecs, messageSpecs } from './commands/registry.js';
 import { CommandTable, Dispatcher } from './commands/table.js';
 import { Admission } from './login/admission.js';
 import { Arrivals } from './login/arrivals.js';
+import { LoginDevices } from './login/devices.js';
 import { LoginHandshake } from './login/handshake.js';
+import { noMetrics, type ServerMetrics } from './metrics.js';
+import { LocalConsoles } from './login/local-consoles.js';
 import { AuditLog } from './moderation/audit.js';
 import { BanList } from './moderation/bans.js';
 import type { Timers } from './moderation/countdown.js';
@@ -54,12 +61,15 @@ export interface ServiceInputs {
   readonly store: Store;
   /** The server's own shutdown (the timed shutdown ends in it). */
   readonly shutdown: (message: string) => Promise<void>;
+  /** Prometheus metrics when enabled; hooks that do nothing otherwise. */
+  readonly metrics?: ServerMetrics;
 }
 
 export type Services = ReturnType<typeof buildServices>;
 
 export function buildServices(inputs: ServiceInputs) {
   const { settings, limits, logger, clock, store } = inputs;
+  const metrics = inputs.metrics ?? noMetrics;
   const now = (): number => clock.now();
 
   // Who is online, and the one way to reach them.
@@ -81,13 +91,11 @@ export function buildServices(inputs: ServiceInputs) {
   const moderation = new Moderation(bans, counters, roster, shutdown, logger, clock);
 
   // Abuse resistance.
-  const guard = new ConnectionGuard({ connectionsPerMinute: settings.connectionsPerMinute, maxUnauthenticated: settings.maxUnauthenticated });
-  const loginBlocks = new LoginBlocks({ logger, now, reportStorageFailure: (what, error) => alarm.report(what, error) }, store.db, bans, {
-    maxFailures: settings.authFailureLimit,
-    windowMs: settings.authFailureWindowMs,
-    firstBlockMs: settings.authBlockMs,
-    maxBlockMs: settings.authBlockMaxMs,
-  });
+  // The guard's options and the failure policy are read on every use: a reload (SIGHUP) changes them in place.
+  const guardOptions = { connectionsPerMinute: settings.connectionsPerMinute, maxUnauthenticated: settings.maxUnauthenticated };
+  const guard = new ConnectionGuard(guardOptions);
+  const failurePolicy = { maxFailures: settings.authFailureLimit, windowMs: settings.authFailureWindowMs, firstBlockMs: settings.authBlockMs, maxBlockMs: settings.authBlockMaxMs };
+  const loginBlocks = new LoginBlocks({ logger, now, reportStorageFailure: (what, error) => alarm.report(what, error) }, store.db, bans, failurePolicy);
   loginBlocks.load();
   // Issue 11: failures per target, the server-wide rate, sources known to log in, the login work.
   const loginTargets = new LoginTargets({ logger, now, reportStorageFailure: (what, error) => alarm.report(what, error) }, store.db, limits.login);
@@ -105,17 +113,24 @@ export function buildServices(inputs: ServiceInputs) {
   const accountData = new Accounts(store.db);
   const replay = new HistoryReplay(history, roomData, delivery, limits.historyOnJoin);
   const rooms = new RoomService(roomData, accountData, roster, fanout, replay, logger, clock, limits, config.rooms.inviteBytes);
-  const accounts = new AccountService(accountData, passwords, rooms, roster, fanout, failures, alarm, logger, clock, limits);
-  const chat = new ChatLines(rooms, history, fanout, stats, alarm, logger, clock, limits.maxTextLength);
+  // Direct messages (issue 13): devices, blocks, sealed messages for offline devices.
+  const directStore = new DirectStore(store);
+  const devices = new DeviceBook(directStore, accountData, roster, delivery, alarm, logger, clock, limits);
+  const direct = new DirectService(directStore, devices, new Blocks(directStore, accountData, roster, clock), delivery, logger, clock, limits, { intervalMs: config.direct.retentionIntervalMs, deleteBatch: config.direct.deleteBatch });
+  const accounts = new AccountService(accountData, passwords, rooms, roster, fanout, failures, alarm, logger, clock, limits, direct);
+  const chat = new ChatLines(rooms, history, fanout, stats, alarm, logger, clock, limits.maxTextLength, metrics);
   const packages = new PackageRegistry(store);
   const requests = new RequestLog({ dir: settings.dataDir, ...config.requests });
 
   // Logging in, and the commands.
   const admission = new Admission(moderation, packages, lockdown, accountData, roster, limits);
-  const arrivals = new Arrivals(roster, accounts, replay, fanout, stats, audit, logger, clock, limits);
+  // Root logins this process makes to itself (the admin dashboard) are named and audited as such.
+  const consoles = new LocalConsoles();
+  const arrivals = new Arrivals(roster, accounts, replay, fanout, stats, audit, logger, clock, limits, direct, metrics, consoles);
+  const server = { name: config.serverName, version: config.version, protocols: config.protocolVersions, id: direct.serverId };
   const handshake = new LoginHandshake(
     inputs.keys,
-    { name: config.serverName, version: config.version, protocols: config.protocolVersions },
+    server,
     admission,
     accountData,
     passwords,
@@ -125,6 +140,7 @@ export function buildServices(inputs: ServiceInputs) {
     logger,
     clock,
     { ...limits, requireRegistration: settings.requireRegistration },
+    new LoginDevices(devices),
   );
   const table = new CommandTable(commandSpecs, limits);
   const context: CommandContext = {
@@ -149,9 +165,10 @@ export function buildServices(inputs: ServiceInputs) {
     packages,
     requests,
     alarm,
+    direct,
     listCommands: (role, protocol) => table.list(role, protocol),
   };
   const dispatcher = new Dispatcher(messageSpecs, table, context, { roster, delivery, audit, alarm, abuse, logger, clock });
 
-  return { roster, delivery, fanout, alarm, history, stats, audit, moderation, shutdown, guard, loginBlocks, loginFailures: failures, loginWork, accountData, abuse, requests, packages, handshake, arrivals, dispatcher, context };
+  return { roster, delivery, fanout, alarm, history, direct, stats, audit, moderation, shutdown, guard, loginBlocks, loginFailures: failures, loginWork, accountData, abuse, requests, packages, handshake, arrivals, dispatcher, context, lockdown, metrics, roomData, consoles, live: { guardOptions, failurePolicy } };
 }

@@ -63,16 +63,20 @@ describe('cli: accounts and rooms', () => {
       env: { PARTY_POOL_PASSKEY: PASSKEY, PARTY_POOL_PASSWORD: 'rhea-password' },
       input: '/create #games\n/switch #games\ngg in games\n/public #lobby hello lobby\n/rooms\n/who #games\n/join #nope\n',
     });
-    assert.equal(setup.code, 0, setup.stderr);
-    assert.match(setup.stdout, /You are in #games: 1 member\./);
+    // A refused line makes line mode exit 1 and name it; the code is for --json, never shown to people.
+    assert.equal(setup.code, 1, setup.stderr);
+    assert.equal(setup.stderr.trim(), 'Line 7 (/join) was refused: There is no room #nope.');
+    assert.match(setup.stdout, /You are in #games: 1 member\. Your lines go there now/);
     assert.match(setup.stdout, /Plain lines now go to #games\./);
     assert.match(setup.stdout, /\] rhea: gg in games\n/, 'the current room needs no label');
     assert.match(setup.stdout, /\] #lobby rhea: hello lobby\n/, 'other rooms are labelled');
     assert.match(setup.stdout, /\* #games\s+1 member, 1 online, public, owner rhea/);
     assert.match(setup.stdout, /Members of #games \(1\): rhea \(owner\)/);
-    assert.match(setup.stdout, /! There is no room #nope\. \[NO_SUCH_ROOM\]/);
+    assert.match(setup.stdout, /! There is no room #nope\.\n/);
+    assert.doesNotMatch(setup.stdout, /\[NO_SUCH_ROOM\]/);
 
-    const json = await runMain(['client', ...target, '--name', 'jules', '--json'], { env: { PARTY_POOL_PASSKEY: PASSKEY }, input: '/join #games\n/switch #games\nfrom jules\n' });
+    // /join switches at once: the line after it goes to the room joined.
+    const json = await runMain(['client', ...target, '--name', 'jules', '--json'], { env: { PARTY_POOL_PASSKEY: PASSKEY }, input: '/join #games\nfrom jules\n/switch #games\n' });
     assert.equal(json.code, 0, json.stderr);
     const events = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     const joinHistory = events.find((e) => e.type === 'history' && e.reason === 'join');

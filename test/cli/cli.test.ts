@@ -106,10 +106,14 @@ describe('cli: server subcommand', () => {
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const infoFile = path.join(dataDir, 'server.json');
-    await waitForOutput(() => output, 'Live log', 20_000);
-    assert.match(output, /Listening\s+127\.0\.0\.1:\d+/);
-    assert.match(output, /Fingerprint\s+SHA256:/);
-    assert.match(output, /Public IPv4\s+unavailable/);
+    await waitForOutput(() => output, 'Log file:', 20_000);
+    // Not a terminal (a service manager's log): plain "label: value" lines, no box, no colour.
+    assert.match(output, /Party Pool v[\d.]+: server running\n/);
+    assert.match(output, /Listening:\s+127\.0\.0\.1:\d+ \(this machine only\)/);
+    assert.match(output, /Reachable:\s+only from this machine: friends cannot connect\./);
+    assert.match(output, /Fingerprint:\s+SHA256:/);
+    assert.doesNotMatch(output, /[╭│╰]/);
+    assert.ok(!output.includes('\u001b['), 'no colour codes');
     const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as { port: number; fingerprint: string; pid: number };
     assert.equal(info.pid, child.pid);
     assert.equal(fs.statSync(infoFile).mode & 0o777, 0o600);
@@ -159,7 +163,9 @@ describe('cli: client line mode', () => {
     const passkeyFile = path.join(tempDir(), 'passkey');
     fs.writeFileSync(passkeyFile, PASSKEY + '\n', { mode: 0o600 });
     const result = await runMain(['client', ...target, '--name', 'jsoner', '--json', '--passkey-file', passkeyFile], { input: 'hello json\n/online\n/nope\n/request more chairs\n' });
-    assert.equal(result.code, 0, result.stderr);
+    // The unknown command was refused: exit 1, and stderr says which line.
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stderr.trim(), 'Line 3 (/nope) was refused: Unknown command "nope". Type /help for the list.');
     const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     const message = events.find((e) => e.type === 'message');
     // Protocol 2 adds the room and the message id; the fields from protocol 1 stay.
@@ -210,7 +216,7 @@ describe('cli: client line mode', () => {
   test('no server listening: exit 4', async () => {
     const result = await runMain(['client', '--server', '127.0.0.1:1', '--fingerprint', t.fingerprint, '--name', 'nobody'], { env: { PARTY_POOL_PASSKEY: PASSKEY } });
     assert.equal(result.code, 4);
-    assert.match(result.stderr, /Cannot connect/);
+    assert.equal(result.stderr.trim(), 'The server at 127.0.0.1:1 is not answering. Is it running?');
   });
 });
 
@@ -223,7 +229,7 @@ describe('cli: server errors', () => {
       env: { PARTY_POOL_PASSKEY: PASSKEY, PARTY_POOL_ROOT_PASSWORD: 'root-password-1234' },
     });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /already using that port/);
+    assert.match(result.stderr, /^Cannot listen on 127\.0\.0\.1:\d+: port \d+ is already in use by another program/);
     assert.equal(result.stderr.trim().split('\n').length, 1);
   });
 
@@ -263,12 +269,18 @@ describe('cli: server errors', () => {
     assert.doesNotMatch(stderr, /EPIPE/);
   });
 
-  test('a damaged auth.json is one clear sentence, for the server and for package', async () => {
+  test('a damaged auth.json is one clear sentence, for the server and for package', async (tt) => {
     const dir = tempDir();
     const dataDir = path.join(dir, 'd');
-    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(path.join(dataDir, 'auth.json'), '{"passkey": "not what it should be"', { mode: 0o600 });
     const env = { PARTY_POOL_PASSKEY: PASSKEY, PARTY_POOL_ROOT_PASSWORD: 'root-password-1234' };
+    // A server that was set up once (keys, database, auth.json), then its auth.json damaged.
+    const first = spawn(process.execPath, [binPath, 'server', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-dir', path.join(dir, 'l')], { env: cleanEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+    const firstExit = exitOf(first);
+    tt.after(() => first.kill('SIGKILL'));
+    await waitUntil(() => fs.existsSync(path.join(dataDir, 'server.json')), 20_000, 'server.json');
+    first.kill('SIGTERM');
+    assert.equal(await firstExit, 0);
+    fs.writeFileSync(path.join(dataDir, 'auth.json'), '{"passkey": "not what it should be"', { mode: 0o600 });
     const server = await runCli(['server', '--port', '0', '--data-dir', dataDir, '--log-dir', path.join(dir, 'l')], { env });
     assert.equal(server.code, 1);
     assert.match(server.stderr, /auth\.json is damaged; move it away/);

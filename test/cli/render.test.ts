@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { jsonEvent, renderEvent } from '../../src/cli/render.js';
+import { jsonDirectEvent, jsonEvent, renderDirectEvent, renderEvent } from '../../src/cli/render.js';
 import { MAX_MARKS, NOTICE_MARK, sanitizeForTerminal } from '../../src/cli/sanitize.js';
 import { makeChalk } from '../../src/cli/style.js';
 
@@ -73,4 +73,62 @@ test('a chat line padded to wrap into a notice never renders a row that looks li
       }
     }
   }
+});
+
+test('direct messages: "[21:04] bob → you: …" in their own colour, escaped; the --json forms are the fixed ones', () => {
+  const time = new Date(2026, 0, 2, 21, 4).toISOString();
+  const incoming = { type: 'direct', id: 'm1', from: 'bob', to: 'alice', text: 'hi \u001b[2J', time, direction: 'in' } as const;
+  assert.equal(renderDirectEvent(incoming, plain), '[21:04] bob → you: hi \\x1b[2J');
+  assert.equal(renderDirectEvent({ ...incoming, direction: 'out', from: 'alice', to: 'bob' }, plain), '[21:04] you → bob: hi \\x1b[2J');
+  assert.equal(renderDirectEvent({ ...incoming, sentAs: 'bobby' }, plain), '[21:04] bob → you (sent as bobby): hi \\x1b[2J');
+  const coloured = renderDirectEvent(incoming, { ...plain, chalk: makeChalk(true), color: true });
+  assert.notEqual(coloured, renderDirectEvent(incoming, plain), 'coloured on a terminal');
+  assert.deepEqual(jsonDirectEvent({ ...incoming, stored: true, sentAs: 'bobby' }), { type: 'direct', id: 'm1', from: 'bob', to: 'alice', text: 'hi \u001b[2J', time });
+  const number = '12345 67890 12345 67890 12345 67890 12345 67890 12345 67890 12345 67890';
+  assert.deepEqual(jsonDirectEvent({ type: 'safety-number', name: 'bob', number, verified: false, confirmed: false }), { type: 'safety-number', name: 'bob', number, verified: false });
+  const change = { type: 'key-changed', name: 'bob', status: 'changed', added: ['a'], removed: ['b'], wasVerified: true, self: false } as const;
+  assert.deepEqual(jsonDirectEvent(change), { type: 'key-changed', name: 'bob' });
+  assert.match(renderDirectEvent(change, plain), /bob's keys changed.*nothing is sent to them until you compare the safety number again/);
+  assert.match(renderDirectEvent({ ...change, status: 'new-device', wasVerified: false }, plain), /bob has a new device \(a\)\. If you did not expect it, compare safety numbers with \/verify bob\./);
+  assert.match(renderDirectEvent({ type: 'safety-number', name: 'bob', number, verified: false }, plain), /^Safety number with bob:\n {2}12345 67890 12345 67890\n/);
+});
+
+test('people read sentences, not codes: an error shows its message only (--json keeps the code)', () => {
+  const refused = { type: 'error', ref: 4, code: 'MISSING_ARGUMENT', message: 'Usage: /join #room' } as const;
+  assert.equal(renderEvent(refused, plain), '! Usage: /join #room');
+  assert.deepEqual(jsonEvent(refused), { type: 'error', code: 'MISSING_ARGUMENT', message: 'Usage: /join #room' });
+});
+
+test('a message from another day than the one shown before it gets a date line; today\'s first gets none', () => {
+  const days = { today: () => '2026-03-03' };
+  const options = { ...plain, days };
+  const at = (iso: string): string => renderEvent({ type: 'message', from: 'ann', text: 'hi', time: new Date(iso).toISOString() }, options) ?? '';
+  // Local times, so the test holds in any time zone.
+  assert.doesNotMatch(at('2026-03-03T09:00:00'), /──/);
+  assert.doesNotMatch(at('2026-03-03T09:05:00'), /──/);
+  const history = renderEvent(
+    {
+      type: 'history',
+      ref: 1,
+      room: '#lobby',
+      reason: 'older',
+      more: true,
+      messages: [
+        { id: 1, from: 'bob', text: 'old', time: new Date('2026-03-01T23:59:00').toISOString() },
+        { id: 2, from: 'bob', text: 'newer', time: new Date('2026-03-02T00:01:00').toISOString() },
+      ],
+    },
+    options,
+  );
+  assert.match(history ?? '', /── from the history of #lobby ──\n── Sunday, 1 March 2026 ──\n\[23:59:00\] bob: old\n── Monday, 2 March 2026 ──\n\[00:01:00\] bob: newer\n── \/history more shows earlier messages ──/);
+  assert.match(at('2026-03-03T10:00:00'), /^── Today ──\n\[10:00:00\] ann: hi$/);
+});
+
+test('root tables line up by display width: wide characters and emoji take two columns', () => {
+  const result = renderEvent(
+    { type: 'result', ref: 1, title: 'Connected names', columns: ['name', 'role'], rows: [['ann', 'user'], ['李小龍', 'user'], ['😀😀', 'root']] },
+    plain,
+  );
+  const rows = (result ?? '').split('\n').slice(1).map((line) => line.trim());
+  assert.deepEqual(rows, ['name    role', 'ann     user', '李小龍  user', '😀😀    root']);
 });

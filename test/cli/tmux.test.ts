@@ -20,13 +20,13 @@ describe('interactive (tmux)', { skip }, () => {
   const sessions: TmuxSession[] = [];
   after(() => sessions.forEach((s) => s.kill()));
 
-  test('menu: Start Server asks for secrets, shows the status panel, and Ctrl-C stops it with exit 0', async () => {
+  test('menu: Start Server asks for secrets, shows the status panel, and Ctrl-C stops it and comes back to the menu', async () => {
     const dir = tempDir();
     const env = { PARTY_POOL_DATA_DIR: path.join(dir, 'data'), PARTY_POOL_LOG_DIR: path.join(dir, 'logs'), PARTY_POOL_PORT: '0', PARTY_POOL_HOST: '127.0.0.1' };
     const server = cli('', env);
     sessions.push(server);
     const menu = await server.waitFor(/What would you like to do\?/);
-    for (const entry of ['Start Server', 'Generate Distribution Packages', 'Login as Administrator \\(Root\\)', 'Login as Client', 'Exit']) assert.match(menu, new RegExp(entry));
+    for (const entry of ['Start Server', 'Generate Distribution Packages', 'Login as Administrator \\(Root\\)', 'Login as Client', 'Start Server with Admin Dashboard', 'Exit']) assert.match(menu, new RegExp(entry));
     server.press('Enter');
     await server.waitFor(/Passkey:/);
     server.type('short');
@@ -45,8 +45,11 @@ describe('interactive (tmux)', { skip }, () => {
     server.type('root-password-for-tmux');
     server.press('Enter');
     const panel = await server.waitFor(/Live log/);
-    assert.match(panel, /Listening\s+127\.0\.0\.1:\d+/);
+    assert.match(panel, /│ Listening\s+127\.0\.0\.1:\d+ \(this machine only\)/);
+    assert.match(panel, /│ Reachable\s+only from this machine: friends cannot connect\./);
     assert.match(panel, /Fingerprint\s+SHA256:/);
+    // The live footer under the log: nobody yet.
+    await server.waitFor(/── Users online 0 \/ 25\s*\n── Last events: none yet/);
     assert.ok(!panel.includes(PASSKEY), 'the passkey is never echoed');
     const infoFile = path.join(dir, 'data', 'server.json');
     assert.ok(fs.existsSync(infoFile));
@@ -71,12 +74,20 @@ describe('interactive (tmux)', { skip }, () => {
     client.press('Enter');
     await client.waitFor(/menuuser: hello from the menu/);
     await server.waitFor(/login conn=\d+ user=menuuser/);
+    // The footer follows: one user online, and who came.
+    await server.waitFor(/── Users online 1 \/ 25: menuuser\s*\n── Last events: \d\d:\d\d:\d\d menuuser joined/);
+    // Ctrl-C in the chat leaves it, back to the menu; Exit ends the program with 0.
     client.press('C-c');
-    await client.waitFor(/EXIT=130/);
+    await client.waitFor(/You left\. Back at the menu\./);
+    await server.waitFor(/── Users online 0 \/ 25\s*\n── Last events: \d\d:\d\d:\d\d menuuser left · \d\d:\d\d:\d\d menuuser joined/);
+    client.press('Up', 'Enter');
+    await client.waitFor(/EXIT=0/);
 
     server.press('C-c');
-    await server.waitFor(/EXIT=0/);
+    await server.waitFor(/The server has stopped\. Back at the menu\./);
     assert.equal(fs.existsSync(infoFile), false);
+    server.press('Up', 'Enter');
+    await server.waitFor(/EXIT=0/);
   });
 
   test('Ctrl-C at the menu exits quietly with 130', async () => {

@@ -51,5 +51,5 @@ test('line mode delivers every piped line under the default limits; RATE_LIMITED
   );
   const chalk = makeChalk(true);
   const shown = renderEvent({ type: 'error', code: 'RATE_LIMITED', message: 'You are sending too fast; slow down. That was not delivered.', ref: 3 }, { chalk, color: true, boxes: false });
-  assert.equal(shown, chalk.yellow('! You are sending too fast; slow down. That was not delivered. [RATE_LIMITED]'));
+  assert.equal(shown, chalk.yellow('! You are sending too fast; slow down. That was not delivered.'));
 });

@@ -1,5 +1,7 @@
 // Run the real CLI (bin/party-pool.js) as a child process and collect what it printed.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,11 +21,26 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
-/** Environment for child processes: no inherited secrets, no colour, no public IP look-up. */
+let testProfileDir: string | undefined;
+
+/**
+ * The per-user profile (direct-message keys) test runs use unless they choose one: a temporary
+ * folder per test process, never the real ~/.config/party-pool of whoever runs the tests.
+ */
+export function defaultTestProfileDir(): string {
+  if (testProfileDir === undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'party-pool-profile-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    testProfileDir = dir;
+  }
+  return testProfileDir;
+}
+
+/** Environment for child processes: no inherited secrets, no colour, no public IP look-up, a temporary profile. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('PARTY_POOL_') && key !== 'FORCE_COLOR') env[key] = value;
-  return { ...env, NO_COLOR: '1', PARTY_POOL_PUBLIC_IP_URL: '', ...extra };
+  return { ...env, NO_COLOR: '1', PARTY_POOL_PUBLIC_IP_URL: '', PARTY_POOL_PROFILE_DIR: defaultTestProfileDir(), ...extra };
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {

@@ -34,17 +34,17 @@ export async function exchange(url: string): Promise<string> {
   return cookie.split(';')[0] ?? '';
 }
 
-/** A page's socket: every event it got, and waits with deadlines. */
-export class PageSocket {
-  readonly events: BridgeEvent[] = [];
-  private waiters: { accept: (event: BridgeEvent) => boolean; resolve: (event: BridgeEvent) => void }[] = [];
+/** A page's socket: every event it got, and waits with deadlines. `E`: what its program sends (the chat's events by default). */
+export class PageSocket<E extends { type: string } = BridgeEvent> {
+  readonly events: E[] = [];
+  private waiters: { accept: (event: E) => boolean; resolve: (event: E) => void }[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   readonly opened: Promise<void>;
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data: WebSocket.RawData) => {
       const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data)).toString('utf8');
-      const event = JSON.parse(text) as BridgeEvent;
+      const event = JSON.parse(text) as E;
       this.events.push(event);
       for (const waiter of [...this.waiters]) {
         if (waiter.accept(event)) {
@@ -66,10 +66,10 @@ export class PageSocket {
     this.ws.send(JSON.stringify(message));
   }
 
-  waitFor<T extends BridgeEvent['type']>(type: T, accept: (event: Extract<BridgeEvent, { type: T }>) => boolean = () => true, timeoutMs = 10_000): Promise<Extract<BridgeEvent, { type: T }>> {
-    const matches = (event: BridgeEvent): boolean => event.type === type && accept(event as Extract<BridgeEvent, { type: T }>);
+  waitFor<T extends E['type']>(type: T, accept: (event: Extract<E, { type: T }>) => boolean = () => true, timeoutMs = 10_000): Promise<Extract<E, { type: T }>> {
+    const matches = (event: E): boolean => event.type === type && accept(event as Extract<E, { type: T }>);
     const seen = this.events.find(matches);
-    if (seen) return Promise.resolve(seen as Extract<BridgeEvent, { type: T }>);
+    if (seen) return Promise.resolve(seen as Extract<E, { type: T }>);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}; got ${this.events.map((e) => e.type).join(',')}`)), timeoutMs);
       timer.unref();
@@ -77,7 +77,7 @@ export class PageSocket {
         accept: matches,
         resolve: (event) => {
           clearTimeout(timer);
-          resolve(event as Extract<BridgeEvent, { type: T }>);
+          resolve(event as Extract<E, { type: T }>);
         },
       });
     });
@@ -89,10 +89,10 @@ export class PageSocket {
 }
 
 /** Open a page socket; `headers` may replace Host, Origin and Cookie. */
-export function openPage(port: number, headers: Record<string, string | undefined>): PageSocket {
+export function openPage<E extends { type: string } = BridgeEvent>(port: number, headers: Record<string, string | undefined>): PageSocket<E> {
   const clean: Record<string, string> = {};
   for (const [key, value] of Object.entries(headers)) if (value !== undefined) clean[key] = value;
-  return new PageSocket(new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: clean, perMessageDeflate: false, handshakeTimeout: 10_000 }));
+  return new PageSocket<E>(new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: clean, perMessageDeflate: false, handshakeTimeout: 10_000 }));
 }
 
 /** The headers a real page from this app sends. */

@@ -248,7 +248,7 @@ export class RawClient {
   }
 
   /** Protocol 3, logged in: /password old -> new. Resolves with the final answer (account, or an error). */
-  async changePassword(oldPassword: string, newPassword: string, options: { prehash?: PrehashParams; flags?: string[] } = {}): Promise<ServerMessage> {
+  async changePassword(oldPassword: string, newPassword: string | undefined, options: { prehash?: PrehashParams; flags?: string[] } = {}): Promise<ServerMessage> {
     const input = options.prehash ? await computePrehash(oldPassword, options.prehash) : oldPassword;
     const started = await clientStartLogin(input);
     const flags = [...(options.prehash ? ['prehashed'] : []), ...(options.flags ?? [])];
@@ -260,10 +260,16 @@ export class RawClient {
       this.send({ type: 'account-finish', id });
       return this.answer(id);
     }
-    const registration = await clientStartRegistration(newPassword);
     const welcome = this.received.find((m) => m.type === 'welcome');
     const name = welcome?.type === 'welcome' ? welcome.name : '';
-    this.send({ type: 'account-finish', id, ke3: finished.ke3, binding: accountBinding(finished.sessionKey, { role: 'user', name, channelBinding: channelBinding(this.socket) }), registrationRequest: registration.message });
+    const binding = accountBinding(finished.sessionKey, { role: 'user', name, channelBinding: channelBinding(this.socket) });
+    if (newPassword === undefined) {
+      // Only prove the current password (what the interactive client asks before the new one).
+      this.send({ type: 'account-finish', id, ke3: finished.ke3, binding });
+      return this.answer(id);
+    }
+    const registration = await clientStartRegistration(newPassword);
+    this.send({ type: 'account-finish', id, ke3: finished.ke3, binding, registrationRequest: registration.message });
     const response = await this.answer(id);
     if (response.type !== 'account-registration') return response;
     const record = await clientFinishRegistration(registration.state, response.registrationResponse, newPassword, toStretching(response.stretching));

@@ -93,7 +93,7 @@ export const RAISED_FLOOD_ENV: Record<string, string> = {
   PARTY_POOL_CONNECTIONS_PER_MINUTE: '1000000',
 };
 
-type Injected = Pick<ServerOptions, 'now' | 'timers' | 'limits'>;
+type Injected = Pick<ServerOptions, 'now' | 'timers' | 'limits' | 'metricsPort' | 'configFile'>;
 
 /**
  * Cheap Argon2id for test servers (256 KiB, one pass): a test logs in with passwords hundreds of

@@ -1,6 +1,7 @@
 // Drive a terminal program for real: tmux runs it in a pseudo-terminal, send-keys types,
 // capture-pane reads the screen.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { defaultTestProfileDir } from './cli.js';
 
 export function hasTmux(): boolean {
   return spawnSync('tmux', ['-V']).status === 0;
@@ -14,7 +15,8 @@ export class TmuxSession {
   /** Start `command` (a shell command line) in a detached 120x40 session. */
   constructor(command: string, env: Record<string, string>) {
     this.name = `pp-test-${process.pid}-${++counter}`;
-    const envArgs = Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
+    // Programs under tmux keep direct-message keys in a temporary profile unless a test picks one.
+    const envArgs = Object.entries({ PARTY_POOL_PROFILE_DIR: defaultTestProfileDir(), ...env }).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
     execFileSync('tmux', ['new-session', '-d', '-s', this.name, '-x', '120', '-y', '40', ...envArgs, command]);
   }
 

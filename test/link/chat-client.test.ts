@@ -3,11 +3,12 @@
 // /switch, /nick and removals from rooms.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { clientStartLogin } from '../../src/crypto/opaque.js';
 import { ChatClient } from '../../src/link/chat-client.js';
 import { KeyCache } from '../../src/link/login.js';
 import type { ServerMessage } from '../../src/protocol/messages.js';
 import { RawClient, loggedInV2 } from '../helpers/raw-client.js';
-import { PASSKEY, startTestServer, waitUntil, type TestServer } from '../helpers/server.js';
+import { PASSKEY, TEST_STRETCHING, startTestServer, waitUntil, type TestServer } from '../helpers/server.js';
 
 /** Clients a test opened, closed after it whether it passed or failed. */
 const toClose: (() => void)[] = [];
@@ -126,13 +127,17 @@ describe('ChatClient', () => {
     assert.equal(bob.rooms.current, '#den');
     assert.ok(statusChanges.includes('#nowhere'));
     assert.ok(!seen.some((line) => line.endsWith('refused room')), 'a line for a room that does not exist goes nowhere');
-    // /history pages back in the current room from where the client's scrollback starts.
+    // /history shows the current room's newest messages again; /history more pages back from there.
     const older: ServerMessage[] = [];
     bob.on('message', (m) => m.type === 'history' && older.push(m));
     await bob.command('history', '1');
+    await bob.command('history', 'more 1');
     assert.deepEqual(
-      older.map((m) => m.type === 'history' && [m.room, m.reason, m.messages.length, m.more]),
-      [['#den', 'older', 0, false]],
+      older.map((m) => m.type === 'history' && [m.room, m.reason, m.messages.map((stored) => stored.text), m.more]),
+      [
+        ['#den', 'older', ['in the den'], false],
+        ['#den', 'older', [], false],
+      ],
     );
     bob.stop();
     owner.destroy();
@@ -168,6 +173,10 @@ describe('ChatClient', () => {
     const probe = await RawClient.connect(slow.port);
     tt.after(() => probe.destroy());
     await keyCache.derive(PASSKEY, (await probe.hello()).kdf);
+    // Likewise the OPAQUE library is compiled before (about a second in a fresh process), and the
+    // new record is stretched cheaply (the genuine default takes 64 MiB and a few tenths of a second).
+    await clientStartLogin('warm-up');
+    const cheap = { stretchingFloor: TEST_STRETCHING };
     const asked: string[] = [];
     const answer = (password: string, register?: boolean) => async (name: string, refusal: { serverCode: string }) => {
       asked.push(`${name}:${refusal.serverCode}`);
@@ -175,17 +184,17 @@ describe('ChatClient', () => {
       await new Promise((resolve) => setTimeout(resolve, authTimeoutMs + 100));
       return { password, ...(register ? { register } : {}) };
     };
-    const first = makeClient(slow, 'slowpoke', { reconnect: false, keyCache, account: { ask: answer('slowpoke-password', true) } });
+    const first = makeClient(slow, 'slowpoke', { reconnect: false, keyCache, ...cheap, account: { ask: answer('slowpoke-password', true) } });
     await first.start();
     assert.deepEqual(asked, ['slowpoke:REGISTRATION_REQUIRED']);
     first.stop();
     await waitUntil(() => slow.server.onlineNames().length === 0);
-    const again = makeClient(slow, 'slowpoke', { reconnect: false, keyCache, account: { ask: answer('slowpoke-password') } });
+    const again = makeClient(slow, 'slowpoke', { reconnect: false, keyCache, ...cheap, account: { ask: answer('slowpoke-password') } });
     await again.start();
     assert.deepEqual(asked, ['slowpoke:REGISTRATION_REQUIRED', 'slowpoke:PASSWORD_REQUIRED']);
     again.stop();
     await waitUntil(() => slow.server.onlineNames().length === 0);
-    const wrong = makeClient(slow, 'slowpoke', { reconnect: false, keyCache, account: { ask: answer('not-the-password') } });
+    const wrong = makeClient(slow, 'slowpoke', { reconnect: false, keyCache, ...cheap, account: { ask: answer('not-the-password') } });
     await assert.rejects(wrong.start(), (error: unknown) => error instanceof Error && 'code' in error && error.code === 'PASSWORD_WRONG');
   });
 });

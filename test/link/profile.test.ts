@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import { PartyPoolError } from '../../src/common/errors.js';
 import { newDeviceKey } from '../../src/crypto/device-key.js';
 import { readPrivateLines, writePrivateText } from '../../src/link/profile-files.js';
-import { DEVICE_FILE, Profile, STATE_FILE, defaultProfileDir, resolveProfileDir } from '../../src/link/profile.js';
+import { DEVICE_FILE, LOCK_FILE, Profile, STATE_FILE, defaultProfileDir, resolveProfileDir } from '../../src/link/profile.js';
 
 const SERVER = 'SHA256:n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg';
 const posix = process.platform !== 'win32';
@@ -181,4 +181,48 @@ test('blocked names persist, case-insensitively', (t) => {
   assert.equal(reopened.unblock('MALLORY'), true);
   assert.equal(reopened.unblock('mallory'), false);
   assert.equal(Profile.open(dir).account(SERVER, 'alice').contacts.isBlocked('mallory'), false);
+});
+
+test('one program per device: the lock refuses a second user with PROFILE_IN_USE, is released on close, and a dead holder\'s lock is taken over', (t) => {
+  const dir = path.join(tempDir(t), 'profile');
+  const profile = Profile.open(dir);
+  const account = profile.account(SERVER, 'alice');
+  const release = account.lock();
+  assert.throws(() => Profile.open(dir).account(SERVER, 'alice').lock(), (error) => codeOf(error) === 'PROFILE_IN_USE');
+  const other = Profile.open(dir).account(SERVER, 'bob').lock();
+  other();
+  release();
+  release();
+  const again = account.lock();
+  again();
+  // A lock left by a program that is gone (a pid that does not exist) is stale.
+  fs.writeFileSync(path.join(account.dir, LOCK_FILE), JSON.stringify({ pid: 2 ** 30, since: 'then' }), { mode: 0o600 });
+  const taken = account.lock();
+  assert.match(fs.readFileSync(path.join(account.dir, LOCK_FILE), 'utf8'), new RegExp(`"pid":${process.pid}[,}]`));
+  taken();
+  assert.equal(fs.existsSync(path.join(account.dir, LOCK_FILE)), false);
+});
+
+test('a rename moves the account folder (the same device key), and contacts and conversations follow a contact\'s rename', async (t) => {
+  const dir = path.join(tempDir(t), 'profile');
+  const profile = Profile.open(dir);
+  const before = profile.account(SERVER, 'alice');
+  const { key } = await before.deviceKey();
+  const bobKey = await newDeviceKey();
+  before.contacts.observe('bob', [{ id: bobKey.id, key: bobKey.publicKeyText }]);
+  before.contacts.markVerified('bob');
+  before.contacts.block('bob');
+  before.conversations.accept({ id: 'm1', peer: 'bob', direction: 'in', device: bobKey.id, time: '2026-01-01T00:00:00.000Z', payload: { v: 1, kind: 'text', from: 'bob', to: 'alice', text: 'hi' } });
+  assert.equal(profile.renameAccount(SERVER, 'alice', 'alicia'), true);
+  const after = profile.account(SERVER, 'alicia');
+  assert.equal((await after.deviceKey()).key.id, key.id, 'the same device');
+  after.contacts.rename('bob', 'robert');
+  after.conversations.rename('bob', 'robert');
+  assert.equal(after.contacts.devices('bob'), undefined);
+  assert.equal(after.contacts.check('robert', [{ id: bobKey.id, key: bobKey.publicKeyText }]).verified, true, 'the verified mark belongs to the keys');
+  assert.equal(after.contacts.isBlocked('robert'), true);
+  const reloaded = Profile.open(dir).account(SERVER, 'alicia');
+  assert.deepEqual(reloaded.conversations.history('robert', 10).entries.map((e) => [e.id, e.peer]), [['m1', 'robert']]);
+  assert.equal(reloaded.conversations.seen('m1'), true);
+  assert.equal(profile.renameAccount(SERVER, 'nobody', 'alicia'), false, 'an existing folder is never overwritten');
 });

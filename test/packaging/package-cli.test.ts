@@ -29,6 +29,8 @@ describe('party-pool package: inputs', () => {
       [['--kind', 'client', '--out', out], /--platform is required/],
       [['--kind', 'friends', '--platform', 'all', '--out', out], /"friends" is not a valid --kind/],
       [['--kind', 'client', '--platform', 'beos', '--out', out], /"beos" is not a valid --platform/],
+      // No --address: the first LAN address the server listens on; this one listens on loopback only.
+      [['--kind', 'client', '--platform', 'all', '--out', out], /The server listens on 127\.0\.0\.1 only, which no other machine can reach: pass --address/],
       [['--kind', 'client', '--platform', 'all', '--address', 'bad host', '--out', out], /not an address friends can connect to/],
       [['--kind', 'client', '--platform', 'all', '--address', '0.0.0.0', '--out', out], /where a server listens/],
       [['--kind', 'client', '--platform', 'all', '--address', 'a.example:99999', '--out', out], /not an address/],

@@ -16,7 +16,7 @@ describe('menu: Generate Distribution Packages (tmux)', { skip }, () => {
   const sessions: TmuxSession[] = [];
   after(() => sessions.forEach((s) => s.kill()));
 
-  test('asks kind, systems, addresses (with a custom host) and a note, then the passkey, and builds with progress', async (tt) => {
+  test('asks the passkey first, then kind, systems, addresses (with a custom host) and a note, and builds with progress', async (tt) => {
     const t = await startTestServer();
     tt.after(() => t.close());
     const out = tempDir('party-pool-menu-dist-');
@@ -25,7 +25,10 @@ describe('menu: Generate Distribution Packages (tmux)', { skip }, () => {
     sessions.push(menu);
     await menu.waitFor(/What would you like to do\?/);
     menu.press('Down', 'Enter');
-    await menu.waitFor(/What should be built\?/);
+    await menu.waitFor(/Passkey \(the server's/);
+    menu.type(PASSKEY);
+    menu.press('Enter');
+    await menu.waitFor(/What should be built\?/, 30_000);
     menu.press('Enter'); // Client package
     await menu.waitFor(/For which systems\?/);
     menu.press('Down', 'Down', 'Enter'); // macOS: the zip bundle only, quick to build
@@ -43,9 +46,8 @@ describe('menu: Generate Distribution Packages (tmux)', { skip }, () => {
     menu.press('Enter');
     await menu.waitFor(/Build now\?/);
     menu.press('Enter');
-    await menu.waitFor(/Passkey:/);
-    menu.type(PASSKEY);
-    menu.press('Enter');
+    await menu.waitFor(/Packages built in \d+\.\d s[\s\S]*Back at the menu\./, 60_000);
+    menu.press('Up', 'Enter');
     const screen = await menu.waitFor(/EXIT=\d+/, 60_000);
     assert.match(screen, /✔ Bundling the program/);
     assert.match(screen, /✔ client zip bundle PartyPoolClient-v[\d.]+\.zip/);

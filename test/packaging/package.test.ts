@@ -324,9 +324,10 @@ describe('packaging: build, run, revoke', { timeout: 600_000 }, () => {
 
   test('Ctrl-C (SIGINT) during a build stops it: exit 130, no hidden scratch folder, no file, no record', async () => {
     // A cache without program executables, so the build is busy making one (seconds) when interrupted.
+    // Linux only: on a cold CI cache the Windows runtime is fetched later in this file.
     const cache = tempDir('party-pool-cold-cache-');
     unzipped.push(cache);
-    for (const platform of ['linux-x64', 'win-x64'] as const) {
+    for (const platform of ['linux-x64'] as const) {
       const from = cachedRuntimePath(path.join(repoRoot, config.packaging.runtimeCacheDir), platform, config.packaging.nodeVersion);
       const to = cachedRuntimePath(cache, platform, config.packaging.nodeVersion);
       fs.mkdirSync(path.dirname(to), { recursive: true });
@@ -339,7 +340,7 @@ describe('packaging: build, run, revoke', { timeout: 600_000 }, () => {
     const target = tempDir('party-pool-interrupted-');
     unzipped.push(target);
     const recordsBefore = new PackageRegistry(t.server.store).list(10).total;
-    const child = spawn(process.execPath, [binPath, 'package', '--kind', 'both', '--platform', 'all', ...addresses(t.port), '--data-dir', t.dataDir, '--out', target], {
+    const child = spawn(process.execPath, [binPath, 'package', '--kind', 'both', '--platform', 'linux', ...addresses(t.port), '--data-dir', t.dataDir, '--out', target], {
       env: cleanEnv({ ...env, PARTY_POOL_RUNTIME_CACHE: cache }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -32,3 +32,34 @@ test('addresses are normalised to host:port and bad ones are usage errors', () =
     assert.throws(() => normaliseAddress(bad, 12345), (error) => error instanceof PartyPoolError && error.code === 'USAGE', bad);
   }
 });
+
+test('Generate offers only addresses the server listens on: LAN first and ticked, loopback only for a loopback-only server', async () => {
+  const { addressOffers } = await import('../../src/packaging/issue.js');
+  const every = addressOffers(
+    {
+      loopbackOnly: false,
+      addresses: [
+        { address: '127.0.0.1', scope: 'loopback' },
+        { address: '192.168.1.20', scope: 'lan', interface: 'eth0' },
+        { address: '172.17.0.1', scope: 'virtual', interface: 'docker0' },
+      ],
+    },
+    12345,
+    'home.example.org',
+  );
+  assert.deepEqual(
+    every.map((offer) => [offer.address, offer.checked]),
+    [
+      ['192.168.1.20:12345', true],
+      ['172.17.0.1:12345', false],
+      ['home.example.org:12345', false],
+    ],
+  );
+  assert.match(every[2]?.label ?? '', /needs port forwarding/);
+  const local = addressOffers({ loopbackOnly: true, addresses: [{ address: '127.0.0.1', scope: 'loopback' }] }, 4000, 'home.example.org');
+  assert.deepEqual(
+    local.map((offer) => [offer.address, offer.checked]),
+    [['127.0.0.1:4000', false]],
+    'nothing friends could use is offered, and nothing is ticked for them',
+  );
+});

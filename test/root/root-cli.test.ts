@@ -29,16 +29,18 @@ describe('party-pool root', () => {
   });
   after(() => t.close());
 
-  test('line mode: one command per line, every answer printed, errors keep it going, exit 0', async () => {
+  test('line mode: one command per line, every answer printed, errors keep it going, and exit 1 names the refused lines', async () => {
     const result = await runMain(['root', ...target], { env: secrets, input: 'help\nlist-conn\nfrobnicate\nban -ip nonsense\n\nstats\n' });
-    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^2 lines were refused — line 3 \(frobnicate\): Unknown command "frobnicate"\. Type help for the list\.; line 4 \(ban\): "nonsense" is not a valid IP address/);
     assert.match(result.stdout, /^Logged in as root#\d+; 0 users online\./);
     assert.match(result.stdout, /Commands:\n(.*\n)*\s+close-server \[-t <seconds>\] \[-m "message"\]\s+Shut down now, or after a countdown/);
     assert.match(result.stdout, /Connections:\n\s+0 users and 1 root session connected\.\n\s+name\s+role\s+address\s+connected since\s+idle\n\s+root#\d+\s+root\s+127\.0\.0\.1/);
-    assert.match(result.stdout, /! Unknown command "frobnicate"\. Type help for the list\. \[UNKNOWN_COMMAND\]/);
-    assert.match(result.stdout, /\[INVALID_ADDRESS\]/);
+    assert.match(result.stdout, /! Unknown command "frobnicate"\. Type help for the list\.\n/);
+    assert.match(result.stdout, /! "nonsense" is not a valid IP address/);
+    // Codes are for programs (--json); people read sentences.
+    assert.doesNotMatch(result.stdout, /\[(UNKNOWN_COMMAND|INVALID_ADDRESS)\]/);
     assert.match(result.stdout, /Statistics:\n\s+Uptime: /);
-    assert.equal(result.stderr, '');
   });
 
   test('--json prints one JSON object per answer and event; secrets can come from files', async (tt) => {
@@ -50,7 +52,8 @@ describe('party-pool root', () => {
     const user = liveClient(tt, [...target, '--name', 'jsonwatched']);
     await waitForOutput(user.out, 'Welcome');
     const result = await runMain(['root', ...target, '--json', '--passkey-file', passkeyFile, '--root-password-file', rootFile], { input: 'list-conn -u\nnope\nsend -all "hello from root"\n' });
-    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stderr.trim(), 'Line 2 (nope) was refused: Unknown command "nope". Type help for the list.');
     const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.equal(events[0]?.type, 'welcome');
     assert.match(String(events[0]?.name), /^root#\d+$/);
@@ -122,7 +125,7 @@ describe('party-pool root against party-pool server', () => {
     server.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const serverExited = new Promise<number | null>((resolve) => server.on('close', (code) => resolve(code)));
     tt.after(() => server.kill('SIGKILL'));
-    await waitForOutput(() => output, 'Live log', 20_000);
+    await waitForOutput(() => output, 'Log file:', 20_000);
     const listener = liveClient(tt, ['--data-dir', dataDir, '--name', 'listener', '--json']);
     await waitForOutput(listener.out, 'welcome');
 

@@ -41,13 +41,17 @@ describe('root console (tmux)', { skip }, () => {
     assert.match(table, /│\s*joiner\s+user\s+127\.0\.0\.1/);
     menu.type('remove -u nobody');
     menu.press('Enter');
-    await menu.waitFor(/Nobody named "nobody" is connected\. \[NOT_CONNECTED\]/);
+    const refusal = await menu.waitFor(/! Nobody named "nobody" is connected\./);
+    assert.doesNotMatch(refusal, /\[NOT_CONNECTED\]/);
     menu.type('send -all "Welcome aboard"');
     menu.press('Enter');
     await user.waitFor('notice', (n) => n.from === 'root' && n.text === 'Welcome aboard');
     await menu.waitFor(/Root notice delivered to 1 session\./);
     menu.type('exit');
     menu.press('Enter');
+    // Leaving the console comes back to the menu; Exit there ends the program.
+    await menu.waitFor(/Back at the menu\.\s*\n.*What would you like to do\?/);
+    menu.press('Up', 'Enter');
     await menu.waitFor(/EXIT=0/);
     user.destroy();
   });

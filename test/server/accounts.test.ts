@@ -200,6 +200,10 @@ describe('accounts', () => {
     assert.equal(outcome(await erin.changePassword('wrong-old-pw', 'erin-second-pw')), 'OLD_PASSWORD_WRONG');
     assert.equal(t.server.moderation.stats.failuresFrom('127.0.0.1'), before + 1, 'counted like a wrong login');
     assert.equal(outcome(await erin.answer(erin.command('password'))), 'MISSING_ARGUMENT');
+    // The old password alone only checks it (the interactive client asks it before the new one).
+    const checked = await erin.changePassword('erin-first-pw', undefined);
+    assert.deepEqual(checked.type === 'ack' && checked.text, 'That is your current password.');
+    assert.equal(outcome(await erin.changePassword('wrong-old-pw', undefined)), 'OLD_PASSWORD_WRONG');
     const changed = await erin.changePassword('erin-first-pw', 'erin-second-pw');
     assert.deepEqual(changed.type === 'account' && changed.event, 'password-changed');
     erin.close();

@@ -79,7 +79,7 @@ test('one account guessed from many addresses: slowed for every stranger (at mos
   assert.ok(!log.includes('guess-') && !log.includes('alice-real-password'));
 });
 
-test('the root password: slowed for strangers after 3 failures (30-minute cap), not for the server machine; `unblock -root` lifts it', async (tc) => {
+test('the root password: slowed for strangers after 3 failures (30-minute cap), not for the server machine; `clear-delay -root` lifts it', async (tc) => {
   let now = Date.parse('2026-06-02T00:00:00Z');
   const t = await serverFor(tc, {}, undefined, { now: () => now });
   // The admin's console is open from the server machine (a success clears the count, so before the attack).
@@ -102,7 +102,7 @@ test('the root password: slowed for strangers after 3 failures (30-minute cap), 
   // ...and a root can lift a delay by hand.
   for (let i = 0; i < 3; i++) await guess();
   assert.equal((await guess()).code, 'TRY_LATER');
-  await runOk(root, 'unblock', '-root');
+  await runOk(root, 'clear-delay', '-root');
   root.destroy();
   assert.equal((await guess()).code, 'ROOT_AUTH_FAILED');
 });

@@ -3,15 +3,17 @@
 // slept), the link comes back by itself and the first frame redraws everything.
 import type { BridgeEvent, PageMessage } from '../protocol.js';
 
-export interface BridgeSocket {
-  send(message: PageMessage): boolean;
+export interface BridgeSocket<Out = PageMessage> {
+  send(message: Out): boolean;
   /** Stop reconnecting (the program said goodbye). */
   stop(): void;
 }
 
-const isEvent = (value: unknown): value is BridgeEvent => typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+/** The program's frames have a string `type`; anything else is dropped. */
+const hasType = (value: unknown): boolean => typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
 
-export function connectBridge(onEvent: (event: BridgeEvent) => void, onDown: () => void): BridgeSocket {
+/** The link to this page's program: `In` is what the program sends (the chat's events by default), `Out` what the page sends. */
+export function connectBridge<In = BridgeEvent, Out = PageMessage>(onEvent: (event: In) => void, onDown: () => void): BridgeSocket<Out> {
   let socket: WebSocket | undefined;
   let stopped = false;
   let delay = 500;
@@ -27,7 +29,7 @@ export function connectBridge(onEvent: (event: BridgeEvent) => void, onDown: () 
       } catch {
         return;
       }
-      if (isEvent(value)) onEvent(value);
+      if (hasType(value)) onEvent(value as In);
     });
     ws.addEventListener('close', () => {
       if (socket !== ws) return;

@@ -6,10 +6,16 @@
 // count, nor its source's own failures, which only age out: alternating wrong root passwords
 // with a guest login no longer resets anything.
 import type { ServerStats } from '../moderation/stats.js';
+import { formatDuration } from '../moderation/durations.js';
 import type { GuessingAlarm } from './distributed-guessing.js';
-import type { LoginBlocks } from './login-blocks.js';
+import type { LoginBlock, LoginBlocks } from './login-blocks.js';
 import type { LoginTarget, LoginTargets } from './login-targets.js';
 import type { TrustedSources } from './trusted-sources.js';
+
+/** What the person whose failure set off a block reads: that their address is blocked now, and for how long. */
+export function blockedText(block: LoginBlock): string {
+  return `That was one failed login too many: your address is now blocked for ${formatDuration(block.durationMs)}. Ask an admin to unban it, or wait.`;
+}
 
 export class LoginFailures {
   constructor(
@@ -21,12 +27,14 @@ export class LoginFailures {
     private readonly now: () => number,
   ) {}
 
-  /** A failed login from `address` (against `target`, when it was a password or a package proof). */
-  record(address: string, target?: LoginTarget): void {
+  /** A failed login from `address` (against `target`, when it was a password or a package proof); the block it set off, if it was the one too many. */
+  record(address: string, target?: LoginTarget): LoginBlock | undefined {
     this.stats.authFailed(address);
     if (target) this.targets.failed(target, address);
     this.guessing.failed(address);
-    if (this.blocks.failed(address)) this.stats.banned(address);
+    const block = this.blocks.failed(address);
+    if (block) this.stats.banned(address);
+    return block;
   }
 
   /** A successful login from `address` (to `target`, when it proved a password; with a verified package). */

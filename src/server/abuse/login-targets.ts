@@ -155,7 +155,7 @@ export class LoginTargets {
     this.save(key, state);
   }
 
-  /** A root lifts a target's delay (`unblock`); false when it had none. */
+  /** A root lifts a target's delay (`clear-delay`); false when it had none. */
   clear(target: LoginTarget): boolean {
     const key = targetKey(target);
     const state = this.targets.get(key);

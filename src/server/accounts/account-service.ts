@@ -9,12 +9,13 @@
 //   -> `account-finish` (KE3, binding, registration request for the new password) ->
 //   account-registration -> `account-record` -> account password-changed.
 // An exchange holds a login-work slot until its last message, and lasts at most the login window.
+import { ErrorCodes } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { ServerLimits } from '../../common/settings.js';
 import type { AccountFinishMessage, AccountRecordMessage } from '../../protocol/account-exchange.js';
 import { OPAQUE_PROTOCOL_VERSION } from '../../protocol/account-exchange.js';
 import { checkName, nameKey } from '../../protocol/names.js';
-import type { LoginFailures } from '../abuse/login-failures.js';
+import { blockedText, type LoginFailures } from '../abuse/login-failures.js';
 import type { LoginTarget } from '../abuse/login-targets.js';
 import { Audience, type Fanout } from '../chat/fanout.js';
 import { actorName, type RoomService } from '../chat/room-service.js';
@@ -37,6 +38,13 @@ type Exchange =
 
 const TOO_OLD = 'Passwords are set with a newer program (protocol 3) that never sends them to the server; ask the admin for a new package.';
 
+/** What else moves with an account or goes with it (direct messages' devices, mailboxes, blocks). */
+export interface AccountFollower {
+  /** Inside the rename's transaction. */
+  renameRows(oldName: string, newName: string): void;
+  accountDeleted(name: string): void;
+}
+
 export class AccountService {
   private readonly exchanges = new Map<Session, Exchange>();
   private readonly deadlines: DeadlineQueue<Session>;
@@ -52,6 +60,7 @@ export class AccountService {
     private readonly logger: Logger,
     private readonly clock: Clock,
     limits: Pick<ServerLimits, 'authTimeoutMs'>,
+    private readonly follower: AccountFollower,
   ) {
     // An exchange left half-way ends with the login window; a password proof left unanswered
     // counts as a wrong one (KE2 already let the client test its guess).
@@ -125,14 +134,15 @@ export class AccountService {
     const proven = await this.passwords.finishLogin(exchange.state, message.ke3, message.binding, { role: 'user', name: member.name, channelBinding: session.channelBinding() });
     if (!proven) {
       this.end(session);
-      this.failures.record(session.address, exchange.target);
+      const block = this.failures.record(session.address, exchange.target);
       this.logger.warn('password change refused', { conn: session.id, user: member.name, reason: 'OLD_PASSWORD_WRONG' });
-      throw new CommandError('OLD_PASSWORD_WRONG');
+      throw new CommandError('OLD_PASSWORD_WRONG', block ? `${ErrorCodes.OLD_PASSWORD_WRONG.message} ${blockedText(block)}` : undefined);
     }
     this.failures.succeeded(session.address, exchange.target);
     if (message.registrationRequest === undefined) {
+      // Only the current password was proven: the check a client makes before asking for the new one.
       this.end(session);
-      throw new CommandError('MISSING_ARGUMENT', 'The new password is missing (a registration request).');
+      return { type: 'ack', text: 'That is your current password.' };
     }
     const response = await this.passwords.registrationResponse(session, exchange.id, message.registrationRequest);
     if (!response.ok) return this.failedStep(session, response.why);
@@ -175,6 +185,7 @@ export class AccountService {
     this.accounts.transaction(() => {
       if (registered) this.accounts.renameAccount(oldName, newName);
       rooms.renameMemberRows(oldName, newName);
+      this.follower.renameRows(oldName, newName);
     });
     rooms.renameMemberInMemory(oldName, newName);
     this.roster.rename(member, newName);
@@ -205,6 +216,7 @@ export class AccountService {
     const rooms = this.rooms.rooms;
     for (const room of rooms.roomsOf(account.name)) if (room !== rooms.lobby) this.rooms.announce(room, 'kick', account.name, actorName(actor));
     this.accounts.delete(account.name);
+    this.follower.accountDeleted(account.name);
     const emptied = rooms.forget(account.name);
     this.logger.info('account deleted', { conn: actor.session.id, user: account.name, emptiedRooms: emptied.length });
     online?.session.fail('ACCOUNT_DELETED');

@@ -10,6 +10,7 @@ import { checkText } from '../../protocol/text.js';
 import type { Clock } from '../clock.js';
 import { CommandError } from '../commands/command-error.js';
 import { ACK, PendingAnswer } from '../commands/reply.js';
+import { noMetrics, type ServerMetrics } from '../metrics.js';
 import type { Statistics } from '../moderation/statistics.js';
 import type { Member } from '../session/member.js';
 import type { StorageAlarm } from '../storage/storage-alarm.js';
@@ -40,6 +41,7 @@ export class ChatLines {
     private readonly clock: Clock,
     /** The longest line, in characters. */
     private readonly maxTextLength: number,
+    private readonly metrics: ServerMetrics = noMetrics,
   ) {}
 
   /**
@@ -63,6 +65,7 @@ export class ChatLines {
   private commitPending(): void {
     const batch = this.pending;
     this.pending = [];
+    const startedAt = this.metrics.now();
     const rooms = this.rooms.rooms;
     try {
       // A room may have gone, or its sender been removed from it, since the line was accepted.
@@ -86,9 +89,10 @@ export class ChatLines {
         const time = new Date(line.at).toISOString();
         const message: ServerMessage = { type: 'message', from: line.from, text: line.text, time, room: line.room.name, id };
         // Protocol-1 clients see #lobby only, in the older form without room and id.
-        this.fanout.send(Audience.room(line.room), message, line.room === lobby ? { type: 'message', from: line.from, text: line.text, time } : 'none');
+        this.metrics.relayed(this.fanout.send(Audience.room(line.room), message, line.room === lobby ? { type: 'message', from: line.from, text: line.text, time } : 'none'));
         line.answer.answer(ACK);
       });
+      this.metrics.committed(startedAt, accepted.length);
     } catch (error) {
       // This runs outside any session's handling: a bug here must not end the server. Lines not
       // answered yet get the error (an answer already given ignores it).

@@ -7,6 +7,7 @@ import { roomKey } from '../../protocol/rooms.js';
 import { CommandError } from '../commands/command-error.js';
 import type { Member } from '../session/member.js';
 import type { Session } from '../session/session.js';
+import type { DirectSync } from '../direct/direct-service.js';
 import type { Delivery } from './delivery.js';
 import type { HistoryStore, StoredRow } from './history.js';
 import { roomSummary, type Room, type Rooms } from './rooms.js';
@@ -40,7 +41,7 @@ export class HistoryReplay {
    * After `welcome`: a protocol-2 user gets, per room, exactly the messages after the ids in
    * `resume`, or the recent ones; then `synced`. Live traffic waits until that is done.
    */
-  async loginSync(member: Member, resume: AuthMessage['resume'], registered: boolean): Promise<void> {
+  async loginSync(member: Member, resume: AuthMessage['resume'], registered: boolean, direct?: DirectSync): Promise<void> {
     const session = member.session;
     // The snapshot is taken in the same tick as the login: everything up to here is history,
     // everything after arrives live (held until the history is out).
@@ -54,12 +55,15 @@ export class HistoryReplay {
           else await this.recent(session, room, upTo, 'recent');
         }
       }
+      // Protocol 3: the device's stored direct messages, then their cursor in `synced`.
+      const directSynced = direct ? await direct.send(session) : undefined;
       await this.delivery.drained(session);
       session.send({
         type: 'synced',
         rooms: snapshot.map(({ room, upTo }) => ({ ...roomSummary(room), lastId: upTo })),
         history: this.history.enabled,
         registered,
+        ...(directSynced ? { direct: directSynced } : {}),
       });
     });
   }

@@ -12,6 +12,7 @@ import type { ChatLines } from '../chat/chat-lines.js';
 import type { HistoryReplay } from '../chat/history-replay.js';
 import type { RoomService } from '../chat/room-service.js';
 import type { Clock } from '../clock.js';
+import type { DirectService } from '../direct/direct-service.js';
 import type { Admission } from '../login/admission.js';
 import type { LoginHandshake } from '../login/handshake.js';
 import type { Moderation } from '../moderation/moderation.js';
@@ -52,6 +53,8 @@ export interface CommandContext {
   readonly packages: PackageRegistry;
   readonly requests: RequestLog;
   readonly alarm: StorageAlarm;
+  /** Direct messages (protocol 3): devices, blocks, sealed messages. */
+  readonly direct: DirectService;
   /** The commands `role` may use at this protocol version (for `help`). */
   listCommands(role: Role, protocol?: number): CommandListing[];
 }

@@ -15,6 +15,13 @@ import { byeMessage } from './connection/bye.js';
 import { helloMessage } from './connection/hello.js';
 import { pingMessage } from './connection/ping.js';
 import { pongMessage } from './connection/pong.js';
+import { blockCommand } from './direct/block.js';
+import { blockedCommand } from './direct/blocked.js';
+import { devicesGetMessage } from './direct/devices-get.js';
+import { devicesCommand } from './direct/devices.js';
+import { directAckMessage } from './direct/direct-ack.js';
+import { directMessage } from './direct/direct.js';
+import { unblockCommand } from './direct/unblock.js';
 import { exitCommand } from './general/exit.js';
 import { helpCommand } from './general/help.js';
 import { ipCommand } from './general/ip.js';
@@ -44,7 +51,7 @@ import { requestsCommand } from './root/requests.js';
 import { sendCommand } from './root/send.js';
 import { statsCommand } from './root/stats.js';
 import { unbanCommand } from './root/unban.js';
-import { unblockCommand } from './root/unblock.js';
+import { clearDelayCommand } from './root/clear-delay.js';
 import type { CommandSpec, MessageSpec } from './table.js';
 
 /** Every client message type but `command`. */
@@ -58,6 +65,10 @@ export const messageSpecs: readonly MessageSpec[] = [
   // Protocol 3: the steps of an OPAQUE exchange (issue 11).
   accountFinishMessage,
   accountRecordMessage,
+  // Direct messages (protocol 3).
+  directMessage,
+  directAckMessage,
+  devicesGetMessage,
 ];
 
 /** Every command, in the order `help` lists them. */
@@ -83,6 +94,11 @@ export const commandSpecs: readonly CommandSpec[] = [
   registerCommand,
   passwordCommand,
   nickCommand,
+  // Direct messages (protocol 3); /msg, /verify and /history @name are the client's own.
+  devicesCommand,
+  blockCommand,
+  unblockCommand,
+  blockedCommand,
   // The root console.
   rootListCommand,
   rootHelpCommand,
@@ -97,7 +113,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   requestsCommand,
   statsCommand,
   lockdownCommand,
-  unblockCommand,
+  clearDelayCommand,
   rootExitCommand,
   usersCommand,
   deleteUserCommand,

@@ -5,7 +5,7 @@
 // dispatcher enforces all of that before a handler runs (handlers never re-check), sends the
 // handler's reply with the request's `ref`, and answers every request id exactly once —
 // refusals, storage failures and bugs included.
-import { ErrorCodes, PartyPoolError } from '../../common/errors.js';
+import { ErrorCodes, PartyPoolError, errorText } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { ServerLimits } from '../../common/settings.js';
 import { isStorageError } from '../../common/storage-errors.js';
@@ -220,15 +220,15 @@ export class Dispatcher {
     if (message.type === 'command') return this.command(session, member, message);
     const spec = this.messages.get(message.type);
     if (!spec) throw new Error(`no entry for "${message.type}" messages`);
-    // Requests that carry an id: chat lines, and the steps of a password exchange (issue 11).
-    const id = message.type === 'say' || message.type === 'account-finish' || message.type === 'account-record' ? message.id : undefined;
+    // Requests with an id (say, and protocol 3's direct and devices-get) are answered with it.
+    const id = 'id' in message ? message.id : undefined;
     if (!member) {
       if (!spec.usableBeforeLogin) return session.rejectInput('UNEXPECTED_MESSAGE', 'Log in first.', id);
     } else {
       if (!spec.roles.includes(member.role)) return session.sendError('NOT_PERMITTED', spec.roleRefusal, refOf(id));
       if (!this.withinRate(member, spec.bucket, id)) return;
       if (spec.touchesActivity) session.touch(this.deps.clock.now());
-      if (member.protocol < spec.minProtocol) return session.sendError('CLIENT_TOO_OLD', undefined, refOf(id));
+      if (member.protocol < spec.minProtocol) return session.sendError('CLIENT_TOO_OLD', errorText('CLIENT_TOO_OLD', { version: spec.minProtocol }), refOf(id));
     }
     return this.execute(session, id, undefined, () => spec.run({ ctx: this.ctx, session, member, message }));
   }
@@ -248,7 +248,7 @@ export class Dispatcher {
     // Every root action reaches audit.log, whatever its outcome; never with a message body.
     const audit = this.auditFor(member, spec, params ?? []);
     return this.execute(session, id, audit, () => {
-      if (member.protocol < spec.minProtocol) throw new CommandError('CLIENT_TOO_OLD');
+      if (member.protocol < spec.minProtocol) throw new CommandError('CLIENT_TOO_OLD', errorText('CLIENT_TOO_OLD', { version: spec.minProtocol }));
       if (!params) throw new CommandError('BAD_MESSAGE', 'Operators like | ; & > are not allowed in commands.');
       if (params.length > spec.maxParams) {
         if (spec.maxParams === 0) throw new CommandError('TOO_MANY_ARGUMENTS', `${spec.usage} takes no arguments.`);

@@ -19,7 +19,7 @@ import { newNonce, verifyProof } from '../../crypto/auth-proof.js';
 import type { AuthKeys } from '../../data-dir/auth-keys.js';
 import { OPAQUE_PROTOCOL_VERSION, type AccountFinishMessage, type AccountRecordMessage, type PrehashParams } from '../../protocol/account-exchange.js';
 import type { AuthMessage } from '../../protocol/messages.js';
-import type { LoginFailures } from '../abuse/login-failures.js';
+import { blockedText, type LoginFailures } from '../abuse/login-failures.js';
 import { ROOT_TARGET, type LoginTarget } from '../abuse/login-targets.js';
 import type { Accounts } from '../accounts/accounts.js';
 import { stretchingParams, type Credential, type Passwords } from '../accounts/passwords.js';
@@ -31,12 +31,15 @@ import type { Session } from '../session/session.js';
 import type { StorageAlarm } from '../storage/storage-alarm.js';
 import type { Admission, PackageVerdict } from './admission.js';
 import type { Arrivals } from './arrivals.js';
+import type { LoginDevices } from './devices.js';
 
 /** What a login claimed once its proofs passed: what the rest of it needs. */
 interface Claim {
   readonly name: string;
   readonly role: Role;
   readonly resume: AuthMessage['resume'];
+  /** The auth message itself: the direct-message device step reads its key and cursor at admission. */
+  readonly auth: AuthMessage;
   readonly pkg: PackageVerdict;
   /** The source may use the login work's reserve (it logged in before, or proved a package). */
   readonly trusted: boolean;
@@ -63,6 +66,8 @@ export interface ServerVersion {
   readonly version: string;
   /** Protocol versions this server speaks. */
   readonly protocols: readonly number[];
+  /** The server's stable id (protocol 3: direct-message profiles are keyed by it). */
+  readonly id?: string;
 }
 
 const ROOT_TOO_OLD = 'This root program is too old: root passwords are proven with protocol 3, which never sends them. Use a root package of this version.';
@@ -87,6 +92,7 @@ export class LoginHandshake {
     private readonly logger: Logger,
     private readonly clock: Clock,
     private readonly limits: Pick<ServerLimits, 'authTimeoutMs' | 'maxLoginRetries'> & { readonly requireRegistration: boolean; readonly login: ServerLimits['login'] },
+    private readonly devices: LoginDevices,
   ) {
     this.windows = new DeadlineQueue(limits.authTimeoutMs, (session) => {
       // Told "timed out": from here on nothing this connection sends can log it in or create an account.
@@ -136,10 +142,17 @@ export class LoginHandshake {
     }
     login.phase = 'auth';
     login.protocol = Math.max(...shared);
-    const kdf = { algorithm: 'pbkdf2-sha256' as const, salt: this.keys.passkey.salt.toString('base64'), iterations: this.keys.passkey.iterations };
     // Protocols 1 and 2 name the root password's PBKDF2 salt (their clients expect it); protocol 3 proves it by OPAQUE.
     const rootKdf = login.protocol < OPAQUE_PROTOCOL_VERSION ? { rootKdf: { algorithm: 'pbkdf2-sha256' as const, salt: this.keys.root.salt.toString('base64'), iterations: this.keys.root.iterations } } : {};
-    return { type: 'challenge', protocol: login.protocol, server: { name: this.server.name, version: this.server.version }, nonce: login.nonce.toString('base64'), kdf, ...rootKdf };
+    return {
+      type: 'challenge',
+      protocol: login.protocol,
+      server: { name: this.server.name, version: this.server.version },
+      ...(login.protocol >= 3 && this.server.id !== undefined ? { serverId: this.server.id } : {}),
+      nonce: login.nonce.toString('base64'),
+      kdf: { algorithm: 'pbkdf2-sha256', salt: this.keys.passkey.salt.toString('base64'), iterations: this.keys.passkey.iterations },
+      ...rootKdf,
+    };
   }
 
   /** `auth`: proofs, admission; then the member is admitted, asked for its OPAQUE exchange, refused, or asked again. */
@@ -178,7 +191,7 @@ export class LoginHandshake {
     }
     const refusal = this.admission.nameOrCapacity(message.name, message.role, session.address);
     if (refusal) return this.refuse(session, login, refusal);
-    const claim: Claim = { name: message.name, role: message.role, resume: message.resume, pkg, trusted };
+    const claim: Claim = { name: message.name, role: message.role, resume: message.resume, auth: message, pkg, trusted };
     login.claim = claim;
     const opening = message.account;
     if (message.role === 'root') {
@@ -301,18 +314,23 @@ export class LoginHandshake {
     if (admittedBy === 'guest' || admittedBy === 'package') this.failures.succeeded(session.address);
     this.end(session);
     const pkg = claim.pkg;
+    // Direct messages (protocol 3): the device is decided last, in the same tick as the admission
+    // (after any OPAQUE exchange or registration, so a new account's first device is its own).
+    const device = this.devices.claim(claim.auth, login.protocol);
     await this.arrivals.admit(
       session,
-      { name: claim.name, role: claim.role, protocol: login.protocol, packageId: pkg.id, packageLogLabel: pkg.logLabel, packageVerified: pkg.verified === true, admittedBy },
+      { name: claim.name, role: claim.role, protocol: login.protocol, packageId: pkg.id, packageLogLabel: pkg.logLabel, packageVerified: pkg.verified === true, admittedBy, device },
       claim.resume,
+      claim.auth.directAfter,
     );
   }
 
   /** A wrong passkey, root password, account password or package proof: counted, logged, and the connection closed. */
   private failed(session: Session, code: 'AUTH_FAILED' | 'ROOT_AUTH_FAILED' | 'PASSWORD_WRONG', target?: LoginTarget, packageLabel?: string): void {
-    this.failures.record(session.address, target);
+    const block = this.failures.record(session.address, target);
     this.logger.warn('login failed', { conn: session.id, address: session.address, reason: code, ...(packageLabel ? { package: packageLabel } : {}) });
-    session.fail(code);
+    // The failure that blocks the address says so: the next try would only meet a ban.
+    session.fail(code, block ? `${ErrorCodes[code].message} ${blockedText(block)}` : undefined);
   }
 
   /** TRY_LATER (a target's delay, or distributed guessing) with when to come back; closes. */

@@ -2,8 +2,17 @@
 // (JSON, so nothing a root types can forge a second line). Written synchronously and synced:
 // root actions are rare and the record must exist before the root is told it happened.
 // Callers pass targets only; never a secret and never a broadcast's text (its length instead).
+// It rotates like server.log: past the size limit audit.log becomes audit.log.1 (and .1 becomes
+// .2, ...), keeping the same number of files.
 import fs from 'node:fs';
 import path from 'node:path';
+import { config } from '../../../config.js';
+
+export interface AuditRotation {
+  maxFileBytes: number;
+  /** Files kept in all: audit.log and maxFiles - 1 rotated ones. */
+  maxFiles: number;
+}
 
 export interface AuditEntry {
   /** The root session, e.g. "root#3". */
@@ -26,12 +35,15 @@ const MAX_TARGETS = 32;
 
 export class AuditLog {
   readonly file: string;
+  /** The current file's size, once known (undefined: stat it before the next append). */
+  private size: number | undefined;
 
   constructor(
     logDir: string,
     fileName: string,
     private readonly now: () => number,
     private readonly onError: (error: unknown) => void,
+    private readonly rotation: AuditRotation = { maxFileBytes: config.log.maxFileBytes, maxFiles: config.log.maxFiles },
   ) {
     this.file = path.join(logDir, fileName);
   }
@@ -46,8 +58,11 @@ export class AuditLog {
       result: entry.result,
       ...(entry.detail ? { detail: entry.detail } : {}),
     });
+    const bytes = Buffer.byteLength(line) + 1;
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      this.size ??= fileSize(this.file);
+      if (this.size > 0 && this.size + bytes > this.rotation.maxFileBytes) this.rotate();
       const fd = fs.openSync(this.file, 'a', 0o600);
       try {
         fs.fchmodSync(fd, 0o600);
@@ -56,8 +71,31 @@ export class AuditLog {
       } finally {
         fs.closeSync(fd);
       }
+      this.size += bytes;
     } catch (error) {
+      // Stat again next time: the file may have been moved or the disk cleaned up.
+      this.size = undefined;
       this.onError(error);
     }
+  }
+
+  /** audit.log -> audit.log.1 -> ...; the oldest beyond maxFiles is removed. */
+  private rotate(): void {
+    const keep = this.rotation.maxFiles - 1;
+    if (keep < 1) fs.rmSync(this.file, { force: true });
+    else {
+      fs.rmSync(`${this.file}.${keep}`, { force: true });
+      for (let i = keep - 1; i >= 1; i--) if (fs.existsSync(`${this.file}.${i}`)) fs.renameSync(`${this.file}.${i}`, `${this.file}.${i + 1}`);
+      fs.renameSync(this.file, `${this.file}.1`);
+    }
+    this.size = 0;
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
   }
 }

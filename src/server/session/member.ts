@@ -1,5 +1,6 @@
 // Who is behind a logged-in session: the identity the roster indexes. Immutable; a rename makes
 // a new Member for the same session (the roster swaps them), so nobody edits an identity in place.
+import type { ErrorCode } from '../../common/errors.js';
 import { nameKey } from '../../protocol/names.js';
 import type { MessageLimiter } from '../abuse/message-limiter.js';
 import type { Session } from './session.js';
@@ -11,6 +12,21 @@ export type Role = 'user' | 'root';
  * package key, the root password, or nothing (a guest). Lockdown admits the first three.
  */
 export type AdmittedBy = 'account' | 'package' | 'root' | 'guest';
+/** A session's direct-message device (protocol 3): its key and what the login made of it. */
+export interface SessionDevice {
+  readonly id: string;
+  /** The X25519 public key, base64url. */
+  readonly key: string;
+  /** new / known: registered to the account; session: a guest's, for this session; refused: not usable. */
+  readonly status: 'new' | 'known' | 'session' | 'refused';
+  /** Why it was refused. */
+  readonly code?: ErrorCode | undefined;
+}
+
+/** A device that can send and receive direct messages. */
+export function usableDevice(device: SessionDevice | undefined): device is SessionDevice {
+  return device !== undefined && device.status !== 'refused';
+}
 
 export interface Identity {
   readonly name: string;
@@ -27,6 +43,8 @@ export interface Identity {
   readonly admittedBy?: AdmittedBy | undefined;
   /** The package proved its key at login (not merely named its id). */
   readonly packageVerified?: boolean | undefined;
+  /** The direct-message device this session logged in with (protocol 3 users). */
+  readonly device?: SessionDevice | undefined;
 }
 
 export class Member implements Identity {
@@ -40,6 +58,7 @@ export class Member implements Identity {
   readonly limiter: MessageLimiter | undefined;
   readonly admittedBy: AdmittedBy;
   readonly packageVerified: boolean;
+  readonly device: SessionDevice | undefined;
 
   constructor(
     readonly session: Session,
@@ -54,6 +73,7 @@ export class Member implements Identity {
     this.limiter = identity.limiter;
     this.admittedBy = identity.admittedBy ?? 'guest';
     this.packageVerified = identity.packageVerified ?? false;
+    this.device = identity.device;
   }
 
   /** The same person on the same connection under another name. */

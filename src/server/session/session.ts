@@ -34,6 +34,8 @@ export interface SessionHandlers {
   crashed(session: Session, error: unknown): void;
   /** The connection is gone, whatever the reason. */
   closed(session: Session, reason: CloseReason): void;
+  /** An error went out to the peer (metrics count refusals by code). */
+  errorSent?(session: Session, code: ErrorCode): void;
 }
 
 export interface CloseReason {
@@ -140,6 +142,7 @@ export class Session {
   }
 
   sendError(code: ErrorCode, message?: string, extra: { ref?: number; nonce?: string } = {}): void {
+    this.handlers.errorSent?.(this, code);
     this.send({ type: 'error', code, message: message ?? ErrorCodes[code].message, ...extra });
   }
 

@@ -5,7 +5,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren, VNode } from 'preact';
 import type { PageMessage, RoomListRow } from '../../protocol.js';
 
-function Dialog({ title, id, onClose, children }: { title: string; id: string; onClose: () => void; children: ComponentChildren }): VNode {
+/** A modal dialog with a title and a Close button (the admin pages' confirmations use it too). */
+export function Dialog({ title, id, onClose, children }: { title: string; id: string; onClose: () => void; children: ComponentChildren }): VNode {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;

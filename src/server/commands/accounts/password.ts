@@ -8,6 +8,7 @@ export const passwordCommand = command({
   name: 'password',
   usage: '/password <old> <new>',
   help: 'Change your password (the interactive client asks for both).',
+  // KE1 over the current password, then the flags `prehashed` and `upgrade` (protocol 3).
   minParams: 1,
   maxParams: 3,
   arityHint: 'quote passwords that contain spaces',

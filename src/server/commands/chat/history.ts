@@ -6,10 +6,11 @@ import { command } from '../table.js';
 /** Older messages of a room, a page at a time; the last history frame answers the request. */
 export const historyCommand = command({
   name: 'history',
-  usage: '/history [n]',
-  help: (limits) => `Show n (up to ${limits.historyMaxRequest}) older messages of the current room; again for more.`,
+  usage: '/history [n] | /history more [n]',
+  help: (limits) => `Show the current room's last n messages again (up to ${limits.historyMaxRequest}, default ${limits.historyOnJoin}); "more" pages further back.`,
   minParams: 0,
-  // On the wire: [#room] [n] [--before ID]; clients add the room and where their scrollback starts.
+  // On the wire: [#room] [n] [--before ID]; clients add the room and, for "/history more", where
+  // their last page started (without --before: the room's newest messages).
   maxParams: 4,
   minProtocol: 2,
   run({ ctx, session, member, params }) {

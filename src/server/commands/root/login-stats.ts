@@ -18,7 +18,7 @@ export function loginLines(ctx: CommandContext): string[] {
   const delayed = ctx.loginFailures.targets.delayed();
   const shown = delayed.slice(0, TARGETS_SHOWN).map((d) => `${describeTarget(d.target)} (${d.failures} failures, next try ${d.nextAttemptAt <= now ? 'now' : `in ${formatDuration(d.nextAttemptAt - now)}`})`);
   const more = delayed.length > shown.length ? ` and ${delayed.length - shown.length} more` : '';
-  const targetsLine = `Logins delayed after failures: ${shown.length === 0 ? 'none' : shown.join(', ') + more}${shown.length === 0 ? '' : ' ("unblock" lifts one)'}`;
+  const targetsLine = `Logins delayed after failures: ${shown.length === 0 ? 'none' : shown.join(', ') + more}${shown.length === 0 ? '' : ' ("clear-delay" lifts one)'}`;
   const work = ctx.loginWork;
   const workLine = `Password exchanges in progress: ${work.inProgress} (at most ${limits.maxExchanges}, ${limits.maxExchangesPerAddress} per address); ${work.busy} refused as BUSY since start`;
   return [guessingLine, targetsLine, workLine];

@@ -28,6 +28,12 @@ function abuseLines(ctx: CommandContext): string[] {
   ];
 }
 
+/** Direct messages: counts and sizes only — the server cannot read them, and root sees no names. */
+function directLine(ctx: CommandContext): string {
+  const d = ctx.direct.counts();
+  return `Direct messages: ${d.relayed} relayed since start; ${d.messages} waiting for a device (${bytes(d.bytes)}); ${d.devices} device${d.devices === 1 ? '' : 's'} registered, ${d.devicesOnline} online`;
+}
+
 export const statsCommand = rootCommand({
   name: 'stats',
   usage: 'stats',
@@ -41,6 +47,7 @@ export const statsCommand = rootCommand({
       `Peak sessions: ${s.peakSessions}${s.peakAt ? ` (at ${formatTime(Date.parse(s.peakAt))})` : ''}`,
       `Total visits: ${s.totalVisits}`,
       `Messages relayed: ${s.messagesRelayed}`,
+      directLine(ctx),
       `Bytes in / out: ${bytes(s.bytesIn)} / ${bytes(s.bytesOut)}`,
       `Counting since: ${formatTime(Date.parse(s.since))} (stats.json)`,
       `Shutdown: ${pending ? `scheduled in ${formatDuration(pending.endsAt - ctx.clock.now())} by ${pending.by}` : 'none scheduled'}`,

@@ -1,16 +1,16 @@
-// `unblock -u <name> | -root | -package <id>`: lift a login target's delay (issue 11), for an
+// `clear-delay -u <name> | -root | -package <id>`: lift a login target's delay (issue 11), for an
 // owner who has neither a known address nor a package that logged in before. Address blocks
-// are bans: `unban` lifts those.
+// are bans: `unban` lifts those. (Not `unblock`: that is the direct-message command users have.)
 import { PACKAGE_ID_PATTERN } from '../../../protocol/sealed-file.js';
 import { ROOT_TARGET, type LoginTarget } from '../../abuse/login-targets.js';
 import { CommandError } from '../command-error.js';
 import { rootCommand } from '../table.js';
 import { result, usageError } from './format.js';
 
-const usage = 'unblock -u <name> | -root | -package <id>';
+const usage = 'clear-delay -u <name> | -root | -package <id>';
 
-export const unblockCommand = rootCommand({
-  name: 'unblock',
+export const clearDelayCommand = rootCommand({
+  name: 'clear-delay',
   usage,
   help: 'Lift the delay on logins to an account, the root password or a package after failed logins.',
   minParams: 1,
@@ -30,7 +30,7 @@ export const unblockCommand = rootCommand({
       what = `package ${value}`;
     } else throw usageError(usage);
     if (!ctx.loginFailures.targets.clear(target)) throw new CommandError('NOT_BANNED', `Logins to ${what} are not delayed.`);
-    ctx.logger.info('login target unblocked', { target: what });
-    return result('Unblocked', { lines: [`Logins to ${what} are no longer delayed (its failure count starts again).`] });
+    ctx.logger.info('login target delay cleared', { target: what });
+    return result('Delay cleared', { lines: [`Logins to ${what} are no longer delayed (its failure count starts again).`] });
   },
 });
