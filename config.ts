@@ -20,6 +20,8 @@ export const config = {
   limits: {
     maxClients: 25,
     maxSessionsPerAddress: 5,
+    /** Issue 11: sessions of one registered account or one issued package, whatever their addresses. */
+    maxSessionsPerAccount: 3,
     /** Above this many people online, joins and leaves are no longer announced to everyone. */
     maxPresenceAnnounced: 200,
     maxFrameBytes: 64 * KIB,
@@ -69,6 +71,61 @@ export const config = {
     storageReportIntervalMs: 60_000,
   },
 
+  /**
+   * Issue 11 (sec-limits): every frame a connection sends counts against a budget (docs/SECURITY.md).
+   * Before login a fixed allowance; after it, the chat and command buckets plus this slack.
+   */
+  budgets: {
+    /** A login needs a hello, an auth, a few name or password retries and a pong or two. */
+    preAuthFrames: 20,
+    preAuthBytes: 128 * KIB,
+    /** Frames beyond the request buckets: pongs, byes, a stray unexpected message. */
+    frameSlack: 10,
+    frameSlackPerSecond: 1,
+    /** Roots are exempt from request rates but not from parsing costs: ten users' worth. */
+    rootFrameFactor: 10,
+  },
+
+  /** Issue 11 (sec-limits): slots for connections not logged in yet (settings; docs/SECURITY.md). */
+  preAuth: {
+    /** Per address (IPv6: per /64); the server's own machine (127.0.0.1, ::1) is exempt. */
+    maxPerAddress: 4,
+    /** Of `abuse.maxUnauthenticated`, kept for addresses that logged in recently (and roots). */
+    reserved: 16,
+    /** How long a successful login keeps its address trusted. */
+    trustedDays: 30,
+    /** Trusted addresses remembered at most. */
+    maxTrusted: 10_000,
+    /** A stranger still in its TLS handshake may be closed for a newcomer after this long. */
+    evictAfterMs: 1000,
+    /** A banned address still hears why (after a TLS handshake) this many times a minute; beyond, it is cut before TLS. */
+    bannedExplainedPerMinute: 3,
+  },
+
+  /**
+   * Issue 11 (sec-limits): what members may make the server store, per day (UTC), and the
+   * low-disk reserve (settings; docs/SECURITY.md). 0 turns a budget off.
+   */
+  quotas: {
+    /** Chat bytes stored per sender, counted by name and by address alike (a new guest name starts no new budget). */
+    historyBytesPerUserPerDay: 4 * MIB,
+    historyBytesPerRoomPerDay: 32 * MIB,
+    historyBytesPerDay: 256 * MIB,
+    /** /request lines per person (and per address). */
+    requestsPerUserPerDay: 20,
+    /** Names registered per address. */
+    accountsPerAddressPerDay: 3,
+    /** For file sharing (issue 14): bytes per person (and address), and server-wide. */
+    uploadBytesPerUserPerDay: 64 * MIB,
+    uploadBytesPerDay: 1024 * MIB,
+    /** Below this much free disk, nothing new is stored (moderation still works)... */
+    diskReserveBytes: 256 * MIB,
+    /** ...and below this much, roots are warned. */
+    diskWarnBytes: 1024 * MIB,
+    /** How often the free space is read. */
+    diskCheckIntervalMs: 30_000,
+  },
+
   passkey: {
     minLength: 8,
     rootMinLength: 10,
@@ -107,6 +164,12 @@ export const config = {
     statsRowsShown: 100,
     /** `bans`: the most rows sent back (one reply must fit a frame). */
     bansRowsShown: 500,
+    /** Issue 11: `users` pages (10,000 accounts must not make one reply over a client's frame limit). */
+    usersPerPage: 500,
+    /** `list-conn`: the most rows sent back. */
+    connectionsRowsShown: 500,
+    /** `stats`: the most addresses named on the line of addresses blocked for failed logins. */
+    blockedShown: 20,
   },
 
   log: {
@@ -199,8 +262,6 @@ export const config = {
     /** A source that logged in to a target within this long skips its delay (at most this many per target). */
     knownGoodMs: 30 * 24 * 60 * 60_000,
     knownGoodPerTarget: 8,
-    /** Addresses remembered server-wide as having logged in (trusted while many addresses guess). */
-    trustedSourcesMax: 10_000,
     /** Distributed guessing: this many failed logins from this many addresses within the window... */
     guessingWindowMs: 60_000,
     guessingFailures: 20,
@@ -216,6 +277,8 @@ export const config = {
     maxRoomsPerUser: 20,
     /** Rooms on the whole server. */
     maxRooms: 1000,
+    /** Issue 11: rooms one account may own (created, or inherited as the longest-standing member). */
+    maxRoomsOwnedPerUser: 5,
     /** The largest `--max N` a room may have. */
     maxCapacity: 1000,
     /** Invite codes: 16 random bytes (128 bits), base64url. */
@@ -258,6 +321,33 @@ export const config = {
     deleteBatch: 2000,
     /** A client acknowledges what it kept at most this often. */
     ackIntervalMs: 1000,
+  },
+
+  /**
+   * File sharing (issue 14). The limits are server settings (PARTY_POOL_FILE_*; see the README's
+   * configuration); the transfer mechanics below are fixed.
+   */
+  files: {
+    enabled: true,
+    maxFileBytes: 100 * MIB,
+    userQuotaBytes: 1024 * MIB,
+    /** Server-wide, or whatever leaves `minFreePercent` of the disk free, whichever is smaller. */
+    totalBytes: 10 * 1024 * MIB,
+    minFreePercent: 10,
+    retentionDays: 30,
+    /** A partial upload nobody continued for this long is removed. */
+    partialExpiryHours: 24,
+    transfersPerSession: 2,
+    /** Raw bytes per chunk: base64 in a frame makes 32 KiB about 44 KB, two thirds of the 64 KiB frame limit. */
+    chunkBytes: 32 * KIB,
+    /** A download's next chunk waits until the session's unsent output is below this, so a chat frame waits behind at most this much. */
+    sendBudgetBytes: 128 * KIB,
+    /** How often expired files, stale partial uploads and orphaned blobs are removed. */
+    sweepIntervalMs: 10 * 60_000,
+    /** Client: upload bytes sent and not yet confirmed by the server (the pipeline). */
+    uploadWindowBytes: 256 * KIB,
+    /** Client: received download bytes waiting for the disk before the connection stops being read. */
+    downloadBufferBytes: 4 * MIB,
   },
 
   client: {

@@ -20,6 +20,9 @@ export class ChatScreen {
   private prompt: string;
   /** The line editor is being replaced (scrub): its close is not the person leaving. */
   private reopening = false;
+  /** Status lines (transfers' progress) above the prompt, and how many rows they take on screen now. */
+  private status: string[] = [];
+  private statusRows = 0;
 
   constructor(private readonly options: ChatScreenOptions) {
     this.prompt = options.prompt;
@@ -42,6 +45,11 @@ export class ChatScreen {
     const handlers = this.handlers;
     if (!handlers) return;
     this.rl.on('line', (line) => {
+      // The typed line was echoed below the status lines: move it above them, with the rest of the scrollback.
+      if (this.statusRows > 0 && !this.suspendedOutput) {
+        readline.moveCursor(this.options.output, 0, -1);
+        this.print(this.prompt + line);
+      }
       handlers.onLine(line);
       if (!this.closed && !this.suspendedOutput) this.rl.prompt();
     });
@@ -51,16 +59,51 @@ export class ChatScreen {
     });
   }
 
-  /** Print above the prompt, keeping the half-typed line intact. */
+  /** Print above the prompt (and the status lines), keeping the half-typed line intact. */
   print(text: string): void {
     if (this.closed) return;
     if (this.suspendedOutput) {
       this.suspendedOutput.push(text);
       return;
     }
-    readline.cursorTo(this.options.output, 0);
-    readline.clearLine(this.options.output, 0);
+    this.eraseStatus();
     this.options.output.write(text + '\n');
+    this.drawStatus();
+  }
+
+  /**
+   * Lines kept just above the prompt and redrawn in place (file transfers' progress bars); []
+   * removes them. Each must fit the terminal's width: a wrapped status line would not be erased.
+   */
+  setStatus(lines: readonly string[]): void {
+    if (this.closed) return;
+    this.status = [...lines];
+    if (this.suspendedOutput) return;
+    this.eraseStatus();
+    this.drawStatus();
+  }
+
+  /** The terminal's width (80 when unknown). */
+  get columns(): number {
+    const columns: unknown = Reflect.get(this.options.output, 'columns');
+    return typeof columns === 'number' && columns > 0 ? columns : 80;
+  }
+
+  /** Clear the prompt row and the status rows above it; the cursor ends at the top one's start. */
+  private eraseStatus(): void {
+    const out = this.options.output;
+    readline.cursorTo(out, 0);
+    readline.clearLine(out, 0);
+    for (let row = 0; row < this.statusRows; row++) {
+      readline.moveCursor(out, 0, -1);
+      readline.clearLine(out, 0);
+    }
+    this.statusRows = 0;
+  }
+
+  private drawStatus(): void {
+    for (const line of this.status) this.options.output.write(line + '\n');
+    this.statusRows = this.status.length;
     this.rl.prompt(true);
   }
 
@@ -104,8 +147,7 @@ export class ChatScreen {
   async suspendFor<T>(ask: () => Promise<T>): Promise<T> {
     if (this.closed || this.suspendedOutput) return ask();
     this.suspendedOutput = [];
-    readline.cursorTo(this.options.output, 0);
-    readline.clearLine(this.options.output, 0);
+    this.eraseStatus();
     this.rl.close();
     try {
       return await ask();
@@ -116,16 +158,15 @@ export class ChatScreen {
         this.rl = this.open();
         this.attach();
         for (const text of waiting) this.options.output.write(text + '\n');
-        this.rl.prompt();
+        this.drawStatus();
       }
     }
   }
 
   close(): void {
     if (this.closed) return;
+    this.eraseStatus();
     this.closed = true;
-    readline.cursorTo(this.options.output, 0);
-    readline.clearLine(this.options.output, 0);
     this.rl.close();
   }
 }

@@ -2,6 +2,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { DirectEvent, DirectMessageEvent, KeyChangedEvent, SafetyNumberEvent } from '../protocol/direct-events.js';
 import type { ServerMessage, StoredMessage } from '../protocol/messages.js';
+import { jsonSharedFile, renderFileList, renderSharedFile } from './file-view.js';
 import { NOTICE_MARK, sanitizeForTerminal } from './sanitize.js';
 import { box, colorForName } from './style.js';
 import { displayWidth, padToWidth, renderTable } from './table.js';
@@ -137,8 +138,9 @@ export function renderEvent(message: ServerMessage, options: RenderOptions): str
       return renderRooms(message, options);
     case 'members': {
       const names = message.members.map((m) => `${colorForName(c, m.name)(safe(m.name))}${m.owner ? ' (owner)' : ''}${m.online ? '' : c.dim(' (offline)')}`);
-      if (options.boxes) return box(names.join('\n') || '(nobody)', `${safe(message.room)} (${names.length})`, options.color);
-      return `Members of ${safe(message.room)} (${names.length}): ${names.join(', ')}`;
+      const count = message.total !== undefined && message.total > names.length ? `${names.length} of ${message.total}` : String(names.length);
+      if (options.boxes) return box(names.join('\n') || '(nobody)', `${safe(message.room)} (${count})`, options.color);
+      return `Members of ${safe(message.room)} (${count}): ${names.join(', ')}`;
     }
     case 'invite':
       return `${c.bold(`Invite code for ${safe(message.room)}: ${safe(message.code)}`)}\n${c.dim(`Others join with /join ${safe(message.code)}`)}`;
@@ -147,9 +149,12 @@ export function renderEvent(message: ServerMessage, options: RenderOptions): str
         ? c.green(`${safe(message.name)} is now registered: logging in with this name needs your password.`)
         : c.green('Your password was changed.');
     case 'accounts': {
-      if (message.accounts.length === 0) return 'Registered users:\n  (none)';
+      // Paged (issue 11): say which page this is and how to get the next.
+      const paged = message.pages !== undefined && message.pages > 1 && message.page !== undefined;
+      const title = paged ? `Registered users (page ${message.page} of ${message.pages}, ${message.total ?? '?'} in all${(message.page ?? 0) < (message.pages ?? 0) ? `; "users ${(message.page ?? 0) + 1}" for the next` : ''}):` : 'Registered users:';
+      if (message.accounts.length === 0) return `${title}\n  (none)`;
       const rows = message.accounts.map((a) => [a.name, a.online ? 'online now' : `last seen ${a.lastSeen ?? 'never'}`]);
-      return `Registered users:\n${renderTable(['name', 'status'], rows, c)}`;
+      return `${title}\n${renderTable(['name', 'status'], rows, c)}`;
     }
     case 'presence': {
       const reason = message.reason && message.reason !== 'left' ? ` (${safe(message.reason)})` : '';
@@ -196,9 +201,21 @@ export function renderEvent(message: ServerMessage, options: RenderOptions): str
       return message.text === undefined ? undefined : c.green(safe(message.text));
     case 'devices':
       return renderDevices(message, options);
+    // File sharing (protocol 3). A file described in answer to a request (`ref`) or sent to one
+    // person (`to`: its name is in the direct message) is the transfer's to show, not this.
+    case 'file':
+      return message.ref !== undefined || message.to !== undefined ? undefined : renderSharedFile(message, c, roomLabel(message.room, options));
+    case 'files':
+      return renderFileList(message, c, options.boxes, options.color);
     // Direct messages reach the screen opened, as DirectEvents (renderDirectEvent below).
     case 'direct':
     case 'devices-changed':
+    case 'file-accepted':
+    case 'file-ack':
+    case 'file-start':
+    case 'file-data':
+    case 'file-end':
+    case 'file-failed':
     case 'ping':
     case 'pong':
     case 'challenge':
@@ -279,8 +296,21 @@ export function jsonEvent(message: ServerMessage): Record<string, unknown> | und
       return message.text === undefined ? undefined : { type: 'confirmation', text: message.text };
     case 'devices':
       return { type: 'devices', accounts: message.accounts };
+    case 'file':
+      return message.ref !== undefined || message.to !== undefined ? undefined : jsonSharedFile(message);
+    case 'files': {
+      const event: Record<string, unknown> = { ...message };
+      delete event.ref;
+      return event;
+    }
     case 'direct':
     case 'devices-changed':
+    case 'file-accepted':
+    case 'file-ack':
+    case 'file-start':
+    case 'file-data':
+    case 'file-end':
+    case 'file-failed':
     case 'ping':
     case 'pong':
     case 'challenge':

@@ -23,6 +23,11 @@ import { Profile, type ProfileLocation } from '../link/profile.js';
 import type { DirectOptions } from '../link/direct-chat.js';
 import type { ServerRefusal } from '../link/server-link.js';
 import { SendPacer } from '../link/send-pacer.js';
+import { jsonNotice, jsonProgress, progressLine, renderNotice, withLocalFileCommands, type TransferView } from '../cli/file-view.js';
+import { parseFileCommand } from '../link/file-commands.js';
+import { FileTransfers } from '../link/file-transfers.js';
+import { defaultDownloadsDir } from '../link/local-files.js';
+import { FILES_PROTOCOL_VERSION } from '../protocol/files.js';
 
 /** Lines typed while the connection is down, kept to send once it is back. */
 const MAX_QUEUED_LINES = 50;
@@ -129,10 +134,16 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
   const print = (text: string): void => screen.print(render.chalk.yellow(text));
   notices.print = print;
   for (const text of notices.queued.splice(0)) print(text);
+  // Files: progress bars above the prompt, a line when each transfer ends. Downloads go to the OS's Downloads folder.
+  const transfers = new FileTransfers(client, { downloadsDir: defaultDownloadsDir({ env: io.env }), lingerMs: 1500 });
+  transfers.on('progress', (views) => screen.setStatus(views.map((view) => progressLine(view, render.chalk, screen.columns - 1))));
+  transfers.on('notice', (notice) => screen.print(renderNotice(notice, render.chalk)));
   let byeShown = false;
   let synced = false;
-  const show = (message: ServerMessage): void => {
+  const show = (shown: ServerMessage): void => {
     render.currentRoom = client.rooms.current;
+    // /send and /get are this program's: /help lists them beside the server's /files.
+    const message = shown.type === 'help' ? withLocalFileCommands(shown) : shown;
     const text = renderEvent(message, render);
     if (text !== undefined) screen.print(text);
     if (message.type === 'bye' && text !== undefined) byeShown = true;
@@ -182,7 +193,10 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
   const send = (input: ReturnType<typeof parseInputLine>): void => {
     if (input.kind === 'empty') return;
     if (input.kind === 'say') void client.say(input.text);
-    else if ((input.name === 'register' || input.name === 'password') && input.args.trim() !== '') {
+    else if (input.name === 'send' || input.name === 'get') {
+      const started = startTransfer(client, transfers, input.name, input.args);
+      if (typeof started === 'string') screen.print(render.chalk.yellow(started));
+    } else if ((input.name === 'register' || input.name === 'password') && input.args.trim() !== '') {
       // Typed with the password on the line: it was taken off the screen; send it as typed.
       const words = splitWords(input.args);
       if (input.name === 'register' && words?.length === 1 && words[0]) client.register(words[0]).catch(notSent);
@@ -200,6 +214,7 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
     const finish = (code: ExitCodeValue): void => {
       if (finished) return;
       finished = true;
+      transfers.close();
       screen.close();
       resolve(code);
     };
@@ -271,8 +286,9 @@ async function runLineMode(io: CliIo, options: ClientRunOptions): Promise<ExitCo
     account: { password: options.account?.password, register: options.account?.register ?? false },
     ...(direct ? { direct } : {}),
   });
-  const show = (message: ServerMessage): void => {
+  const show = (shown: ServerMessage): void => {
     render.currentRoom = client.rooms.current;
+    const message = shown.type === 'help' ? withLocalFileCommands(shown) : shown;
     if (options.json) {
       const event = jsonEvent(message);
       if (event) out.json(event);
@@ -301,25 +317,73 @@ async function runLineMode(io: CliIo, options: ClientRunOptions): Promise<ExitCo
   client.on('message', show);
   client.on('direct', (event) => (options.json ? out.json(jsonDirectEvent(event)) : out.line(renderDirectEvent(event, render))));
   client.on('invalid', (detail) => out.error(detail));
+  // Files: line mode saves into the current directory; --json reports progress at most once a second.
+  const transfers = new FileTransfers(client, { downloadsDir: process.cwd() });
+  transfers.on('notice', (notice) => {
+    if (!options.json) return out.line(renderNotice(notice, render.chalk));
+    const event = jsonNotice(notice);
+    if (event) out.json(event);
+  });
+  if (options.json) {
+    const reported = new Map<number, number>();
+    transfers.on('progress', (views: TransferView[]) => {
+      const now = Date.now();
+      for (const view of views) {
+        if ((view.phase !== 'sending' && view.phase !== 'receiving') || now - (reported.get(view.key) ?? now) < 1000) {
+          if (!reported.has(view.key)) reported.set(view.key, now);
+          continue;
+        }
+        reported.set(view.key, now);
+        out.json(jsonProgress(view));
+      }
+    });
+  }
   // Piped input arrives all at once: send it no faster than the server's announced rates.
   const pacer = new SendPacer(welcome.limits);
   const paced = (kind: 'say' | 'command', send: () => Promise<boolean>): Promise<boolean> => pacer.schedule(kind, () => (client.connected ? send() : false));
-  return runInputLines(
+  const code = await runInputLines(
     client,
     { input: io.stdin, reportError: (text) => out.error(text) },
     (line, onReply) => {
       const input = parseInputLine(line);
       if (input.kind === 'empty') return undefined;
       if (input.kind === 'say') return { answer: paced('say', () => client.say(input.text, onReply)), last: false, label: 'a chat line' };
+      if (input.name === 'send' || input.name === 'get') {
+        // An offer is one request; a download two (what the file is, then its bytes).
+        const tokens = input.name === 'get' ? paced('command', () => Promise.resolve(true)) : Promise.resolve(true);
+        const answer = tokens.then(() =>
+          paced('command', () => {
+            const started = startTransfer(client, transfers, input.name === 'send' ? 'send' : 'get', input.args);
+            if (typeof started !== 'string') return started;
+            if (options.json) out.json({ type: 'error', code: 'USAGE', message: started });
+            else out.error(started);
+            return Promise.resolve(true);
+          }),
+        );
+        return { answer, last: false, label: `/${input.name}` };
+      }
       // A direct message draws on the chat-line rate, like a line in a room.
       const kind = input.name === 'msg' || input.name === 'dm' ? 'say' : 'command';
       return { answer: paced(kind, () => client.command(input.name, input.args, onReply)), last: input.name === 'exit', label: `/${input.name.slice(0, 24)}` };
     },
     'confirmed every message',
-    // Before leaving: everything sent, and the login's stored direct messages handled.
+    // Before leaving: everything sent, the login's stored direct messages handled, and transfers
+    // done (they take as long as they take: the wait for the last answers starts after them).
     async () => {
       await pacer.idle();
       await client.settled();
+      await transfers.idle();
     },
   );
+  transfers.close();
+  return code;
+}
+
+/** `/send` or `/get` as typed: the transfer's answer, or why it did not start (a sentence to show). */
+function startTransfer(client: ChatClient, transfers: FileTransfers, name: 'send' | 'get', args: string): Promise<boolean> | string {
+  if (client.protocol < FILES_PROTOCOL_VERSION) return 'This server does not take files (it needs a newer server, protocol 3).';
+  const command = parseFileCommand(name, args);
+  if (command.kind === 'usage') return command.message;
+  if (command.kind === 'get') return transfers.get(command.id, command.dir);
+  return transfers.send(command.path, command.to === undefined ? { room: client.rooms.current } : { to: command.to });
 }

@@ -166,6 +166,14 @@ export const ErrorCodes = {
   TRY_LATER: spec('Too many failed logins lately: try again later.', true, refused),
   BUSY: spec('The server is busy with other logins: try again in a moment.', true, lost),
 
+  // Abuse resistance, issue 11 (sec-limits): message shapes, storage quotas and the low-disk
+  // reserve, room and account squatting, banned names.
+  MESSAGE_TOO_COMPLEX: spec('The message nests too deeply or holds too many items.', false),
+  QUOTA_EXCEEDED: spec('You have used up a storage allowance for today; try again tomorrow.', false),
+  DISK_LOW: spec("The server's disk is nearly full: nothing new is stored until the admin frees space.", false),
+  REGISTRATION_LIMITED: spec('Too many names were registered from your address today; try again tomorrow.', false, refusedFinal),
+  NAME_BANNED: spec('That name (or one that looks like it) is banned on this server.', false, refused),
+  TOO_MANY_SESSIONS: spec('This program (issued package) is already logged in as many times as the server allows.', true, refused),
   // Operations (issue 16 item 10): backup, restore, export, offline admin.
   BACKUP_INVALID: spec('That file is not a Party Pool backup, or it is damaged.', false),
   TARGET_NOT_EMPTY: spec('The directory to restore into is not empty.', false),
@@ -194,6 +202,23 @@ export const ErrorCodes = {
   }),
   CLOCK_SKEW: spec("Your computer's clock is too far from the server's; set it right and try again.", false),
   NOT_BLOCKED: spec('You have not blocked that name.', false),
+
+  // File sharing (issue 14). On the wire: refusals of an offer or a download, and why a transfer stopped.
+  FILES_OFF: spec('This server does not take files.', false),
+  FILE_TOO_LARGE: spec('That file is larger than this server accepts.', false, { template: 'Files on this server are at most {max}; that one is {size}.' }),
+  FILE_QUOTA_EXCEEDED: spec('That would take your files on this server over your allowance; /unshare some first.', false, { template: 'Your files would take {used} of your {quota} allowance with this one ({size}); /unshare some first.' }),
+  FILE_STORAGE_FULL: spec('The server has no room for that file right now; ask the admin.', false),
+  FILE_DISK_FULL: spec("The server's disk filled up during the upload; the partial file was removed. Try again later.", false),
+  TOO_MANY_TRANSFERS: spec('You already have as many file transfers running as the server allows; wait for one to finish.', false),
+  NO_SUCH_FILE: spec('There is no file with that id that you can see.', false),
+  FILE_HASH_MISMATCH: spec('The file did not match its SHA-256, so it was thrown away.', false),
+  FILE_OFFSET_MISMATCH: spec('A file chunk arrived out of order; the transfer stopped (send or get the file again to resume).', false),
+  // File sharing, command line (never on the wire).
+  FILE_UNREADABLE: spec('That file cannot be read.', false),
+  FILE_CHANGED: spec('The file changed while it was being sent; send it again.', false),
+  SAVE_FAILED: spec('The download could not be written to disk.', false),
+  DIRECT_FILES_UNAVAILABLE: spec('Sending a file to one person needs direct messages, which this program cannot do yet.', false),
+  FILE_KEY_UNKNOWN: spec('No direct message gave this device the key to that file.', false),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

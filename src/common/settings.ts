@@ -45,6 +45,22 @@ export interface ServerSettings {
   authFailureWindowMs: number;
   authBlockMs: number;
   authBlockMaxMs: number;
+  // Issue 11 (sec-limits): pre-login slots.
+  maxUnauthenticatedPerAddress: number;
+  reservedUnauthenticated: number;
+  trustedAddressDays: number;
+  // Issue 11 (sec-limits): storage budgets per day, the low-disk reserve, squatting, seats.
+  historyBytesPerUserPerDay: number;
+  historyBytesPerRoomPerDay: number;
+  historyBytesPerDay: number;
+  requestsPerUserPerDay: number;
+  accountsPerAddressPerDay: number;
+  uploadBytesPerUserPerDay: number;
+  uploadBytesPerDay: number;
+  diskReserveBytes: number;
+  diskWarnBytes: number;
+  maxRoomsOwnedPerUser: number;
+  maxSessionsPerAccount: number;
   // Direct messages (issue 13).
   maxDevices: number;
   directMaxStored: number;
@@ -53,6 +69,15 @@ export interface ServerSettings {
   // Operations (issue 16): how much the log says, and the Prometheus endpoint (0: off).
   logLevel: LogLevel;
   metricsPort: number;
+  // File sharing (issue 14).
+  filesEnabled: boolean;
+  fileMaxBytes: number;
+  fileUserQuotaBytes: number;
+  fileTotalBytes: number;
+  fileMinFreePercent: number;
+  fileRetentionDays: number;
+  filePartialExpiryHours: number;
+  fileTransfersPerSession: number;
 }
 
 /** What the server log records, most severe first; each level includes the ones before it. */
@@ -119,6 +144,22 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   { key: 'authFailureWindowMs', kind: 'int', min: 1000, max: 7 * 86_400_000, fallback: () => config.abuse.authFailureWindowMs },
   { key: 'authBlockMs', kind: 'int', min: 1000, max: 365 * 86_400_000, fallback: () => config.abuse.authBlockMs },
   { key: 'authBlockMaxMs', kind: 'int', min: 1000, max: 365 * 86_400_000, fallback: () => config.abuse.authBlockMaxMs },
+  // Issue 11 (sec-limits): pre-login slots (docs/SECURITY.md).
+  { key: 'maxUnauthenticatedPerAddress', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.preAuth.maxPerAddress },
+  { key: 'reservedUnauthenticated', kind: 'int', min: 0, max: 1_000_000, fallback: () => config.preAuth.reserved },
+  { key: 'trustedAddressDays', kind: 'int', min: 0, max: 3650, fallback: () => config.preAuth.trustedDays },
+  // Issue 11 (sec-limits): storage budgets per day (0 = no budget), the low-disk reserve, squatting, seats.
+  { key: 'historyBytesPerUserPerDay', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.historyBytesPerUserPerDay },
+  { key: 'historyBytesPerRoomPerDay', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.historyBytesPerRoomPerDay },
+  { key: 'historyBytesPerDay', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.historyBytesPerDay },
+  { key: 'requestsPerUserPerDay', kind: 'int', min: 0, max: 1_000_000, fallback: () => config.quotas.requestsPerUserPerDay },
+  { key: 'accountsPerAddressPerDay', kind: 'int', min: 0, max: 1_000_000, fallback: () => config.quotas.accountsPerAddressPerDay },
+  { key: 'uploadBytesPerUserPerDay', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.uploadBytesPerUserPerDay },
+  { key: 'uploadBytesPerDay', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.uploadBytesPerDay },
+  { key: 'diskReserveBytes', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.diskReserveBytes },
+  { key: 'diskWarnBytes', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, fallback: () => config.quotas.diskWarnBytes },
+  { key: 'maxRoomsOwnedPerUser', kind: 'int', min: 1, max: 1000, fallback: () => config.rooms.maxRoomsOwnedPerUser },
+  { key: 'maxSessionsPerAccount', kind: 'int', min: 1, max: 1_000_000, fallback: () => config.limits.maxSessionsPerAccount },
   // Direct messages (issue 13).
   { key: 'maxDevices', kind: 'int', min: 1, max: config.direct.maxDevices, fallback: () => config.direct.maxDevices },
   { key: 'directMaxStored', kind: 'int', min: 1, max: 10_000_000, fallback: () => config.direct.maxStoredPerAccount },
@@ -127,6 +168,15 @@ export const serverSettingSpecs: readonly SettingSpec[] = [
   // Operations.
   { key: 'logLevel', flag: 'log-level', kind: 'string', oneOf: LOG_LEVELS, fallback: () => config.log.level },
   { key: 'metricsPort', flag: 'metrics-port', kind: 'int', min: 0, max: 65535, fallback: () => config.metrics.port },
+  // File sharing (issue 14).
+  { key: 'filesEnabled', kind: 'bool', fallback: () => config.files.enabled },
+  { key: 'fileMaxBytes', kind: 'int', min: 1, max: 2 ** 40, fallback: () => config.files.maxFileBytes },
+  { key: 'fileUserQuotaBytes', kind: 'int', min: 1, max: 2 ** 50, fallback: () => config.files.userQuotaBytes },
+  { key: 'fileTotalBytes', kind: 'int', min: 1, max: 2 ** 50, fallback: () => config.files.totalBytes },
+  { key: 'fileMinFreePercent', kind: 'int', min: 0, max: 90, fallback: () => config.files.minFreePercent },
+  { key: 'fileRetentionDays', kind: 'int', min: 1, max: 36_500, fallback: () => config.files.retentionDays },
+  { key: 'filePartialExpiryHours', kind: 'int', min: 1, max: 8760, fallback: () => config.files.partialExpiryHours },
+  { key: 'fileTransfersPerSession', kind: 'int', min: 1, max: 64, fallback: () => config.files.transfersPerSession },
 ];
 
 /** `maxClients` -> `PARTY_POOL_MAX_CLIENTS`. */
@@ -200,6 +250,12 @@ export function resolveServerSettings(flags: Record<string, string | undefined>,
   if (settings.authBlockMaxMs < settings.authBlockMs) {
     throw new PartyPoolError('CONFIG_INVALID', `${envNameFor('authBlockMaxMs')} must be at least ${envNameFor('authBlockMs')}.`);
   }
+  if (settings.diskWarnBytes < settings.diskReserveBytes) {
+    throw new PartyPoolError('CONFIG_INVALID', `${envNameFor('diskWarnBytes')} must be at least ${envNameFor('diskReserveBytes')}: roots are warned before the reserve is reached.`);
+  }
+  if (settings.reservedUnauthenticated >= settings.maxUnauthenticated) {
+    throw new PartyPoolError('CONFIG_INVALID', `${envNameFor('reservedUnauthenticated')} must be less than ${envNameFor('maxUnauthenticated')}: strangers need some room to log in for the first time.`);
+  }
   return settings;
 }
 
@@ -249,12 +305,38 @@ export interface ServerLimits {
   readonly requestsMax: number;
   readonly requestsMaxBytes: number;
   readonly maxShutdownDelaySeconds: number;
+  // Issue 11 (sec-limits): what a connection may send (every frame counts).
+  /** Frames and bytes a connection may send before it logs in. */
+  readonly preAuthFrames: number;
+  readonly preAuthBytes: number;
+  /** A logged-in user's frame bucket (derived from its request rates, with room for heartbeats). */
+  readonly frameBurst: number;
+  readonly framesPerSecond: number;
+  /** Root sessions get this many times a user's frame bucket. */
+  readonly rootFrameFactor: number;
+  /** Root listings are paged or capped (issue 11): `users` per page, `list-conn` rows, blocked addresses named in `stats`. */
+  readonly usersPerPage: number;
+  readonly connectionsShown: number;
+  readonly blockedShown: number;
   // Direct messages (issue 13).
   readonly maxDevices: number;
   readonly directMaxStored: number;
   readonly directMaxStoredBytes: number;
   readonly directRetentionDays: number;
   readonly directMaxClockSkewMs: number;
+  // File sharing (issue 14).
+  readonly filesEnabled: boolean;
+  readonly fileMaxBytes: number;
+  readonly fileUserQuotaBytes: number;
+  readonly fileTotalBytes: number;
+  readonly fileMinFreePercent: number;
+  readonly fileRetentionDays: number;
+  readonly filePartialExpiryMs: number;
+  readonly fileTransfersPerSession: number;
+  /** Raw bytes per upload or download chunk: well under the frame limit once in base64 and JSON. */
+  readonly fileChunkBytes: number;
+  /** A download's next chunk waits until the session's unsent output is below this. */
+  readonly fileSendBudgetBytes: number;
   // Logging in (issue 11).
   readonly login: LoginLimits;
 }
@@ -274,7 +356,6 @@ export interface LoginLimits {
   readonly targetDecayMs: number;
   readonly knownGoodMs: number;
   readonly knownGoodPerTarget: number;
-  readonly trustedSourcesMax: number;
   readonly guessingWindowMs: number;
   readonly guessingFailures: number;
   readonly guessingAddresses: number;
@@ -324,5 +405,45 @@ export function serverLimits(settings: ServerSettings): ServerLimits {
     directMaxStoredBytes: settings.directMaxStoredBytes,
     directRetentionDays: settings.directRetentionDays,
     directMaxClockSkewMs: config.direct.maxClockSkewMs,
+    filesEnabled: settings.filesEnabled,
+    fileMaxBytes: settings.fileMaxBytes,
+    fileUserQuotaBytes: settings.fileUserQuotaBytes,
+    fileTotalBytes: settings.fileTotalBytes,
+    fileMinFreePercent: settings.fileMinFreePercent,
+    fileRetentionDays: settings.fileRetentionDays,
+    filePartialExpiryMs: settings.filePartialExpiryHours * 3_600_000,
+    fileTransfersPerSession: settings.fileTransfersPerSession,
+    fileChunkBytes: fileChunkBytesFor(settings.maxFrameBytes),
+    fileSendBudgetBytes: Math.min(config.files.sendBudgetBytes, Math.floor(settings.maxUnsentBytes / 4)),
+    ...frameBudget(settings),
+    usersPerPage: config.admin.usersPerPage,
+    connectionsShown: config.admin.connectionsRowsShown,
+    blockedShown: config.admin.blockedShown,
   };
+}
+
+/**
+ * Every frame counts (issue 11): before login a fixed allowance; after it, as many frames as the
+ * session's chat and command buckets allow, plus the refusals flooding tolerates, plus slack for
+ * pongs and the odd stray frame. Raising the request rates raises this with them.
+ */
+function frameBudget(settings: ServerSettings): Pick<ServerLimits, 'preAuthFrames' | 'preAuthBytes' | 'frameBurst' | 'framesPerSecond' | 'rootFrameFactor'> {
+  const budgets = config.budgets;
+  const refusalsPerSecond = Math.ceil((settings.floodMaxRejections * 1000) / settings.floodWindowMs);
+  return {
+    preAuthFrames: budgets.preAuthFrames,
+    preAuthBytes: budgets.preAuthBytes,
+    frameBurst: settings.messageBurst + settings.commandBurst + settings.floodMaxRejections + budgets.frameSlack,
+    framesPerSecond: settings.messageRatePerSecond + settings.commandRatePerSecond + refusalsPerSecond + budgets.frameSlackPerSecond,
+    rootFrameFactor: budgets.rootFrameFactor,
+  };
+}
+
+/**
+ * The chunk size for a frame limit: config's 32 KiB, or less when frames are smaller, so that a
+ * chunk in base64 (4/3 of it) plus its JSON stays within three quarters of the frame.
+ */
+export function fileChunkBytesFor(maxFrameBytes: number): number {
+  const fits = Math.floor((((maxFrameBytes * 3) / 4 - 128) * 3) / 4);
+  return Math.max(256, Math.min(config.files.chunkBytes, fits - (fits % 64)));
 }

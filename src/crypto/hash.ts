@@ -20,3 +20,18 @@ export async function hashFile(file: string, algorithm: 'sha256' | 'sha512', enc
   for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest(encoding);
 }
+
+/** A SHA-256 fed piece by piece (file transfers hash as the bytes pass). */
+export interface Sha256 {
+  update(data: Uint8Array): void;
+  /** The digest as lower-case hex; the hash cannot be fed after this. */
+  digestHex(): string;
+}
+
+export function createSha256(): Sha256 {
+  const hash = crypto.createHash('sha256');
+  return {
+    update: (data) => void hash.update(data),
+    digestHex: () => hash.digest('hex'),
+  };
+}

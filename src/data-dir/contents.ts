@@ -41,6 +41,7 @@ export const DATA_KINDS: readonly DataKind[] = [
   { name: config.admin.statsFileName, copy: 'file', what: 'server statistics' },
   { name: new RegExp(`^${escape(config.requests.fileName)}(\\.\\d+)?$`), copy: 'file', what: 'requests users filed with /request' },
   { name: config.operations.configFileName, copy: 'file', what: 'the config file' },
+  { name: 'files', copy: 'dir', what: 'shared files: published blobs named by their SHA-256, and uploads in progress (files sent to one person are ciphertext)' },
   { name: SERVER_INFO_FILE, copy: 'skip', what: 'where a running server listens (written at each start)' },
   { name: WRITE_CHECK_FILE, copy: 'skip', what: 'the start-up write check' },
   // writePrivateFile's temp files (".name.<pid>.tmp"): half-written, never worth keeping.

@@ -117,9 +117,22 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    // Issue 11 (sec-limits): addresses (IPv4, or an IPv6 /64) that logged in successfully, and
+    // whether a root did. They get the reserved pre-login slots while strangers hold the rest.
+    id: '410-trusted-addresses',
+    sql: `
+      CREATE TABLE trusted_addresses (
+        address       TEXT PRIMARY KEY,
+        last_login_at INTEGER NOT NULL,
+        root          INTEGER NOT NULL CHECK (root IN (0, 1))
+      ) STRICT;
+      CREATE INDEX trusted_addresses_last_login ON trusted_addresses (last_login_at);
+    `,
+  },
+  {
     // Issue 11: each package's Ed25519 public key (base64; the private seed is sealed inside the
     // package and never stored here). NULL for packages issued before package keys existed.
-    id: '410-package-keys',
+    id: '420-package-keys',
     sql: `
       ALTER TABLE packages ADD COLUMN public_key TEXT;
     `,
@@ -130,7 +143,7 @@ export const migrations: readonly Migration[] = [
     // `stretching` the Argon2id parameters (JSON) the client used, `prehash` (JSON) the scrypt
     // parameters of an account migrated from a scrypt hash until its owner logs in again.
     // The server fills these from password_hash at start (accounts.ts) and empties password_hash.
-    id: '411-opaque-accounts',
+    id: '421-opaque-accounts',
     sql: `
       ALTER TABLE accounts ADD COLUMN opaque_id TEXT;
       ALTER TABLE accounts ADD COLUMN opaque_record TEXT;
@@ -143,7 +156,7 @@ export const migrations: readonly Migration[] = [
     // Issue 11: failed logins per target ('root', 'account:<name key>', 'package:<id>'): how
     // many (decaying), the last one (ms since the epoch), and the sources that logged in to it
     // successfully (JSON: address -> last success), which skip its delay.
-    id: '412-login-targets',
+    id: '422-login-targets',
     sql: `
       CREATE TABLE login_targets (
         target        TEXT PRIMARY KEY,
@@ -210,6 +223,36 @@ export const migrations: readonly Migration[] = [
         created_at    INTEGER NOT NULL,
         PRIMARY KEY (blocker_key, blocked_key)
       ) STRICT;
+    `,
+  },
+  {
+    // File sharing (issue 14). One row per shared file (state 'ready') or upload in progress
+    // ('partial'). The bytes live under files/ in the data dir, content-addressed by `sha256`
+    // (several rows may share one blob). A file goes to a room (`room_id`) or to one person
+    // (`recipient_key`): those are ciphertext, and `name` is '' (it travels in the direct message).
+    id: '600-files',
+    sql: `
+      CREATE TABLE files (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        state         TEXT NOT NULL CHECK (state IN ('partial', 'ready')),
+        uploader_key  TEXT NOT NULL,
+        uploader      TEXT NOT NULL,
+        room_id       INTEGER REFERENCES rooms(id) ON DELETE CASCADE,
+        recipient_key TEXT,
+        recipient     TEXT,
+        name          TEXT NOT NULL,
+        size          INTEGER NOT NULL CHECK (size >= 0),
+        sha256        TEXT,                  -- declared (room files) or, once ready, measured
+        created_at    INTEGER NOT NULL,      -- ms since the epoch: the offer
+        updated_at    INTEGER NOT NULL,      -- the last progress of a partial upload
+        shared_at     INTEGER,               -- when it was published
+        CHECK ((room_id IS NULL) <> (recipient_key IS NULL))
+      ) STRICT;
+      CREATE INDEX files_room ON files (room_id, id);
+      CREATE INDEX files_uploader ON files (uploader_key);
+      CREATE INDEX files_recipient ON files (recipient_key);
+      CREATE INDEX files_sha256 ON files (sha256);
+      CREATE INDEX files_state ON files (state, updated_at);
     `,
   },
 ];

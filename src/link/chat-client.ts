@@ -368,6 +368,11 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     }
   }
 
+  /** The session is over for good: no connection, and none coming (left, or reconnecting gave up or is off). */
+  get finished(): boolean {
+    return this.stopped && this.link === undefined;
+  }
+
   get connected(): boolean {
     return this.link !== undefined && !this.link.closed;
   }
@@ -420,6 +425,8 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     let effect: ReplyEffect | undefined;
     let wireArgs = args;
     if (this.protocol >= 2 && name === 'history') wireArgs = this.rooms.historyArgs(args);
+    // `/files` alone lists the room you are looking at.
+    if (this.protocol >= 3 && name === 'files' && args.trim() === '') wireArgs = this.rooms.current;
     const target = this.protocol >= 2 && name === 'switch' ? splitWords(args) : undefined;
     if (target?.length === 1 && target[0]?.startsWith('#')) {
       // Lines typed right after /switch go to the new room, without waiting for the reply
@@ -465,6 +472,41 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     let answer: ServerMessage | undefined;
     const answered = await this.request((id) => ({ type: 'command', id, name, args }), (reply) => (answer = reply));
     return answered ? answer : undefined;
+  }
+
+  /**
+   * Send a request built around a fresh id; resolves with the server's answer to it (its `ack`,
+   * `error` or reply), or undefined when the connection dropped first. `quiet`: the answer is not
+   * shown (the client's own requests).
+   */
+  exchange(build: (id: number) => ClientMessage, quiet = false): Promise<ServerMessage | undefined> {
+    return new Promise((resolve, reject) => {
+      let answer: ServerMessage | undefined;
+      this.request(
+        (id) => {
+          if (quiet) this.quietRefs.add(id);
+          return build(id);
+        },
+        (reply) => (answer = reply),
+      ).then((answered) => resolve(answered ? answer : undefined), reject);
+    });
+  }
+
+  /** Send a message that gets no reply of its own (a file chunk, possibly encoded already); false when not connected. */
+  post(message: ClientMessage | Buffer): boolean {
+    const link = this.link;
+    if (!link || link.closed) return false;
+    if (Buffer.isBuffer(message)) link.sendFrame(message);
+    else link.send(message);
+    return true;
+  }
+
+  /** Stop reading from the server while `hold` (a download waiting for a slow disk), then go on. */
+  holdInput(hold: boolean): void {
+    const socket = this.link?.socket;
+    if (!socket || socket.destroyed) return;
+    if (hold) socket.pause();
+    else socket.resume();
   }
 
   /**
@@ -549,20 +591,6 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private answered(reply: ServerMessage | undefined, onReply: ReplyEffect | undefined): boolean {
     if (reply !== undefined) onReply?.(reply);
     return reply !== undefined;
-  }
-
-  /** One step of a password exchange: send a request, resolve with its answer (undefined if the connection dropped first). */
-  private exchange(build: (id: number) => ClientMessage, quiet = false): Promise<ServerMessage | undefined> {
-    return new Promise((resolve, reject) => {
-      let answer: ServerMessage | undefined;
-      this.request(
-        (id) => {
-          if (quiet) this.quietRefs.add(id);
-          return build(id);
-        },
-        (reply) => (answer = reply),
-      ).then((answered) => resolve(answered ? answer : undefined), reject);
-    });
   }
 
   /** An error this client decided on its own, shown like the server's, as a command's result. */

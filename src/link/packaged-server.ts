@@ -12,6 +12,7 @@ import {
   SEAL_KDF_ALGORITHM,
   formatSealedFile,
   parseSealedContent,
+  paddedSealedContent,
   parseSealedFile,
   sealedEnvelope,
   sealedFields,
@@ -45,7 +46,7 @@ export async function sealServerFile(content: SealedContent, passkey: string, it
   const header: PackageHeader = { id: content.packageId, kind: content.kind, version: content.version };
   const salt = newSealSalt();
   const kdf: SealKdf = { algorithm: SEAL_KDF_ALGORITHM, salt: salt.toString('base64'), iterations };
-  const sealed = await sealBytes(Buffer.from(JSON.stringify(content)), passkey, { salt, iterations, additionalData: sealedFileAdditionalData(header, kdf) });
+  const sealed = await sealBytes(paddedSealedContent(content), passkey, { salt, iterations, additionalData: sealedFileAdditionalData(header, kdf) });
   return formatSealedFile(sealedEnvelope(header, kdf, sealed));
 }
 

@@ -1,17 +1,21 @@
 // File helpers for the per-user profile directory: owner-only modes (tightened, with a notice,
-// when found looser), atomic JSON writes (temp file, fsync, rename, directory fsync), appends that
-// leave at worst a torn last line, and reads that turn a damaged file into one clear sentence
-// (PROFILE_DAMAGED) instead of a crash. On Windows, modes mean nothing and %APPDATA% is already
-// per-user, so the mode checks are skipped there.
-import crypto from 'node:crypto';
+// when found looser; refused when another user owns them), atomic JSON writes, appends that leave
+// at worst a torn last line, and reads that turn a damaged file into one clear sentence
+// (PROFILE_DAMAGED) instead of a crash. The rules themselves are common/private-files.ts, shared
+// with the server's data directory; this module words every failure as PROFILE_UNUSABLE.
 import fs from 'node:fs';
-import path from 'node:path';
 import type { z } from 'zod';
 import { PartyPoolError } from '../common/errors.js';
+import {
+  appendPrivateFileLine,
+  ensurePrivateDirectory as ensureDirectory,
+  readPrivateFile,
+  writePrivateFileAtomic,
+  type PrivateFileContext,
+} from '../common/private-files.js';
 import { describeStorageError, storageErrorAdvice } from '../common/storage-errors.js';
 
-export const DIR_MODE = 0o700;
-export const FILE_MODE = 0o600;
+export { DIR_MODE, FILE_MODE } from '../common/private-files.js';
 
 /** Where notices for the person go (printed by the caller through src/cli), and the platform. */
 export interface FileContext {
@@ -19,63 +23,31 @@ export interface FileContext {
   readonly notice: (text: string) => void;
 }
 
+function rules(context: FileContext): PrivateFileContext {
+  return { platform: context.platform, notice: context.notice, code: 'PROFILE_UNUSABLE', ownerAdvice: 'use your own profile directory (--profile-dir)' };
+}
+
 function unusable(what: string, error: unknown): PartyPoolError {
+  if (error instanceof PartyPoolError) return error;
   const advice = storageErrorAdvice(error);
   return new PartyPoolError('PROFILE_UNUSABLE', `Cannot use ${what}: ${describeStorageError(error)}.${advice ? ' ' + advice : ''}`, { cause: error });
 }
 
-function octal(mode: number): string {
-  return '0' + (mode & 0o777).toString(8);
-}
-
-/** Tighten a file or directory that others may read or write; refuse one owned by someone else. */
-function checkMode(target: string, stat: fs.Stats, wanted: number, context: FileContext): void {
-  if (context.platform === 'win32') return;
-  const uid = process.getuid?.();
-  if (uid !== undefined && stat.uid !== uid) {
-    throw new PartyPoolError('PROFILE_UNUSABLE', `${target} belongs to another user (uid ${stat.uid}); use your own profile directory (--profile-dir).`);
-  }
-  if ((stat.mode & 0o077) === 0) return;
-  try {
-    fs.chmodSync(target, wanted);
-  } catch (error) {
-    throw unusable(`${target} (it is readable by other users and its permissions cannot be tightened)`, error);
-  }
-  context.notice(`Tightened the permissions of ${target} from ${octal(stat.mode)} to ${octal(wanted)}: it holds private keys and messages.`);
-}
-
 /** Create `dir` (and its parents) owner-only, or check and tighten an existing one. */
 export function ensurePrivateDirectory(dir: string, context: FileContext): void {
-  let stat: fs.Stats;
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-    stat = fs.statSync(dir);
+    ensureDirectory(dir, rules(context));
   } catch (error) {
     throw unusable(`the profile directory ${dir}`, error);
   }
-  if (!stat.isDirectory()) throw new PartyPoolError('PROFILE_UNUSABLE', `Cannot use the profile directory ${dir}: it is not a directory.`);
-  checkMode(dir, stat, DIR_MODE, context);
 }
 
 /** The text of a profile file (mode checked and tightened), or undefined when it does not exist. */
 export function readPrivateText(file: string, context: FileContext): string | undefined {
-  let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    return readPrivateFile(file, rules(context));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw unusable(file, error);
-  }
-  try {
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) throw new PartyPoolError('PROFILE_UNUSABLE', `Cannot use ${file}: it is not a regular file.`);
-    checkMode(file, stat, FILE_MODE, context);
-    return fs.readFileSync(fd, 'utf8');
-  } catch (error) {
-    if (error instanceof PartyPoolError) throw error;
-    throw unusable(file, error);
-  } finally {
-    fs.closeSync(fd);
   }
 }
 
@@ -101,38 +73,13 @@ export function readProfileJson<T>(file: string, schema: z.ZodType<T>, advice: s
   return parsed.data;
 }
 
-function syncDirectory(dir: string, platform: NodeJS.Platform): void {
-  // Makes the rename itself durable; Windows cannot open a directory for this, and does not need to.
-  if (platform === 'win32') return;
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // Best effort: some file systems refuse fsync on directories.
-  }
-}
-
 /** Replace `file` atomically with `content` (mode 0600): readers see the old or the new file, never half. */
 export function writePrivateText(file: string, content: string, context: FileContext): void {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
   try {
-    const fd = fs.openSync(temp, 'wx', FILE_MODE);
-    try {
-      fs.writeFileSync(fd, content);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, file);
+    writePrivateFileAtomic(file, content, { platform: context.platform });
   } catch (error) {
-    fs.rmSync(temp, { force: true });
     throw unusable(file, error);
   }
-  syncDirectory(path.dirname(file), context.platform);
 }
 
 export function writeProfileJson(file: string, value: unknown, context: FileContext): void {
@@ -142,13 +89,7 @@ export function writeProfileJson(file: string, value: unknown, context: FileCont
 /** Append one line (the caller's text holds no newline) with one write and an fsync. */
 export function appendPrivateLine(file: string, line: string): void {
   try {
-    const fd = fs.openSync(file, 'a', FILE_MODE);
-    try {
-      fs.writeSync(fd, line + '\n');
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    appendPrivateFileLine(file, line);
   } catch (error) {
     throw unusable(file, error);
   }

@@ -86,6 +86,11 @@ export class ServerLink extends EventEmitter<LinkEvents> {
     if (!this.closed) this.socket.write(encodeFrame(message));
   }
 
+  /** Send a frame encoded already (a file chunk, built without JSON.stringify). */
+  sendFrame(frame: Buffer): void {
+    if (!this.closed) this.socket.write(frame);
+  }
+
   /** Wait for the next message that satisfies `accept` (or the link closing, or an error reply). */
   next<T extends ServerMessage>(accept: (m: ServerMessage) => m is T, timeoutMs: number): Promise<T> {
     return new Promise((resolve, reject) => {

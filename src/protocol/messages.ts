@@ -14,6 +14,7 @@ import {
   syncedDirectFieldsSchema,
   welcomeDirectFieldsSchema,
 } from './direct-messages.js';
+import { fileClientSchemas, fileServerSchemas } from './files.js';
 
 const requestId = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 const shortText = z.string().max(256);
@@ -63,6 +64,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   directSendSchema,
   directAckSchema,
   devicesGetSchema,
+  // Protocol 3: file sharing (files.ts).
+  ...fileClientSchemas,
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export type AuthMessage = z.infer<typeof authSchema>;
@@ -181,13 +184,24 @@ const roomsSchema = z.object({
   ref: requestId.optional(),
   rooms: z.array(z.object({ name: roomName, private: z.boolean(), members: z.int().min(0), online: z.int().min(0), joined: z.boolean(), owner: shortText.optional(), max: z.int().min(1).optional() })).max(100_000),
 });
-const membersSchema = z.object({ type: z.literal('members'), ref: requestId.optional(), room: roomName, members: z.array(z.object({ name: shortText, online: z.boolean(), owner: z.boolean() })).max(1_000_000) });
+const membersSchema = z.object({
+  type: z.literal('members'),
+  ref: requestId.optional(),
+  room: roomName,
+  members: z.array(z.object({ name: shortText, online: z.boolean(), owner: z.boolean() })).max(1_000_000),
+  /** Issue 11: present when the list was cut short (online first, then by name): how many there are in all. */
+  total: z.int().min(0).optional(),
+});
 const inviteSchema = z.object({ type: z.literal('invite'), ref: requestId.optional(), room: roomName, code: shortText });
 const accountSchema = z.object({ type: z.literal('account'), ref: requestId.optional(), event: z.enum(['registered', 'password-changed']), name: shortText });
 const accountsSchema = z.object({
   type: z.literal('accounts'),
   ref: requestId.optional(),
   accounts: z.array(z.object({ name: shortText, created: time, lastSeen: time.optional(), online: z.boolean() })).max(1_000_000),
+  /** Issue 11: `users` is paged. This page (from 1), how many pages, and how many accounts in all. */
+  page: z.int().min(1).optional(),
+  pages: z.int().min(1).optional(),
+  total: z.int().min(0).optional(),
 });
 
 export const serverMessageSchema = z.discriminatedUnion('type', [
@@ -224,6 +238,8 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   directDeliverySchema,
   devicesSchema,
   devicesChangedSchema,
+  // Protocol 3: file sharing (files.ts).
+  ...fileServerSchemas,
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ChallengeMessage = z.infer<typeof challengeSchema>;

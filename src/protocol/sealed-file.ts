@@ -62,6 +62,24 @@ export const sealedContentSchema = z.object({
 export type SealedContent = z.infer<typeof sealedContentSchema>;
 
 /**
+ * Sealed content is padded with spaces to a multiple of this many bytes, so the ciphertext's
+ * length does not tell how many addresses (or how long a server name) a package holds: every
+ * ordinary package seals exactly one block. JSON.parse ignores trailing whitespace, so programs
+ * that never heard of the padding open padded content unchanged. An executable's sealed slot
+ * (32 KiB, packaging/sealed-slot.ts) holds the base64 of several blocks with room to spare.
+ */
+export const SEALED_CONTENT_BLOCK_BYTES = 4096;
+
+/** The content's JSON as the bytes to seal: padded with spaces to a whole number of blocks. */
+export function paddedSealedContent(content: SealedContent): Buffer {
+  const json = Buffer.from(JSON.stringify(content), 'utf8');
+  const blocks = Math.max(1, Math.ceil(json.length / SEALED_CONTENT_BLOCK_BYTES));
+  const padded = Buffer.alloc(blocks * SEALED_CONTENT_BLOCK_BYTES, 0x20);
+  json.copy(padded);
+  return padded;
+}
+
+/**
  * The bytes bound to the ciphertext as additional data: the format, the readable header and
  * the KDF parameters, so editing any of them (say, a package id for --package-info) breaks it.
  */

@@ -1,5 +1,6 @@
-// The TLS 1.3 listener: the pre-TLS checks on a bare TCP connection (rate per address, the cap
-// on connections not logged in), the ban check right after the handshake, sessions for the
+// The TLS 1.3 listener: the pre-TLS checks on a bare TCP connection (bans and blocks, rate per
+// address, the pre-login slots), the ban check again right after the handshake (a banned
+// address hears why a few times a minute), sessions for the
 // rest, and one heartbeat for all of them (a ping each interval; silence past the timeout
 // ends a session).
 import net from 'node:net';
@@ -32,8 +33,11 @@ export function unmapIPv4(address: string | undefined): string {
   return address.startsWith('::ffff:') && net.isIPv4(address.slice(7)) ? address.slice(7) : address;
 }
 
-type ListenerSettings = Pick<ServerSettings, 'host' | 'port' | 'tlsHandshakeTimeoutMs' | 'connectionsPerMinute' | 'maxUnauthenticated'>;
-type ListenerLimits = Pick<ServerLimits, 'maxFrameBytes' | 'maxOutboundFrameBytes' | 'maxUnsentBytes' | 'maxInvalidFrames' | 'heartbeatIntervalMs' | 'heartbeatTimeoutMs'>;
+type ListenerSettings = Pick<ServerSettings, 'host' | 'port' | 'tlsHandshakeTimeoutMs' | 'connectionsPerMinute' | 'maxUnauthenticated' | 'maxUnauthenticatedPerAddress'>;
+type ListenerLimits = Pick<
+  ServerLimits,
+  'maxFrameBytes' | 'maxOutboundFrameBytes' | 'maxUnsentBytes' | 'maxInvalidFrames' | 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'preAuthFrames' | 'preAuthBytes' | 'frameBurst' | 'framesPerSecond' | 'rootFrameFactor'
+>;
 
 export class Listener {
   /** Every connection past the TLS handshake, logged in or not. */
@@ -124,7 +128,10 @@ export class Listener {
     return new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  /** A TCP connection, before TLS: per-address rate and the unauthenticated cap, else it is closed at once. */
+  /**
+   * A TCP connection, before TLS: bans and blocks, the per-address rate, the pre-login slots
+   * (connection-guard.ts). Refused connections are closed at once, costing no handshake.
+   */
   private onRawConnection(socket: net.Socket): void {
     if (this.closing) {
       socket.destroy();
@@ -132,13 +139,47 @@ export class Listener {
     }
     const address = unmapIPv4(socket.remoteAddress);
     const now = this.clock.now();
-    const refusal = this.guard.admit(socket, address, this.roster.size, now);
+    let banned: boolean;
+    try {
+      banned = this.moderation.addressRefusal(address) !== undefined || this.loginBlocks.unsavedBlock(address) !== undefined;
+    } catch {
+      // The look-up failed (a broken disk): the check after the handshake tries again and reports it.
+      banned = false;
+    }
+    // A banned address is cut here; a few connections a minute still get the handshake and hear why.
+    if (banned && !this.guard.explainsBan(address, now)) {
+      socket.destroy();
+      return this.logRefusal(`banned:${rateKey(address)}`, now, { address, reason: 'banned or blocked' });
+    }
+    const { refusal, evicted } = this.guard.admit(socket, address, now);
+    if (evicted.length > 0) {
+      this.logRefusal('evicted', now, { address, reason: 'pre-login slots full: the oldest strangers were closed for it', closed: evicted.map((e) => e.address).join(','), holders: this.holders() });
+    }
     if (!refusal) return;
     socket.destroy();
-    const skipped = this.logThrottle.pass(refusal === 'rate' ? `rate:${rateKey(address)}` : 'unauthenticated', now);
+    switch (refusal) {
+      case 'rate':
+        return this.logRefusal(`rate:${rateKey(address)}`, now, { address, reason: `over ${this.settings.connectionsPerMinute} connections per minute` });
+      case 'per-address':
+        return this.logRefusal(`per-address:${rateKey(address)}`, now, { address, reason: `over ${this.settings.maxUnauthenticatedPerAddress} connections not logged in from one address` });
+      default:
+        return this.logRefusal('unauthenticated', now, { address, reason: `over ${this.settings.maxUnauthenticated} connections not logged in`, holders: this.holders() });
+    }
+  }
+
+  /** One log line per key per minute, with how many were skipped since the last. */
+  private logRefusal(key: string, now: number, fields: Record<string, string>): void {
+    const skipped = this.logThrottle.pass(key, now);
     if (skipped === undefined) return;
-    const reason = refusal === 'rate' ? `over ${this.settings.connectionsPerMinute} connections per minute` : `over ${this.settings.maxUnauthenticated} connections not logged in`;
-    this.logger.warn('connection refused before TLS', { address, reason, ...(skipped > 0 ? { alsoRefused: skipped } : {}) });
+    this.logger.warn('connection refused before TLS', { ...fields, ...(skipped > 0 ? { alsoRefused: skipped } : {}) });
+  }
+
+  /** The addresses holding the most pre-login slots, for the log: "203.0.113.9(4),…". */
+  private holders(): string {
+    return this.guard
+      .topHolders(5)
+      .map((h) => `${h.address}(${h.slots})`)
+      .join(',');
   }
 
   private onConnection(socket: tls.TLSSocket): void {
@@ -147,6 +188,7 @@ export class Listener {
       socket.destroy();
       return;
     }
+    this.guard.secured(socket);
     try {
       const refusal = this.moderation.connectionRefusal(address);
       if (refusal) return this.refuseConnection(socket, address, refusal.code, refusal.message);

@@ -64,7 +64,7 @@ export interface RunServerOptions {
 }
 
 /** What a start may create in the data directory: removed again (or restored) when the start fails. */
-const STARTUP_FILES = [AUTH_FILE, KEY_FILE, CERT_FILE, NEXT_KEY_FILE, DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`];
+const STARTUP_FILES = [AUTH_FILE, KEY_FILE, CERT_FILE, NEXT_KEY_FILE, DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`, 'files'];
 
 /** Remember what the data directory holds before a start; `undo()` puts it back the way it was. */
 function snapshotDataDir(dataDir: string): { undo: () => void } {
@@ -80,7 +80,7 @@ function snapshotDataDir(dataDir: string): { undo: () => void } {
   return {
     undo: () => {
       try {
-        for (const [name, was] of before) if (!was) fs.rmSync(path.join(dataDir, name), { force: true });
+        for (const [name, was] of before) if (!was) fs.rmSync(path.join(dataDir, name), { force: true, recursive: true });
         if (authText !== undefined) fs.writeFileSync(path.join(dataDir, AUTH_FILE), authText, { mode: 0o600 });
         if (!existed && fs.existsSync(dataDir) && fs.readdirSync(dataDir).length === 0) fs.rmdirSync(dataDir);
       } catch {
@@ -158,8 +158,9 @@ export async function runServer(io: CliIo, options: RunServerOptions): Promise<E
   const terminal = io.stdout.isTTY === true;
   const footer = terminal ? new LiveFooter(io.stdout, color) : undefined;
   const out = new Output(io);
-  ensurePrivateDir(settings.logDir, 'log directory');
+  const tightened = ensurePrivateDir(settings.logDir, 'log directory');
   const logger: Logger = createLogger({ logDir: settings.logDir, console: true, level: settings.logLevel, consoleWrite: (line) => (footer ? footer.log(line) : out.line(line)) });
+  for (const notice of tightened) logger.warn('permissions tightened', { detail: notice });
   // From here on Ctrl-C (or SIGTERM) means "stop", even while the keys are still being derived.
   let requestStop: (signal?: string) => void = () => undefined;
   let stopSignal: string | undefined;

@@ -15,6 +15,7 @@ import { DATABASE_FILE, Store } from '../data-dir/store.js';
 import { LogThrottle } from './abuse/log-throttle.js';
 import { Accounts } from './accounts/accounts.js';
 import { Audience } from './chat/fanout.js';
+import type { BlobStoreHooks } from './files/blob-store.js';
 import { Clock } from './clock.js';
 import { Listener } from './listener.js';
 import type { MetricsSources, PrometheusMetrics } from './metrics-endpoint.js';
@@ -25,6 +26,7 @@ import { buildServices, type Services } from './services.js';
 import { SessionIds } from './session/session-ids.js';
 import type { Session } from './session/session.js';
 import { Checkpointer } from './storage/checkpointer.js';
+import type { DiskProbe } from './storage/disk-space.js';
 
 /** How long a shutdown waits for sessions to say goodbye before it cuts them off. */
 const SHUTDOWN_GRACE_MS = 3000;
@@ -41,10 +43,14 @@ export interface ServerOptions {
   now?: () => number;
   /** Injected timers for the timed shutdown's countdown. */
   timers?: Timers;
+  /** How free disk space is read (tests simulate a filling disk). */
+  diskProbe?: DiskProbe;
   /** The config file the settings were read with: its "lockdown" is applied when it changes. */
   configFile?: ConfigFile;
   /** Serve metrics on this port (tests pass 0); default: settings.metricsPort, 0 meaning off. */
   metricsPort?: number;
+  /** Tests: a disk for shared files that looks full, or fills up mid-upload. */
+  fileHooks?: BlobStoreHooks;
 }
 
 /** The settings key remembering the config file's last lockdown value, so it is applied once per change. */
@@ -82,7 +88,7 @@ export class PartyPoolServer {
     this.dataDir = settings.dataDir;
     this.limits = { ...serverLimits(settings), ...options.limits };
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
-    this.services = buildServices({ settings, limits: this.limits, logger: options.logger, clock, timers: options.timers ?? realTimers, keys, store, shutdown: (message) => this.shutdown(message), ...(metrics ? { metrics } : {}) });
+    this.services = buildServices({ settings, limits: this.limits, logger: options.logger, clock, timers: options.timers ?? realTimers, keys, store, diskProbe: options.diskProbe, shutdown: (message) => this.shutdown(message), fileHooks: options.fileHooks, ...(metrics ? { metrics } : {}) });
     const { alarm, guard, moderation, loginBlocks, roster, handshake, arrivals, dispatcher } = this.services;
     const sessionIds = new SessionIds(store, config.operations.sessionIdBlock, (error) => alarm.report('database', error));
     this.checkpointer = new Checkpointer(store.db, path.join(settings.dataDir, DATABASE_FILE), config.storage.checkpointIntervalMs, (reason) => this.logger.warn('database checkpoint', { reason: reason.slice(0, 200) }));
@@ -102,7 +108,10 @@ export class PartyPoolServer {
   /** Prepare the data dir, identity and keys, then listen. Resolves once accepting. */
   static async start(options: ServerOptions): Promise<PartyPoolServer> {
     const settings = options.settings;
-    ensurePrivateDir(settings.dataDir, 'data directory');
+    // A data dir made beforehand with loose modes is tightened (and each change logged), not trusted.
+    for (const [dir, purpose] of [[settings.dataDir, 'data directory'], [settings.logDir, 'log directory']] as const) {
+      for (const notice of ensurePrivateDir(dir, purpose)) options.logger.warn('permissions tightened', { detail: notice });
+    }
     // Two servers on one data dir would share the database and fight over server.json.
     const running = runningServerPid(settings.dataDir);
     if (running !== undefined && running !== process.pid) {
@@ -123,15 +132,18 @@ export class PartyPoolServer {
     const metricsPort = options.metricsPort ?? (settings.metricsPort > 0 ? settings.metricsPort : undefined);
     // prom-client is loaded only when metrics are on.
     const metrics = metricsPort === undefined ? undefined : new (await import('./metrics-endpoint.js')).PrometheusMetrics();
-    let server: PartyPoolServer;
+    let server: PartyPoolServer | undefined;
     try {
       // Issue 11: scrypt hashes from before protocol 3 become OPAQUE records (once).
       const migration = await new Accounts(store.db).migrateScryptHashes(keys.opaque.serverSetup);
       if (migration.migrated + migration.damaged > 0) options.logger.info('accounts migrated to OPAQUE', { migrated: migration.migrated, damaged: migration.damaged });
       server = new PartyPoolServer(options, identity, store, keys, new Clock(options.now), metrics);
       server.applyFileLockdown(options.configFile);
+      // Shared files' folders exist before the first connection can offer one.
+      server.services.files.start();
       await server.listen(settings, metricsPort);
     } catch (error) {
+      await server?.services.files.stop();
       await metrics?.close();
       store.close();
       throw error;
@@ -141,6 +153,7 @@ export class PartyPoolServer {
     else server.logger.info('history is off', { deletedMessages: history.clearedAtStart });
     server.services.direct.startRetention((error) => server.services.alarm.report('retention', error));
     server.checkpointer.start();
+    await server.services.disk.start(config.quotas.diskCheckIntervalMs);
     return server;
   }
 
@@ -202,7 +215,7 @@ export class PartyPoolServer {
     const { roster, guard, moderation, alarm } = this.services;
     return {
       sessions: () => ({ users: roster.userCount, roots: roster.size - roster.userCount }),
-      connections: () => ({ open: guard.openCount, unauthenticated: guard.unauthenticated(roster.size) }),
+      connections: () => ({ open: guard.openCount, unauthenticated: guard.unauthenticated() }),
       refusedBeforeTls: () => ({ ...guard.refused }),
       bans: () => moderation.bans.size,
       storageFailures: () => alarm.total,
@@ -287,10 +300,12 @@ export class PartyPoolServer {
     await closed;
     shutdown.stop();
     stats.stop();
+    this.services.disk.stop();
     if (this.wroteInfo) removeServerInfo(this.dataDir);
     await history.stop();
     await direct.stop();
     await this.metrics?.close();
+    await this.services.files.stop();
     await this.checkpointer.stop();
     this.store.close();
     this.logger.info('stopped');

@@ -14,7 +14,7 @@ import { LoginBlocks } from './abuse/login-blocks.js';
 import { LoginFailures } from './abuse/login-failures.js';
 import { LoginTargets } from './abuse/login-targets.js';
 import { LoginWork } from './abuse/login-work.js';
-import { TrustedSources } from './abuse/trusted-sources.js';
+import { TrustedAddresses } from './abuse/trusted-addresses.js';
 import { AccountService } from './accounts/account-service.js';
 import { Accounts } from './accounts/accounts.js';
 import { Passwords } from './accounts/passwords.js';
@@ -33,6 +33,9 @@ import { DirectService } from './direct/direct-service.js';
 import { DirectStore } from './direct/direct-store.js';
 import { commandSpecs, messageSpecs } from './commands/registry.js';
 import { CommandTable, Dispatcher } from './commands/table.js';
+import { BlobStore, type BlobStoreHooks } from './files/blob-store.js';
+import { FileRecords } from './files/file-records.js';
+import { FileService } from './files/file-service.js';
 import { Admission } from './login/admission.js';
 import { Arrivals } from './login/arrivals.js';
 import { LoginDevices } from './login/devices.js';
@@ -48,6 +51,8 @@ import { ShutdownCountdown } from './moderation/shutdown.js';
 import { Statistics } from './moderation/statistics.js';
 import { ServerStats } from './moderation/stats.js';
 import { Roster } from './roster.js';
+import { DiskSpace, statfsProbe, type DiskProbe } from './storage/disk-space.js';
+import { StorageQuotas } from './storage/quotas.js';
 import { RequestLog } from './storage/request-log.js';
 import { StorageAlarm } from './storage/storage-alarm.js';
 
@@ -59,10 +64,14 @@ export interface ServiceInputs {
   readonly timers: Timers;
   readonly keys: AuthKeys;
   readonly store: Store;
+  /** How free disk space is read (tests pass their own). */
+  readonly diskProbe?: DiskProbe | undefined;
   /** The server's own shutdown (the timed shutdown ends in it). */
   readonly shutdown: (message: string) => Promise<void>;
   /** Prometheus metrics when enabled; hooks that do nothing otherwise. */
   readonly metrics?: ServerMetrics;
+  /** Tests: a disk that looks full, or fills up mid-upload. */
+  readonly fileHooks?: BlobStoreHooks | undefined;
 }
 
 export type Services = ReturnType<typeof buildServices>;
@@ -79,6 +88,22 @@ export function buildServices(inputs: ServiceInputs) {
   const roomData = new Rooms(store.db, history.latestIds());
   const fanout = new Fanout(roster, roomData, delivery);
   const alarm = new StorageAlarm(logger, clock, fanout, config.abuse.storageReportIntervalMs);
+  // Storage budgets and the low-disk reserve (issue 11).
+  const disk = new DiskSpace(settings.dataDir, { reserveBytes: settings.diskReserveBytes, warnBytes: settings.diskWarnBytes }, inputs.diskProbe ?? statfsProbe, fanout, logger, clock);
+  const quotas = new StorageQuotas(
+    {
+      historyBytesPerUser: settings.historyBytesPerUserPerDay,
+      historyBytesPerRoom: settings.historyBytesPerRoomPerDay,
+      historyBytesPerServer: settings.historyBytesPerDay,
+      requestsPerUser: settings.requestsPerUserPerDay,
+      accountsPerAddress: settings.accountsPerAddressPerDay,
+      uploadBytesPerUser: settings.uploadBytesPerUserPerDay,
+      uploadBytesPerServer: settings.uploadBytesPerDay,
+    },
+    disk,
+    now,
+  );
+  for (const row of history.bytesSince(quotas.dayStart())) quotas.seed('history', { user: row.sender, roomId: row.roomId, amount: row.bytes });
 
   // Moderation: statistics, the audit trail, bans, notices, the timed shutdown.
   const counters = new ServerStats({ dataDir: settings.dataDir, fileName: config.admin.statsFileName, maxAddresses: config.admin.statsMaxAddresses, now });
@@ -91,9 +116,18 @@ export function buildServices(inputs: ServiceInputs) {
   const moderation = new Moderation(bans, counters, roster, shutdown, logger, clock);
 
   // Abuse resistance.
+  const trusted = new TrustedAddresses(store.db, { trustMs: settings.trustedAddressDays * 86_400_000, maxAddresses: config.preAuth.maxTrusted }, (error) => alarm.report('database', error));
+  trusted.load(clock.now());
   // The guard's options and the failure policy are read on every use: a reload (SIGHUP) changes them in place.
-  const guardOptions = { connectionsPerMinute: settings.connectionsPerMinute, maxUnauthenticated: settings.maxUnauthenticated };
-  const guard = new ConnectionGuard(guardOptions);
+  const guardOptions = {
+    connectionsPerMinute: settings.connectionsPerMinute,
+    maxUnauthenticated: settings.maxUnauthenticated,
+    reservedUnauthenticated: settings.reservedUnauthenticated,
+    maxUnauthenticatedPerAddress: settings.maxUnauthenticatedPerAddress,
+    evictAfterMs: config.preAuth.evictAfterMs,
+    bannedExplainedPerMinute: config.preAuth.bannedExplainedPerMinute,
+  };
+  const guard = new ConnectionGuard(guardOptions, trusted);
   const failurePolicy = { maxFailures: settings.authFailureLimit, windowMs: settings.authFailureWindowMs, firstBlockMs: settings.authBlockMs, maxBlockMs: settings.authBlockMaxMs };
   const loginBlocks = new LoginBlocks({ logger, now, reportStorageFailure: (what, error) => alarm.report(what, error) }, store.db, bans, failurePolicy);
   loginBlocks.load();
@@ -101,7 +135,6 @@ export function buildServices(inputs: ServiceInputs) {
   const loginTargets = new LoginTargets({ logger, now, reportStorageFailure: (what, error) => alarm.report(what, error) }, store.db, limits.login);
   loginTargets.load();
   const guessing = new GuessingAlarm(limits.login, logger, now, (text) => fanout.send(Audience.roots, { type: 'notice', from: 'server', text, time: clock.iso() }));
-  const trusted = new TrustedSources(limits.login.trustedSourcesMax, limits.login.knownGoodMs);
   const failures = new LoginFailures(counters, loginBlocks, loginTargets, guessing, trusted, now);
   const loginWork = new LoginWork(limits.login);
   const passwords = new Passwords(inputs.keys.opaque, loginWork, limits.login);
@@ -112,21 +145,27 @@ export function buildServices(inputs: ServiceInputs) {
   // Rooms, accounts, history and chat.
   const accountData = new Accounts(store.db);
   const replay = new HistoryReplay(history, roomData, delivery, limits.historyOnJoin);
-  const rooms = new RoomService(roomData, accountData, roster, fanout, replay, logger, clock, limits, config.rooms.inviteBytes);
+  const rooms = new RoomService(roomData, accountData, roster, fanout, replay, logger, clock, { ...limits, maxRoomsOwnedPerUser: settings.maxRoomsOwnedPerUser }, config.rooms.inviteBytes, quotas);
   // Direct messages (issue 13): devices, blocks, sealed messages for offline devices.
   const directStore = new DirectStore(store);
   const devices = new DeviceBook(directStore, accountData, roster, delivery, alarm, logger, clock, limits);
   const direct = new DirectService(directStore, devices, new Blocks(directStore, accountData, roster, clock), delivery, logger, clock, limits, { intervalMs: config.direct.retentionIntervalMs, deleteBatch: config.direct.deleteBatch });
-  const accounts = new AccountService(accountData, passwords, rooms, roster, fanout, failures, alarm, logger, clock, limits, direct);
-  const chat = new ChatLines(rooms, history, fanout, stats, alarm, logger, clock, limits.maxTextLength, metrics);
+  const accounts = new AccountService(accountData, passwords, rooms, roster, fanout, failures, alarm, logger, clock, limits, direct, quotas);
+  const chat = new ChatLines(rooms, history, fanout, stats, alarm, quotas, logger, clock, limits.maxTextLength, metrics);
   const packages = new PackageRegistry(store);
   const requests = new RequestLog({ dir: settings.dataDir, ...config.requests });
 
+  // File sharing.
+  const files = new FileService(new FileRecords(store.db), new BlobStore(settings.dataDir, inputs.fileHooks), rooms, accountData, roster, fanout, alarm, logger, clock, limits, quotas, {
+    durable: settings.dbSync === 'full',
+    sweepIntervalMs: config.files.sweepIntervalMs,
+  });
+
   // Logging in, and the commands.
-  const admission = new Admission(moderation, packages, lockdown, accountData, roster, limits);
+  const admission = new Admission(moderation, packages, lockdown, accountData, roster, { ...limits, maxSessionsPerAccount: settings.maxSessionsPerAccount });
   // Root logins this process makes to itself (the admin dashboard) are named and audited as such.
   const consoles = new LocalConsoles();
-  const arrivals = new Arrivals(roster, accounts, replay, fanout, stats, audit, logger, clock, limits, direct, metrics, consoles);
+  const arrivals = new Arrivals(roster, accounts, replay, fanout, guard, stats, audit, logger, clock, limits, direct, metrics, consoles);
   const server = { name: config.serverName, version: config.version, protocols: config.protocolVersions, id: direct.serverId };
   const handshake = new LoginHandshake(
     inputs.keys,
@@ -141,6 +180,7 @@ export function buildServices(inputs: ServiceInputs) {
     clock,
     { ...limits, requireRegistration: settings.requireRegistration },
     new LoginDevices(devices),
+    quotas,
   );
   const table = new CommandTable(commandSpecs, limits);
   const context: CommandContext = {
@@ -165,10 +205,13 @@ export function buildServices(inputs: ServiceInputs) {
     packages,
     requests,
     alarm,
+    quotas,
+    disk,
     direct,
+    files,
     listCommands: (role, protocol) => table.list(role, protocol),
   };
   const dispatcher = new Dispatcher(messageSpecs, table, context, { roster, delivery, audit, alarm, abuse, logger, clock });
 
-  return { roster, delivery, fanout, alarm, history, direct, stats, audit, moderation, shutdown, guard, loginBlocks, loginFailures: failures, loginWork, accountData, abuse, requests, packages, handshake, arrivals, dispatcher, context, lockdown, metrics, roomData, consoles, live: { guardOptions, failurePolicy } };
+  return { roster, delivery, fanout, alarm, history, direct, stats, audit, moderation, shutdown, guard, trusted, disk, quotas, loginBlocks, loginFailures: failures, loginWork, accountData, abuse, requests, packages, handshake, arrivals, dispatcher, context, lockdown, metrics, roomData, consoles, files, live: { guardOptions, failurePolicy } };
 }

@@ -104,7 +104,10 @@ describe('backup and restore', () => {
     assert.equal(done.code, 0, done.stderr);
     assert.match(done.stdout, new RegExp(`server key ${first.fingerprint.replace(/[+/]/g, '\\$&')}`));
     assert.equal(fs.statSync(restored).mode & 0o777, 0o700);
-    for (const name of fs.readdirSync(restored)) assert.equal(fs.statSync(path.join(restored, name)).mode & 0o777, 0o600, name);
+    for (const name of fs.readdirSync(restored)) {
+      const stat = fs.statSync(path.join(restored, name));
+      assert.equal(stat.mode & 0o777, stat.isDirectory() ? 0o700 : 0o600, name);
+    }
     assert.deepEqual(leftovers(path.dirname(restored)), []);
 
     const back = snapshot(restored);

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import { PartyPoolError } from '../../src/common/errors.js';
 import { newSealSalt, openBytes, sealBytes, type SealParams } from '../../src/crypto/seal.js';
 import { newPackageId, openPackagedServer, readPackageHeader, sealServerFile } from '../../src/link/packaged-server.js';
-import { PACKAGE_ID_PATTERN, parseSealedContent, parseSealedFile, sealedEnvelope, sealedFields, sealedFileAdditionalData, type SealedFile } from '../../src/protocol/sealed-file.js';
+import { SLOT_BYTES } from '../../src/packaging/sealed-slot.js';
+import { PACKAGE_ID_PATTERN, SEALED_CONTENT_BLOCK_BYTES, parseSealedContent, parseSealedFile, sealedEnvelope, sealedFields, sealedFileAdditionalData, type SealedFile } from '../../src/protocol/sealed-file.js';
 
 // A low cost keeps the byte-level tests fast; the file-level ones use the real 600,000.
 const ITERATIONS = 1000;
@@ -134,4 +135,19 @@ test('package ids are 12 characters of lower-case base32 and do not repeat', () 
   const ids = new Set(Array.from({ length: 500 }, () => newPackageId()));
   assert.equal(ids.size, 500);
   for (const id of ids) assert.match(id, PACKAGE_ID_PATTERN);
+});
+
+test('the sealed file does not reveal its content length: one address or eight, the ciphertext is the same size', async () => {
+  const base = { kind: 'client' as const, version: '2.0.0', serverName: 'Party Pool', fingerprints: ['SHA256:' + 'x'.repeat(43), 'SHA256:' + 'y'.repeat(43)], issuedAt: new Date().toISOString() };
+  const one = { ...base, packageId: newPackageId(), addresses: ['a.invalid:1'] };
+  const eight = { ...base, packageId: newPackageId(), serverName: 'P'.repeat(256), addresses: Array.from({ length: 8 }, (_, i) => `pp-${'long-host-name-'.repeat(12)}${i}.invalid:65535`) };
+  const [small, large] = await Promise.all([sealServerFile(one, 'padding-passkey', 600_000), sealServerFile(eight, 'padding-passkey', 600_000)]);
+  const lengthOf = (text: string): number => Buffer.from((JSON.parse(text) as SealedFile).ciphertext, 'base64').length;
+  assert.equal(lengthOf(small), SEALED_CONTENT_BLOCK_BYTES);
+  assert.equal(lengthOf(large), lengthOf(small), 'same length whatever the content');
+  assert.equal(small.length, large.length, 'the whole file too');
+  // Both open to exactly what was sealed (the padding is whitespace JSON.parse ignores)...
+  assert.deepEqual((await openPackagedServer(large, 'padding-passkey')).content, eight);
+  // ...and the file stays far inside an executable's 32 KiB slot.
+  assert.ok(large.length < SLOT_BYTES / 4, `${large.length} bytes`);
 });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type tls from 'node:tls';
 import { createLogger } from '../../src/common/logger.js';
+import { registerLocally } from '../../src/crypto/opaque.js';
 import { resolveServerSettings, serverLimits, type LoginLimits, type ServerSettings } from '../../src/common/settings.js';
 import { PartyPoolServer, type ServerOptions } from '../../src/server/server.js';
 
@@ -61,8 +62,9 @@ export function tempDir(prefix = 'party-pool-test-'): string {
 }
 
 /**
- * The per-session and per-address flood limits at their real defaults. Feature tests send bursts
- * and reconnect from one address far faster than people do, so startTestServer raises these;
+ * The per-session and per-address flood limits (and the daily counts of requests, accounts and
+ * rooms owned) at their real defaults. Feature tests send bursts, reconnect, register and create
+ * far faster and more often than people do, so startTestServer raises these;
  * the attack tests (test/server/abuse-*.test.ts) pass them back in to test the defaults.
  */
 export const DEFAULT_FLOOD_LIMITS: Partial<ServerSettings> = (() => {
@@ -73,6 +75,9 @@ export const DEFAULT_FLOOD_LIMITS: Partial<ServerSettings> = (() => {
     commandRatePerSecond: defaults.commandRatePerSecond,
     commandBurst: defaults.commandBurst,
     connectionsPerMinute: defaults.connectionsPerMinute,
+    requestsPerUserPerDay: defaults.requestsPerUserPerDay,
+    accountsPerAddressPerDay: defaults.accountsPerAddressPerDay,
+    maxRoomsOwnedPerUser: defaults.maxRoomsOwnedPerUser,
   };
 })();
 
@@ -82,6 +87,9 @@ const RAISED_FLOOD_LIMITS: Partial<ServerSettings> = {
   commandRatePerSecond: 1_000_000,
   commandBurst: 1_000_000,
   connectionsPerMinute: 1_000_000,
+  requestsPerUserPerDay: 1_000_000,
+  accountsPerAddressPerDay: 1_000_000,
+  maxRoomsOwnedPerUser: 1000,
 };
 
 /** The same, as environment variables for a spawned `party-pool server`. */
@@ -91,9 +99,12 @@ export const RAISED_FLOOD_ENV: Record<string, string> = {
   PARTY_POOL_COMMAND_RATE_PER_SECOND: '1000000',
   PARTY_POOL_COMMAND_BURST: '1000000',
   PARTY_POOL_CONNECTIONS_PER_MINUTE: '1000000',
+  PARTY_POOL_REQUESTS_PER_USER_PER_DAY: '1000000',
+  PARTY_POOL_ACCOUNTS_PER_ADDRESS_PER_DAY: '1000000',
+  PARTY_POOL_MAX_ROOMS_OWNED_PER_USER: '1000',
 };
 
-type Injected = Pick<ServerOptions, 'now' | 'timers' | 'limits' | 'metricsPort' | 'configFile'>;
+type Injected = Pick<ServerOptions, 'now' | 'timers' | 'limits' | 'diskProbe' | 'metricsPort' | 'configFile' | 'fileHooks'>;
 
 /**
  * Cheap Argon2id for test servers (256 KiB, one pass): a test logs in with passwords hundreds of
@@ -151,4 +162,15 @@ export async function startTestServer(overrides: Partial<ServerSettings> = {}, b
       });
     },
   };
+}
+
+/** Register `name` straight into a running test server's accounts table (an OPAQUE record made here with its setup), skipping every check. */
+export async function registerBehindItsBack(t: TestServer, name: string, password: string): Promise<void> {
+  const auth: unknown = JSON.parse(fs.readFileSync(path.join(t.dataDir, 'auth.json'), 'utf8'));
+  const setup: unknown = Reflect.get(Reflect.get(auth as object, 'opaque') as object, 'serverSetup');
+  if (typeof setup !== 'string') throw new Error('auth.json has no OPAQUE setup');
+  const accounts = t.server.services.accountData;
+  const id = accounts.newCredentialId();
+  const record = await registerLocally(setup, id, password, TEST_STRETCHING);
+  if (!accounts.create(name, { id, record, stretching: TEST_STRETCHING }, Date.now())) throw new Error(`${name} is registered already`);
 }

@@ -2,9 +2,10 @@
 // its code (and the request id when it has one), and a frame trickled in too many pieces refused.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { PartyPoolError } from '../../src/common/errors.js';
 import { encodeFrame } from '../../src/protocol/frame.js';
-import { MessageReader, maxPiecesFor } from '../../src/protocol/message-reader.js';
+import { CLIENT_MESSAGE_SHAPE, MessageReader, jsonShapeProblem, maxPiecesFor } from '../../src/protocol/message-reader.js';
 import { parseClientMessage } from '../../src/protocol/messages.js';
 
 function frame(payload: Buffer): Buffer {
@@ -53,4 +54,55 @@ test('a frame trickled in more pieces than the cap is refused (FRAME_FRAGMENTED)
     (error: unknown) => error instanceof PartyPoolError && error.code === 'FRAME_FRAGMENTED',
   );
   assert.ok(maxPiecesFor(64 * 1024) >= 1024, 'the default leaves real clients plenty of room');
+});
+
+test('the shape check refuses deep nesting and long lists before JSON.parse, and ignores brackets inside strings', () => {
+  const limits = { maxDepth: 4, maxArrayItems: 3, maxObjectMembers: 2 };
+  const problem = (text: string): string | undefined => jsonShapeProblem(Buffer.from(text), limits);
+  assert.equal(problem('{"a":[[1]]}'), undefined);
+  assert.equal(problem('{"a":[[[1]]]}'), undefined);
+  assert.match(problem('{"a":[[[[1]]]]}') ?? '', /nested more than 4 levels/);
+  assert.equal(problem('[1,2,3]'), undefined);
+  assert.match(problem('[1,2,3,4]') ?? '', /more than 3 items/);
+  assert.equal(problem('{"a":1,"b":[1,2,3]}'), undefined);
+  assert.match(problem('{"a":1,"b":2,"c":3}') ?? '', /more than 2 fields/);
+  // Brackets, commas and escaped quotes inside strings are text, not structure.
+  assert.equal(problem('{"a":"[[[[[[,,,,,]]]]]]","b":"\\"[[[[[[\\\\"}'), undefined);
+  assert.equal(problem('["é,ü,[[[[[", "\\u005b\\u005b"]'), undefined);
+  // Not JSON at all is left to JSON.parse.
+  assert.equal(problem(']]]]'), undefined);
+});
+
+test('a reader with a shape refuses a nested frame as MESSAGE_TOO_COMPLEX, cheaply; real messages pass', () => {
+  const reader = new MessageReader(parseClientMessage, 64 * 1024, undefined, CLIENT_MESSAGE_SHAPE);
+  const depth = 30_000;
+  const nested = Buffer.from('{"type":"ping","x":' + '['.repeat(depth) + ']'.repeat(depth) + '}');
+  const [payload] = reader.push(frame(nested));
+  assert.ok(payload);
+  const read = reader.read(payload);
+  assert.deepEqual(read.ok ? 'ok' : read.code, 'MESSAGE_TOO_COMPLEX');
+  const wide = Buffer.from(JSON.stringify({ type: 'hello', versions: Array.from({ length: 5000 }, () => 1), client: 'x' }));
+  const [widePayload] = reader.push(frame(wide));
+  assert.ok(widePayload);
+  const wideRead = reader.read(widePayload);
+  assert.equal(wideRead.ok ? 'ok' : wideRead.code, 'MESSAGE_TOO_COMPLEX');
+  // The largest real client message: an auth resuming 1,100 rooms.
+  const resume = Array.from({ length: 1100 }, (_, i) => ({ room: `#r${i}`, lastId: i }));
+  const auth = { type: 'auth', name: 'alice', role: 'user', proof: 'AAAA', resume };
+  const [authPayload] = reader.push(encodeFrame(auth));
+  assert.ok(authPayload);
+  assert.equal(reader.read(authPayload).ok, true);
+});
+
+test('any JSON a client may send passes the shape check (property)', () => {
+  const shallow = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small', maxDepth: 4 }, fc.string(), fc.integer(), fc.boolean(), fc.constant(null), tie('array'), tie('object')),
+    array: fc.array(tie('value'), { maxLength: 20 }),
+    object: fc.dictionary(fc.string({ maxLength: 8 }), tie('value'), { maxKeys: 20 }),
+  }));
+  fc.assert(
+    fc.property(shallow.object, (value) => {
+      assert.equal(jsonShapeProblem(Buffer.from(JSON.stringify({ type: 'say', value })), CLIENT_MESSAGE_SHAPE), undefined);
+    }),
+  );
 });

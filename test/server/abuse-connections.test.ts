@@ -22,7 +22,7 @@ async function stillChatting(alice: RawClient, bob: RawClient, text: string): Pr
 
 test('a connection flood from one address is cut before TLS at 20 a minute, while everyone else keeps chatting', async (tc) => {
   let now = Date.parse('2026-05-01T09:00:00Z');
-  const t = await serverFor(tc, { ...DEFAULT_FLOOD_LIMITS, maxUnauthenticated: 1000 }, undefined, { now: () => now });
+  const t = await serverFor(tc, { ...DEFAULT_FLOOD_LIMITS, maxUnauthenticated: 1000, maxUnauthenticatedPerAddress: 1000 }, undefined, { now: () => now });
   const flood: RawClient[] = [];
   try {
     const alice = await loggedIn(t.port, 'alice');
@@ -55,25 +55,26 @@ test('a connection flood from one address is cut before TLS at 20 a minute, whil
 });
 
 test('connections that have not logged in are capped server-wide; logged-in sessions do not count', async (tc) => {
-  const t = await serverFor(tc, { maxUnauthenticated: 4 });
+  const OTHER = '127.0.0.4';
+  const t = await serverFor(tc, { maxUnauthenticated: 4, reservedUnauthenticated: 0, maxUnauthenticatedPerAddress: 10 });
   const idle: RawClient[] = [];
   try {
     const alice = await loggedIn(t.port, 'alice');
     const bob = await loggedIn(t.port, 'bob');
     for (let i = 0; i < 4; i++) idle.push(await RawClient.connect(t.port, '127.0.0.1', FLOODER));
     await assert.rejects(RawClient.connect(t.port, '127.0.0.1', FLOODER));
-    await assert.rejects(RawClient.connect(t.port));
+    await assert.rejects(RawClient.connect(t.port, '127.0.0.1', OTHER));
     assert.equal(t.server.services.guard.refused.unauthenticated, 2);
     await stillChatting(alice, bob, 'the cap does not touch us');
     // One of the four logs in: a slot frees up.
     await idle[0]?.login('latecomer');
-    const fifth = await RawClient.connect(t.port);
+    const fifth = await RawClient.connect(t.port, '127.0.0.1', OTHER);
     idle.push(fifth);
-    await assert.rejects(RawClient.connect(t.port));
+    await assert.rejects(RawClient.connect(t.port, '127.0.0.1', OTHER));
     // Idle ones going away free their slots too.
     for (const client of idle) client.destroy();
-    await waitUntil(() => t.server.services.guard.unauthenticated(t.server.activeSessions().length) === 0, 5000, 'the idle connections to be gone');
-    const again = await RawClient.connect(t.port);
+    await waitUntil(() => t.server.services.guard.unauthenticated() === 0, 5000, 'the idle connections to be gone');
+    const again = await RawClient.connect(t.port, '127.0.0.1', OTHER);
     again.destroy();
     alice.destroy();
     bob.destroy();

@@ -231,7 +231,8 @@ describe('accounts', () => {
     const frankRow = accounts.find((a) => a.name === 'frank');
     assert.equal(frankRow?.online, true);
     assert.ok(accounts.find((a) => a.name === 'alice')?.lastSeen, 'last seen is recorded');
-    assert.equal(outcome(await root.answer(root.command('users', 'extra'))), 'TOO_MANY_ARGUMENTS');
+    assert.equal(outcome(await root.answer(root.command('users', '1 2'))), 'TOO_MANY_ARGUMENTS');
+    assert.equal(outcome(await root.answer(root.command('users', 'extra'))), 'INVALID_ARGUMENT');
     assert.equal(outcome(await root.answer(root.command('delete-user', 'nobody-here'))), 'NO_SUCH_USER');
     // A user cannot run root commands.
     assert.equal(outcome(await frank.answer(frank.command('delete-user', 'alice'))), 'UNKNOWN_COMMAND');

@@ -8,7 +8,6 @@ import { Store } from '../../src/data-dir/store.js';
 import { GuessingAlarm } from '../../src/server/abuse/distributed-guessing.js';
 import { LoginTargets, ROOT_TARGET, describeTarget, targetKey } from '../../src/server/abuse/login-targets.js';
 import { LoginWork } from '../../src/server/abuse/login-work.js';
-import { TrustedSources } from '../../src/server/abuse/trusted-sources.js';
 import type { Session } from '../../src/server/session/session.js';
 import { tempDir, testLoginLimits } from '../helpers/server.js';
 
@@ -119,18 +118,6 @@ test('distributed guessing: the alarm needs many failures from many addresses; t
   assert.equal(alarm.admit(false), 0);
   assert.match(told[1] ?? '', /^Distributed guessing is over/);
   assert.equal(alarm.state().episodes, 1);
-});
-
-test('trusted sources: a success trusts the address (IPv6: its /64) for a while; the table is bounded', () => {
-  const trusted = new TrustedSources(3, HOUR);
-  trusted.succeeded('192.0.2.1', 0);
-  trusted.succeeded('2001:db8:5:6::1', 0);
-  assert.equal(trusted.trusts('192.0.2.1', HOUR - 1), true);
-  assert.equal(trusted.trusts('2001:db8:5:6::abcd', 10), true);
-  assert.equal(trusted.trusts('192.0.2.1', HOUR), false, 'trust runs out');
-  for (const address of ['192.0.2.2', '192.0.2.3', '192.0.2.4']) trusted.succeeded(address, 1);
-  assert.equal(trusted.size, 3);
-  assert.equal(trusted.trusts('192.0.2.1', 2), false, 'the least recent is dropped first');
 });
 
 /** A stand-in session: an address and a state. */

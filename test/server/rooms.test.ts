@@ -121,9 +121,13 @@ describe('rooms', () => {
     assert.equal(created.type === 'joined' && created.max, 2);
     const shown = await fay.answer(fay.command('invite', '#duo'));
     assert.deepEqual(shown.type === 'invite' && shown.code, code);
-    assert.equal(outcome(await gus.answer(gus.command('invite', '#duo'))), 'NOT_MEMBER');
+    // An invite-only room is answered like a room that does not exist: its name stays secret.
+    assert.equal(outcome(await gus.answer(gus.command('invite', '#duo'))), 'NO_SUCH_ROOM');
     assert.equal(outcome(await fay.answer(fay.command('invite', '#games'))), 'NOT_MEMBER');
-    assert.equal(outcome(await gus.answer(gus.command('join', '#duo'))), 'ROOM_PRIVATE');
+    const guessed = await gus.answer(gus.command('join', '#duo'));
+    const missing = await gus.answer(gus.command('join', '#nowhere'));
+    assert.deepEqual([outcome(guessed), outcome(missing)], ['NO_SUCH_ROOM', 'NO_SUCH_ROOM']);
+    assert.equal(guessed.type === 'error' && guessed.message.replace('#duo', '#x'), missing.type === 'error' && missing.message.replace('#nowhere', '#x'));
     assert.equal(outcome(await gus.answer(gus.command('join', 'AAAAAAAAAAAAAAAAAAAAAA'))), 'INVITE_INVALID');
     assert.equal(outcome(await gus.answer(gus.command('join', code.toLowerCase() === code ? code.toUpperCase() : code.toLowerCase()))), 'INVITE_INVALID');
     assert.equal(outcome(await gus.answer(gus.command('join', code))), 'joined');
@@ -132,7 +136,7 @@ describe('rooms', () => {
     // Not listed for outsiders, nor can they see who is in it.
     const rooms = await hal.answer(hal.command('rooms'));
     assert.ok(rooms.type === 'rooms' && !rooms.rooms.some((r) => r.name === '#duo'));
-    assert.equal(outcome(await hal.answer(hal.command('who', '#duo'))), 'NOT_MEMBER');
+    assert.equal(outcome(await hal.answer(hal.command('who', '#duo'))), 'NO_SUCH_ROOM');
     const mine = await gus.answer(gus.command('rooms'));
     assert.deepEqual(
       mine.type === 'rooms' && mine.rooms.find((r) => r.name === '#duo'),
@@ -158,7 +162,7 @@ describe('rooms', () => {
     const switched = await jon.answer(jon.command('switch', '#CHAT'));
     assert.deepEqual(switched.type === 'switched' && switched.room, '#chat');
     assert.equal(outcome(await jon.answer(jon.command('switch', '#lobby'))), 'switched');
-    assert.equal(outcome(await jon.answer(jon.command('switch', '#duo'))), 'NOT_MEMBER');
+    assert.equal(outcome(await jon.answer(jon.command('switch', '#duo'))), 'NO_SUCH_ROOM', 'an invite-only room jon is not in');
     assert.equal(outcome(await jon.answer(jon.command('switch', '#nope'))), 'NO_SUCH_ROOM');
     assert.equal(outcome(await jon.answer(jon.command('switch', 'chat'))), 'ROOM_NAME_INVALID');
     const who = await ivy.answer(ivy.command('who', '#chat'));

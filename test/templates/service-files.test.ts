@@ -57,7 +57,7 @@ test('the server reads its passkey and root password from $CREDENTIALS_DIRECTORY
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await waitForOutput(() => output, 'Live log', 20_000);
+  await waitForOutput(() => output, 'Log file:', 20_000);
   child.kill('SIGTERM');
   assert.equal(await exited, '0', output);
   // The login keys were derived from the credential files (auth.json exists), and no secret was logged.

@@ -9,7 +9,11 @@ import type { LoginBlocks } from './login-blocks.js';
 export interface AbuseSummary {
   refusedForRate: number;
   refusedOverUnauthenticatedCap: number;
+  refusedPerAddress: number;
+  refusedBanned: number;
+  evictedStrangers: number;
   unauthenticatedNow: number;
+  strangersNow: number;
   blocksSinceStart: number;
   rateLimited: number;
   disconnectedForFlooding: number;
@@ -17,6 +21,8 @@ export interface AbuseSummary {
   limits: {
     connectionsPerMinute: number;
     maxUnauthenticated: number;
+    maxUnauthenticatedPerAddress: number;
+    reservedUnauthenticated: number;
     authFailureLimit: number;
     authFailureWindowMs: number;
     messageRatePerSecond: number;
@@ -35,7 +41,7 @@ export class AbuseMonitor {
     private readonly loginBlocks: LoginBlocks,
     private readonly alarm: StorageAlarm,
     private readonly roster: Roster,
-    private readonly settings: Pick<ServerSettings, 'connectionsPerMinute' | 'maxUnauthenticated' | 'authFailureLimit' | 'authFailureWindowMs' | 'messageRatePerSecond' | 'messageBurst'>,
+    private readonly settings: Pick<ServerSettings, 'connectionsPerMinute' | 'maxUnauthenticated' | 'maxUnauthenticatedPerAddress' | 'reservedUnauthenticated' | 'authFailureLimit' | 'authFailureWindowMs' | 'messageRatePerSecond' | 'messageBurst'>,
   ) {}
 
   summary(): AbuseSummary {
@@ -43,7 +49,11 @@ export class AbuseMonitor {
     return {
       refusedForRate: this.guard.refused.rate,
       refusedOverUnauthenticatedCap: this.guard.refused.unauthenticated,
-      unauthenticatedNow: this.guard.unauthenticated(this.roster.size),
+      refusedPerAddress: this.guard.refused['per-address'],
+      refusedBanned: this.guard.refused.banned,
+      evictedStrangers: this.guard.refused.evicted,
+      unauthenticatedNow: this.guard.unauthenticated(),
+      strangersNow: this.guard.strangerCount,
       blocksSinceStart: this.loginBlocks.blocksSinceStart,
       rateLimited: this.rateLimited,
       disconnectedForFlooding: this.flooding,
@@ -51,6 +61,8 @@ export class AbuseMonitor {
       limits: {
         connectionsPerMinute: settings.connectionsPerMinute,
         maxUnauthenticated: settings.maxUnauthenticated,
+        maxUnauthenticatedPerAddress: settings.maxUnauthenticatedPerAddress,
+        reservedUnauthenticated: settings.reservedUnauthenticated,
         authFailureLimit: settings.authFailureLimit,
         authFailureWindowMs: settings.authFailureWindowMs,
         messageRatePerSecond: settings.messageRatePerSecond,

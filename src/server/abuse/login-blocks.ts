@@ -11,7 +11,7 @@ import type { Logger } from '../../common/logger.js';
 import { z } from 'zod';
 import type { Ban, BanList } from '../moderation/bans.js';
 import { formatDuration } from '../moderation/durations.js';
-import { rateKey } from './connection-guard.js';
+import { rateKey } from './rate-key.js';
 import { FailureTracker, type FailurePolicy } from './rate-limit.js';
 import type { Db } from '../../data-dir/store.js';
 

@@ -2,15 +2,17 @@
 // address, or an IPv6 /64: enough of them block it, login-blocks.ts), against its target when it
 // was a password or a package proof (the root password, an account, a package: delays for every
 // source, login-targets.ts), and towards the server-wide rate (distributed-guessing.ts). A success
-// clears its own target's count and makes its source known — it never clears another target's
-// count, nor its source's own failures, which only age out: alternating wrong root passwords
-// with a guest login no longer resets anything.
+// clears its own target's count — it never clears another target's count, nor its source's own
+// failures, which only age out: alternating wrong root passwords with a guest login no longer
+// resets anything. Which addresses logged in lately is the connection guard's list
+// (trusted-addresses.ts, kept in the database; the guard records each login): while many
+// addresses guess at once, those are not slowed.
 import type { ServerStats } from '../moderation/stats.js';
 import { formatDuration } from '../moderation/durations.js';
 import type { GuessingAlarm } from './distributed-guessing.js';
 import type { LoginBlock, LoginBlocks } from './login-blocks.js';
 import type { LoginTarget, LoginTargets } from './login-targets.js';
-import type { TrustedSources } from './trusted-sources.js';
+import type { TrustedAddresses } from './trusted-addresses.js';
 
 /** What the person whose failure set off a block reads: that their address is blocked now, and for how long. */
 export function blockedText(block: LoginBlock): string {
@@ -23,7 +25,7 @@ export class LoginFailures {
     private readonly blocks: LoginBlocks,
     readonly targets: LoginTargets,
     readonly guessing: GuessingAlarm,
-    private readonly trusted: TrustedSources,
+    private readonly trusted: Pick<TrustedAddresses, 'isTrusted'>,
     private readonly now: () => number,
   ) {}
 
@@ -39,13 +41,12 @@ export class LoginFailures {
 
   /** A successful login from `address` (to `target`, when it proved a password; with a verified package). */
   succeeded(address: string, target?: LoginTarget, packageId?: string): void {
-    this.trusted.succeeded(address, this.now());
     if (target) this.targets.succeeded(target, address, packageId);
   }
 
   /** Whether `address` logged in successfully lately (not slowed while many addresses guess). */
   trusts(address: string): boolean {
-    return this.trusted.trusts(address, this.now());
+    return this.trusted.isTrusted(address, this.now());
   }
 
   /** Before any password work on `target`: milliseconds an attempt from `address` must still wait (0: go ahead). */

@@ -26,6 +26,7 @@ import type { Roster } from '../roster.js';
 import { DeadlineQueue } from '../session/deadlines.js';
 import type { Member } from '../session/member.js';
 import type { Session } from '../session/session.js';
+import type { StorageQuotas } from '../storage/quotas.js';
 import type { StorageAlarm } from '../storage/storage-alarm.js';
 import type { Accounts } from './accounts.js';
 import { stretchingParams, type Passwords } from './passwords.js';
@@ -61,6 +62,8 @@ export class AccountService {
     private readonly clock: Clock,
     limits: Pick<ServerLimits, 'authTimeoutMs'>,
     private readonly follower: AccountFollower,
+    /** New accounts per address per day, and none below the disk reserve (issue 11). */
+    private readonly quotas: StorageQuotas,
   ) {
     // An exchange left half-way ends with the login window; a password proof left unanswered
     // counts as a wrong one (KE2 already let the client test its guess).
@@ -90,6 +93,10 @@ export class AccountService {
   async register(member: Member, request: string): Promise<Reply> {
     if (member.protocol < OPAQUE_PROTOCOL_VERSION) throw new CommandError('CLIENT_TOO_OLD', TOO_OLD);
     if (this.accounts.isRegistered(member.name)) throw new CommandError('ALREADY_REGISTERED', `${member.name} is already registered; /password changes its password.`);
+    if (this.accounts.lookAlikeOf(member.name) !== undefined) throw new CommandError('NAME_REGISTERED', `${member.name} looks too much like a registered name to be registered too; /nick to another name first.`);
+    // A registration begun counts against the address's new accounts of the day.
+    const refusal = this.quotas.spend({ kind: 'accounts', address: member.session.address, amount: 1 });
+    if (refusal) throw new CommandError(refusal.code, refusal.message);
     const session = member.session;
     this.begin(session, 'register');
     const id = this.accounts.newCredentialId();
@@ -178,6 +185,10 @@ export class AccountService {
     const sameKey = nameKey(newName) === member.key;
     if (!sameKey && this.roster.named(newName)) throw new CommandError('NAME_TAKEN');
     if (!sameKey && this.accounts.isRegistered(newName)) throw new CommandError('NAME_REGISTERED');
+    // Look-alikes of someone else's name (UTS #39): "aIice" while alice is online or registered.
+    if (!sameKey && this.roster.lookAlike(newName, member.key)) throw new CommandError('NAME_TAKEN', `${newName} looks too much like the name of someone online; choose another.`);
+    const lookAlike = sameKey ? undefined : this.accounts.lookAlikeOf(newName, member.key);
+    if (lookAlike !== undefined) throw new CommandError('NAME_REGISTERED', `${newName} looks too much like a registered name; choose another.`);
     // A password exchange in progress belongs to the old name.
     this.abandon(member.session);
     const registered = this.accounts.isRegistered(oldName);
@@ -195,11 +206,17 @@ export class AccountService {
     return ACK;
   }
 
-  /** Root: registered accounts with when they were last seen. */
-  list(): Reply {
+  /** Root: registered accounts with when they were last seen, a page at a time (`page` from 1). */
+  list(page: number, perPage: number): Reply {
+    const total = this.accounts.count();
+    const pages = Math.max(1, Math.ceil(total / perPage));
+    if (page > pages) throw new CommandError('INVALID_ARGUMENT', `There ${pages === 1 ? 'is 1 page' : `are ${pages} pages`} of accounts (${total} in all).`);
     return {
       type: 'accounts',
-      accounts: this.accounts.list().map((account) => ({
+      page,
+      pages,
+      total,
+      accounts: this.accounts.page((page - 1) * perPage, perPage).map((account) => ({
         name: account.name,
         created: new Date(account.createdAt).toISOString(),
         ...(account.lastSeenAt === null ? {} : { lastSeen: new Date(account.lastSeenAt).toISOString() }),
@@ -215,6 +232,8 @@ export class AccountService {
     const online = this.roster.named(account.name);
     const rooms = this.rooms.rooms;
     for (const room of rooms.roomsOf(account.name)) if (room !== rooms.lobby) this.rooms.announce(room, 'kick', account.name, actorName(actor));
+    // They know the invite codes of their private rooms: new ones keep them from coming back.
+    this.rooms.rotateInvitesOf(account.name);
     this.accounts.delete(account.name);
     this.follower.accountDeleted(account.name);
     const emptied = rooms.forget(account.name);

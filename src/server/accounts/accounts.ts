@@ -14,6 +14,7 @@ import { parseScryptHash, prehashInput, type ScryptPrehash } from '../../crypto/
 import { randomToken } from '../../crypto/tokens.js';
 import type { Db, Statement } from '../../data-dir/store.js';
 import { nameKey } from '../../protocol/names.js';
+import { LookAlikes } from './look-alikes.js';
 
 /** What an account's password is checked against. */
 export interface AccountCredential {
@@ -76,6 +77,8 @@ export class Accounts {
   private readonly updateSeen: Statement;
   private readonly remove: Statement;
   private readonly rename: Statement;
+  /** Registered names by confusable skeleton (issue 11): "aIice" is refused next to "alice". */
+  private readonly lookAlikes: LookAlikes;
 
   constructor(private readonly db: Db) {
     this.selectOne = db.prepare('SELECT * FROM accounts WHERE name_key = ?');
@@ -85,6 +88,18 @@ export class Accounts {
     this.updateSeen = db.prepare('UPDATE accounts SET last_seen_at = ? WHERE name_key = ?');
     this.remove = db.prepare('DELETE FROM accounts WHERE name_key = ?');
     this.rename = db.prepare('UPDATE accounts SET name_key = ?, name = ? WHERE name_key = ?');
+    this.lookAlikes = new LookAlikes(
+      db
+        .prepare('SELECT name_key FROM accounts')
+        .pluck()
+        .all()
+        .filter((key): key is string => typeof key === 'string'),
+    );
+  }
+
+  /** Another registered name that looks like `name` ("alice" for "aIice"), as its key, if any. */
+  lookAlikeOf(name: string, except?: string): string | undefined {
+    return this.lookAlikes.of(name, except);
   }
 
   find(name: string): Account | undefined {
@@ -106,7 +121,23 @@ export class Accounts {
 
   /** Register `name` with a finished record; false when someone registered it first. */
   create(name: string, credential: Omit<AccountCredential, 'prehash'>, now: number): boolean {
-    return this.insert.run(nameKey(name), name, now, now, credential.id, credential.record, JSON.stringify(credential.stretching)).changes === 1;
+    const created = this.insert.run(nameKey(name), name, now, now, credential.id, credential.record, JSON.stringify(credential.stretching)).changes === 1;
+    if (created) this.lookAlikes.add(name);
+    return created;
+  }
+
+  /** Accounts in name order, `limit` from `offset` (root's `users`, a page at a time). */
+  page(offset: number, limit: number): Account[] {
+    return this.db
+      .prepare('SELECT * FROM accounts ORDER BY name_key LIMIT ? OFFSET ?')
+      .all(limit, offset)
+      .flatMap((row) => toAccount(row) ?? []);
+  }
+
+  /** How many accounts there are. */
+  count(): number {
+    const n: unknown = this.db.prepare('SELECT count(*) FROM accounts').pluck().get();
+    return typeof n === 'number' ? n : 0;
   }
 
   /** Replace an account's record (a changed password, or a migrated account's first real one). */
@@ -122,10 +153,14 @@ export class Accounts {
   /** Move an account to a new name (same person, same record). Run inside the caller's transaction. */
   renameAccount(oldName: string, newName: string): void {
     this.rename.run(nameKey(newName), newName, nameKey(oldName));
+    this.lookAlikes.remove(oldName);
+    this.lookAlikes.add(newName);
   }
 
   delete(name: string): boolean {
-    return this.remove.run(nameKey(name)).changes === 1;
+    const deleted = this.remove.run(nameKey(name)).changes === 1;
+    if (deleted) this.lookAlikes.remove(name);
+    return deleted;
   }
 
   /**

@@ -13,6 +13,7 @@ import { ACK, PendingAnswer } from '../commands/reply.js';
 import { noMetrics, type ServerMetrics } from '../metrics.js';
 import type { Statistics } from '../moderation/statistics.js';
 import type { Member } from '../session/member.js';
+import type { StorageQuotas } from '../storage/quotas.js';
 import type { StorageAlarm } from '../storage/storage-alarm.js';
 import { Audience, type Fanout } from './fanout.js';
 import type { HistoryStore } from './history.js';
@@ -37,6 +38,8 @@ export class ChatLines {
     private readonly fanout: Fanout,
     private readonly stats: Statistics,
     private readonly alarm: StorageAlarm,
+    /** What a sender, an address, a room and the server may store a day; nothing below the disk reserve. */
+    private readonly quotas: StorageQuotas,
     private readonly logger: Logger,
     private readonly clock: Clock,
     /** The longest line, in characters. */
@@ -55,6 +58,10 @@ export class ChatLines {
     // Protocol-1 clients cannot receive room traffic, so they cannot post into rooms either.
     if (roomName !== undefined && member.protocol < 2 && !isLobby(roomName)) throw new CommandError('CLIENT_TOO_OLD');
     const room = roomName === undefined ? this.rooms.rooms.lobby : this.rooms.memberRoom(member, roomName);
+    if (this.history.enabled) {
+      const refusal = this.quotas.spend({ kind: 'history', user: member.name, address: member.session.address, roomId: room.id, roomName: room.name, amount: Buffer.byteLength(checked.text, 'utf8') });
+      if (refusal) throw new CommandError(refusal.code, refusal.message);
+    }
     const answer = new PendingAnswer();
     this.pending.push({ from: member.name, text: checked.text, room, at: this.clock.now(), answer });
     if (this.pending.length === 1) setImmediate(() => this.commitPending());

@@ -43,9 +43,9 @@ export class Fanout {
     private readonly delivery: Delivery,
   ) {}
 
-  /** Send `message` to `audience`; returns how many sessions it went to. */
-  send(audience: Audience, message: ServerMessage, legacy: Legacy = 'same'): number {
-    const frames = new Frames(message, legacy);
+  /** Send `message` to `audience`; returns how many sessions it went to. Sessions below `minProtocol` get nothing. */
+  send(audience: Audience, message: ServerMessage, legacy: Legacy = 'same', minProtocol = 1): number {
+    const frames = new Frames(message, legacy, minProtocol);
     let count = 0;
     switch (audience.kind) {
       case 'everyone':
@@ -85,6 +85,7 @@ export class Fanout {
   }
 
   private deliver(session: Session, protocol: number, frames: Frames): number {
+    if (protocol < frames.minProtocol) return 0;
     const frame = protocol >= 2 ? frames.current : frames.legacy();
     if (!frame) return 0;
     this.delivery.deliver(session, frame);
@@ -100,6 +101,8 @@ class Frames {
   constructor(
     message: ServerMessage,
     private readonly legacyForm: Legacy,
+    /** Sessions of an older protocol do not know this message at all (files: 3). */
+    readonly minProtocol: number,
   ) {
     this.current = encodeFrame(message);
   }

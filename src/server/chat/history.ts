@@ -90,6 +90,19 @@ export class HistoryStore {
     return ids;
   }
 
+  /** Bytes stored since `since` (ms since the epoch), per sender and room: today's quotas after a restart. */
+  bytesSince(since: number): { sender: string; roomId: number; bytes: number }[] {
+    if (!this.options.enabled) return [];
+    const out: { sender: string; roomId: number; bytes: number }[] = [];
+    for (const row of this.db.prepare('SELECT sender, room_id, sum(length(CAST(body AS BLOB))) AS bytes FROM messages WHERE sent_at >= ? GROUP BY sender, room_id').all(since)) {
+      const sender: unknown = Reflect.get(row as object, 'sender');
+      const roomId: unknown = Reflect.get(row as object, 'room_id');
+      const bytes: unknown = Reflect.get(row as object, 'bytes');
+      if (typeof sender === 'string' && typeof roomId === 'number' && typeof bytes === 'number') out.push({ sender, roomId, bytes });
+    }
+    return out;
+  }
+
   /** The newest message id per room (rooms without messages are absent). */
   latestIds(): Map<number, number> {
     const out = new Map<number, number>();

@@ -13,12 +13,18 @@ import { ACK, type Outcome, type Reply } from '../commands/reply.js';
 import type { Roster } from '../roster.js';
 import type { Member } from '../session/member.js';
 import type { Session } from '../session/session.js';
+import type { StorageQuotas } from '../storage/quotas.js';
 import { Audience, type Fanout } from './fanout.js';
 import type { HistoryReplay } from './history-replay.js';
 import { roomSummary, type Room, type Rooms } from './rooms.js';
 
+/** `who` names at most this many (online first): 1,000 names are well inside a frame. */
+export const MEMBERS_SHOWN = 1000;
+
 export interface RoomLimits {
   readonly maxRoomsPerUser: number;
+  /** Rooms one account may own (issue 11: a few throwaway accounts must not take every room). */
+  readonly maxRoomsOwnedPerUser: number;
   readonly maxRooms: number;
   readonly maxRoomCapacity: number;
 }
@@ -35,6 +41,8 @@ export class RoomService {
     private readonly limits: RoomLimits,
     /** Random bytes in an invite code. */
     private readonly inviteBytes: number,
+    /** No new rooms below the disk reserve. */
+    private readonly quotas: StorageQuotas,
   ) {}
 
   /** A room by name, or the refusal: bad name, no such room. */
@@ -42,13 +50,29 @@ export class RoomService {
     const problem = checkRoomName(name);
     if (problem) throw new CommandError(problem, `"${name.slice(0, 40)}" is not a room name: rooms are "#" and 1-32 letters, digits, "-" or "_".`);
     const room = this.rooms.find(name);
-    if (!room) throw new CommandError('NO_SUCH_ROOM', `There is no room ${name}.`);
+    if (!room) throw this.noSuchRoom(name);
+    return room;
+  }
+
+  /** The one answer for a room that does not exist or that the asker may not know of. */
+  private noSuchRoom(name: string): CommandError {
+    return new CommandError('NO_SUCH_ROOM', `There is no room ${name}.`);
+  }
+
+  /**
+   * A room `member` may know exists: public rooms, the invite-only rooms they are in, every room
+   * for root. An invite-only room is answered exactly like a room that does not exist, so nobody
+   * learns its name by guessing (issue 11).
+   */
+  visibleRoom(member: Member, name: string): Room {
+    const room = this.requireRoom(name);
+    if (room.private && member.role !== 'root' && !this.rooms.isMember(room, member.name)) throw this.noSuchRoom(name);
     return room;
   }
 
   /** A room the member belongs to (root sessions see every room). */
   memberRoom(member: Member, name: string): Room {
-    const room = this.requireRoom(name);
+    const room = this.visibleRoom(member, name);
     if (member.role !== 'root' && !this.rooms.isMember(room, member.name)) throw new CommandError('NOT_MEMBER', `You are not in ${room.name}.`);
     return room;
   }
@@ -61,6 +85,10 @@ export class RoomService {
     if (existing) throw new CommandError('ROOM_EXISTS', `${existing.name} already exists.`);
     if (this.rooms.count - 1 >= this.limits.maxRooms) throw new CommandError('TOO_MANY_ROOMS', `The server already has ${this.limits.maxRooms} rooms, the most allowed.`);
     this.checkRoomAllowance(member);
+    const owned = this.rooms.ownedBy(member.name);
+    if (owned >= this.limits.maxRoomsOwnedPerUser) throw new CommandError('TOO_MANY_ROOMS', `You own ${owned} rooms, the most one person may own; /delete one you no longer need first.`);
+    const diskLow = this.quotas.diskRefusal();
+    if (diskLow) throw new CommandError(diskLow.code, diskLow.message);
     const invite = options.private ? randomToken(this.inviteBytes) : null;
     const room = this.rooms.create({ name, ownerName: member.name, private: options.private, max: options.max, invite }, this.clock.now());
     this.logger.info('room created', { conn: member.session.id, user: member.name, room: room.name, private: room.private });
@@ -71,9 +99,8 @@ export class RoomService {
   join(member: Member, target: string): Outcome {
     let room: Room;
     if (target.startsWith('#')) {
-      room = this.requireRoom(target);
+      room = this.visibleRoom(member, target);
       if (this.rooms.isMember(room, member.name)) throw new CommandError('ALREADY_MEMBER', `You are already in ${room.name}.`);
-      if (room.private) throw new CommandError('ROOM_PRIVATE', `${room.name} is invite-only: join it with the invite code a member gives you.`);
     } else {
       const found = this.rooms.findByInvite(target);
       if (!found) throw new CommandError('INVITE_INVALID');
@@ -91,7 +118,7 @@ export class RoomService {
   }
 
   leave(member: Member, name: string): Reply {
-    const room = this.requireRoom(name);
+    const room = this.visibleRoom(member, name);
     if (room === this.rooms.lobby) throw new CommandError('ROOM_FIXED', 'Everyone stays in #lobby; it cannot be left.');
     if (!this.rooms.isMember(room, member.name)) throw new CommandError('NOT_MEMBER', `You are not in ${room.name}.`);
     this.announce(room, 'leave', member.name);
@@ -101,7 +128,7 @@ export class RoomService {
   }
 
   kick(member: Member, roomName: string, target: string): Reply {
-    const room = this.requireRoom(roomName);
+    const room = this.visibleRoom(member, roomName);
     this.requireManager(member, room, 'kick people from');
     const targetName = room.members.get(nameKey(target));
     if (targetName === undefined) throw new CommandError('NOT_MEMBER', `${target.slice(0, 24)} is not in ${room.name}.`);
@@ -115,7 +142,7 @@ export class RoomService {
   }
 
   delete(member: Member, roomName: string): Reply {
-    const room = this.requireRoom(roomName);
+    const room = this.visibleRoom(member, roomName);
     this.requireManager(member, room, 'delete');
     this.announce(room, 'delete', room.name, actorName(member), member.session);
     this.rooms.delete(room);
@@ -157,8 +184,7 @@ export class RoomService {
 
   /** Members of a room (public rooms: anyone may look; invite-only: members and root). #lobby: who is online. */
   who(member: Member, roomName: string): Reply {
-    const room = this.requireRoom(roomName);
-    if (room.private && member.role !== 'root' && !this.rooms.isMember(room, member.name)) throw new CommandError('NOT_MEMBER', `${room.name} is invite-only and you are not in it.`);
+    const room = this.visibleRoom(member, roomName);
     const onlineNames = this.roster.userMembers().map((m) => m.name);
     const online = new Set(onlineNames.map(nameKey));
     const members =
@@ -166,7 +192,21 @@ export class RoomService {
         ? onlineNames.map((name) => ({ name, online: true, owner: false }))
         : [...room.members].map(([key, name]) => ({ name: this.roster.byNameKey(key)?.name ?? name, online: online.has(key), owner: room.ownerKey === key }));
     members.sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
+    // One reply must fit a frame, however many are online in #lobby (issue 11).
+    if (members.length > MEMBERS_SHOWN) return { type: 'members', room: room.name, members: members.slice(0, MEMBERS_SHOWN), total: members.length };
     return { type: 'members', room: room.name, members };
+  }
+
+  /**
+   * New invite codes for every invite-only room `name` is in: someone removed or banned from the
+   * server knows those codes, and would otherwise register a new name and walk back in. Returns
+   * the rooms whose code changed.
+   */
+  rotateInvitesOf(name: string): Room[] {
+    const rotated = this.rooms.roomsOf(name).filter((room) => room.private && room.invite !== null);
+    for (const room of rotated) this.rooms.setInvite(room, randomToken(this.inviteBytes));
+    if (rotated.length > 0) this.logger.info('invite codes rotated', { user: name, rooms: rotated.map((room) => room.name).join(',') });
+    return rotated;
   }
 
   /** Tell the room's online members (and `also`, if given) about a membership change. */

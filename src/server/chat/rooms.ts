@@ -115,6 +115,14 @@ export class Rooms {
     return [this.lobby, ...mine.sort((a, b) => a.key.localeCompare(b.key))];
   }
 
+  /** Rooms `name` owns. */
+  ownedBy(name: string): number {
+    const key = nameKey(name);
+    let owned = 0;
+    for (const room of this.byKey.values()) if (room.ownerKey === key) owned += 1;
+    return owned;
+  }
+
   /** Rooms besides #lobby that `name` belongs to. */
   membershipCount(name: string): number {
     return this.roomsOf(name).length - 1;

@@ -13,6 +13,7 @@ import type { HistoryReplay } from '../chat/history-replay.js';
 import type { RoomService } from '../chat/room-service.js';
 import type { Clock } from '../clock.js';
 import type { DirectService } from '../direct/direct-service.js';
+import type { FileService } from '../files/file-service.js';
 import type { Admission } from '../login/admission.js';
 import type { LoginHandshake } from '../login/handshake.js';
 import type { Moderation } from '../moderation/moderation.js';
@@ -22,6 +23,8 @@ import type { Statistics } from '../moderation/statistics.js';
 import type { Roster } from '../roster.js';
 import type { Role } from '../session/member.js';
 import type { RequestLog } from '../storage/request-log.js';
+import type { DiskSpace } from '../storage/disk-space.js';
+import type { StorageQuotas } from '../storage/quotas.js';
 import type { StorageAlarm } from '../storage/storage-alarm.js';
 
 /** A command as `help` lists it. */
@@ -53,8 +56,13 @@ export interface CommandContext {
   readonly packages: PackageRegistry;
   readonly requests: RequestLog;
   readonly alarm: StorageAlarm;
+  /** Storage budgets and the low-disk reserve (issue 11): spend before storing anything new. */
+  readonly quotas: StorageQuotas;
+  readonly disk: DiskSpace;
   /** Direct messages (protocol 3): devices, blocks, sealed messages. */
   readonly direct: DirectService;
+  /** File sharing (issue 14). */
+  readonly files: FileService;
   /** The commands `role` may use at this protocol version (for `help`). */
   listCommands(role: Role, protocol?: number): CommandListing[];
 }

@@ -13,6 +13,10 @@ import { sayMessage } from './chat/say.js';
 import { authMessage } from './connection/auth.js';
 import { byeMessage } from './connection/bye.js';
 import { helloMessage } from './connection/hello.js';
+import { filesCommand } from './files/files.js';
+import { deleteFileCommand, rootFilesCommand } from './files/root-files.js';
+import { fileCancelMessage, fileChunkMessage, fileGetMessage, fileInfoMessage, fileOfferMessage } from './files/transfer-messages.js';
+import { unshareCommand } from './files/unshare.js';
 import { pingMessage } from './connection/ping.js';
 import { pongMessage } from './connection/pong.js';
 import { blockCommand } from './direct/block.js';
@@ -69,6 +73,12 @@ export const messageSpecs: readonly MessageSpec[] = [
   directMessage,
   directAckMessage,
   devicesGetMessage,
+  // File sharing (protocol 3).
+  fileOfferMessage,
+  fileChunkMessage,
+  fileInfoMessage,
+  fileGetMessage,
+  fileCancelMessage,
 ];
 
 /** Every command, in the order `help` lists them. */
@@ -99,6 +109,9 @@ export const commandSpecs: readonly CommandSpec[] = [
   blockCommand,
   unblockCommand,
   blockedCommand,
+  // File sharing (protocol 3); /send and /get run in the client, which adds them to /help.
+  filesCommand,
+  unshareCommand,
   // The root console.
   rootListCommand,
   rootHelpCommand,
@@ -119,4 +132,6 @@ export const commandSpecs: readonly CommandSpec[] = [
   deleteUserCommand,
   packagesCommand,
   revokeCommand,
+  rootFilesCommand,
+  deleteFileCommand,
 ];

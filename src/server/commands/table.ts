@@ -84,6 +84,11 @@ export interface CommandSpec extends Policy {
   readonly maxParams: number;
   /** Added to the too-many-arguments sentence ("quote passwords that contain spaces"). */
   readonly arityHint?: string;
+  /**
+   * The longest argument string, in characters, checked before it is split into words: what the
+   * command needs and no more (issue 11). Default: DEFAULT_MAX_ARGS_LENGTH.
+   */
+  readonly maxArgsLength: number | ((limits: ServerLimits) => number);
   readonly run: (call: CommandCall) => Answer | Promise<Answer> | PendingAnswer;
 }
 
@@ -114,7 +119,7 @@ export function connectionMessage<T extends MessageType>(
 export function memberMessage<T extends MessageType>(
   type: T,
   policy: Omit<Policy, 'usableBeforeLogin'> & { roleRefusal?: string },
-  run: (call: { ctx: CommandContext; session: Session; member: Member; message: MessageOf<T> }) => Answer | Promise<Answer> | PendingAnswer,
+  run: (call: { ctx: CommandContext; session: Session; member: Member; message: MessageOf<T> }) => HandlerResult,
 ): MessageSpec {
   return {
     type,
@@ -128,6 +133,9 @@ export function memberMessage<T extends MessageType>(
 }
 
 type CommandDefinition = Pick<CommandSpec, 'name' | 'usage' | 'help' | 'run'> & Partial<Omit<CommandSpec, 'name' | 'usage' | 'help' | 'run' | 'usableBeforeLogin'>>;
+
+/** Enough for any command whose arguments are names, rooms, addresses, numbers and flags. */
+export const DEFAULT_MAX_ARGS_LENGTH = 256;
 
 /**
  * A command (logged-in sessions only). Defaults: users, shell-like words, exactly `minParams`
@@ -143,6 +151,7 @@ export function command(definition: CommandDefinition): CommandSpec {
     touchesActivity: true,
     minProtocol: 1,
     audit: 'params',
+    maxArgsLength: DEFAULT_MAX_ARGS_LENGTH,
     ...definition,
     usableBeforeLogin: false,
     params,
@@ -177,6 +186,11 @@ export class CommandTable {
 
   find(role: Role, name: string): CommandSpec | undefined {
     return this.byRole.get(role)?.get(name.toLowerCase());
+  }
+
+  /** The longest argument string `spec` takes, in characters. */
+  maxArgsLength(spec: CommandSpec): number {
+    return typeof spec.maxArgsLength === 'number' ? spec.maxArgsLength : spec.maxArgsLength(this.limits);
   }
 
   /** The commands `role` may use; with `protocol`, only those that protocol version has. */
@@ -220,7 +234,7 @@ export class Dispatcher {
     if (message.type === 'command') return this.command(session, member, message);
     const spec = this.messages.get(message.type);
     if (!spec) throw new Error(`no entry for "${message.type}" messages`);
-    // Requests with an id (say, and protocol 3's direct and devices-get) are answered with it.
+    // Requests carry an id (say, and protocol 3's direct, devices-get, file-offer, file-info, file-get): every answer, refusals included, names it.
     const id = 'id' in message ? message.id : undefined;
     if (!member) {
       if (!spec.usableBeforeLogin) return session.rejectInput('UNEXPECTED_MESSAGE', 'Log in first.', id);
@@ -244,11 +258,15 @@ export class Dispatcher {
       const hint = member.role === 'user' ? 'Type /help for the list.' : 'Type help for the list.';
       return session.sendError('UNKNOWN_COMMAND', `Unknown command "${message.name.slice(0, 32)}". ${hint}`, { ref: id });
     }
-    const params = parseParams(spec.params, message.args);
+    // Arguments longer than the command can use are refused before any work is done on them.
+    const maxArgs = this.commands.maxArgsLength(spec);
+    const tooLong = message.args.length > maxArgs;
+    const params = tooLong ? [] : parseParams(spec.params, message.args);
     // Every root action reaches audit.log, whatever its outcome; never with a message body.
     const audit = this.auditFor(member, spec, params ?? []);
     return this.execute(session, id, audit, () => {
       if (member.protocol < spec.minProtocol) throw new CommandError('CLIENT_TOO_OLD', errorText('CLIENT_TOO_OLD', { version: spec.minProtocol }));
+      if (tooLong) throw new CommandError('TEXT_TOO_LONG', `The arguments of ${spec.usage.split(' ')[0] ?? spec.name} are at most ${maxArgs} characters.`);
       if (!params) throw new CommandError('BAD_MESSAGE', 'Operators like | ; & > are not allowed in commands.');
       if (params.length > spec.maxParams) {
         if (spec.maxParams === 0) throw new CommandError('TOO_MANY_ARGUMENTS', `${spec.usage} takes no arguments.`);

@@ -65,7 +65,7 @@ export class Admission {
     private readonly lockdown: Lockdown,
     private readonly accounts: Accounts,
     private readonly roster: Roster,
-    private readonly limits: Pick<ServerLimits, 'maxClients' | 'maxSessionsPerAddress'>,
+    private readonly limits: Pick<ServerLimits, 'maxClients' | 'maxSessionsPerAddress'> & { readonly maxSessionsPerAccount: number },
   ) {}
 
   /** Before the proof is checked: an address banned or blocked meanwhile learns nothing more. */
@@ -91,16 +91,25 @@ export class Admission {
   }
 
   /**
-   * The name and capacity checks for a user: the name's rules, nobody online with it, room on
-   * the server and for the address. Some of these a person answers with another name.
+   * The name and capacity checks for a user: the name's rules, nobody online with it (or with a
+   * name that looks like it), not a look-alike of someone else's registered name, room on the
+   * server, for the address and for the package. Some of these a person answers with another name.
    */
-  nameOrCapacity(name: string, role: Role, address: string): ErrorCode | undefined {
+  nameOrCapacity(name: string, role: Role, address: string, packageId?: string): ErrorCode | undefined {
     if (role !== 'user') return undefined;
     const nameProblem = checkName(name);
     if (nameProblem) return nameProblem;
     if (this.roster.named(name)) return 'NAME_TAKEN';
+    // Confusable names (UTS #39): "aIice" is taken while "alice" is online, and never given to a
+    // guest while "alice" is registered. A registered name always gets in (look-alike pairs
+    // registered before this check existed keep working).
+    const registered = this.accounts.isRegistered(name);
+    if (!registered && this.roster.lookAlike(name)) return 'NAME_TAKEN';
+    if (!registered && this.accounts.lookAlikeOf(name) !== undefined) return 'NAME_REGISTERED';
     if (this.roster.userCount >= this.limits.maxClients) return 'SERVER_FULL';
     if (this.roster.usersFrom(address) >= this.limits.maxSessionsPerAddress) return 'TOO_MANY_FROM_ADDRESS';
+    // One friend's program, from however many addresses, cannot take every seat.
+    if (packageId !== undefined && this.roster.usersOfPackage(packageId) >= this.limits.maxSessionsPerAccount) return 'TOO_MANY_SESSIONS';
     return undefined;
   }
 

@@ -4,6 +4,7 @@
 import type { Logger } from '../../common/logger.js';
 import type { ServerLimits } from '../../common/settings.js';
 import type { AuthMessage } from '../../protocol/messages.js';
+import type { ConnectionGuard } from '../abuse/connection-guard.js';
 import { MessageLimiter } from '../abuse/message-limiter.js';
 import type { AccountService } from '../accounts/account-service.js';
 import { Audience, type Fanout } from '../chat/fanout.js';
@@ -29,6 +30,8 @@ export class Arrivals {
     private readonly accounts: AccountService,
     private readonly replay: HistoryReplay,
     private readonly fanout: Fanout,
+    /** Frees the connection's pre-login slot and trusts its address from now on. */
+    private readonly guard: ConnectionGuard,
     private readonly stats: Statistics,
     private readonly audit: AuditLog,
     private readonly logger: Logger,
@@ -50,6 +53,9 @@ export class Arrivals {
     const name = user ? identity.name : `${this.consoles?.labelFor(session) ?? 'root'}#${session.id}`;
     // Root sessions are exempt from message rate limits.
     const member = new Member(session, { ...identity, name, ...(user ? { limiter: new MessageLimiter(this.limits, this.clock.now()) } : {}) });
+    // (Failures and successes are the handshake's: it knows which target the login proved.)
+    session.admitted(member.role);
+    this.guard.loggedIn(session.socket, session.address, member.role, this.clock.now());
     this.roster.add(member);
     this.metrics.loggedIn(member.role);
     this.logger.info('login', { conn: session.id, user: name, role: member.role, address: session.address, via: member.admittedBy, ...(member.packageLogLabel ? { package: member.packageLogLabel } : {}) });

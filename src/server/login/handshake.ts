@@ -28,6 +28,7 @@ import type { Reply } from '../commands/reply.js';
 import type { AdmittedBy, Role } from '../session/member.js';
 import { DeadlineQueue } from '../session/deadlines.js';
 import type { Session } from '../session/session.js';
+import type { StorageQuotas } from '../storage/quotas.js';
 import type { StorageAlarm } from '../storage/storage-alarm.js';
 import type { Admission, PackageVerdict } from './admission.js';
 import type { Arrivals } from './arrivals.js';
@@ -93,6 +94,8 @@ export class LoginHandshake {
     private readonly clock: Clock,
     private readonly limits: Pick<ServerLimits, 'authTimeoutMs' | 'maxLoginRetries'> & { readonly requireRegistration: boolean; readonly login: ServerLimits['login'] },
     private readonly devices: LoginDevices,
+    /** New accounts per address per day (issue 11): a registration at login spends one. */
+    private readonly quotas: Pick<StorageQuotas, 'spend'>,
   ) {
     this.windows = new DeadlineQueue(limits.authTimeoutMs, (session) => {
       // Told "timed out": from here on nothing this connection sends can log it in or create an account.
@@ -189,7 +192,7 @@ export class LoginHandshake {
       this.logger.info('login refused', { conn: session.id, address: session.address, reason: 'LOCKDOWN', ...(pkg.logLabel ? { package: pkg.logLabel } : {}) });
       return session.fail('LOCKDOWN');
     }
-    const refusal = this.admission.nameOrCapacity(message.name, message.role, session.address);
+    const refusal = this.admission.nameOrCapacity(message.name, message.role, session.address, pkg.id);
     if (refusal) return this.refuse(session, login, refusal);
     const claim: Claim = { name: message.name, role: message.role, resume: message.resume, auth: message, pkg, trusted };
     login.claim = claim;
@@ -217,6 +220,12 @@ export class LoginHandshake {
     if (message.register) {
       if (login.protocol < OPAQUE_PROTOCOL_VERSION) return this.refuse(session, login, 'CLIENT_TOO_OLD', REGISTER_TOO_OLD);
       if (opening?.registrationRequest === undefined) return this.refuse(session, login, 'PASSWORD_REQUIRED');
+      // A registration begun counts against the address's new accounts of the day.
+      const overQuota = this.quotas.spend({ kind: 'accounts', address: session.address, amount: 1 });
+      if (overQuota) {
+        this.logger.warn('registration refused', { conn: session.id, address: session.address, reason: overQuota.code });
+        return this.refuse(session, login, overQuota.code, overQuota.message);
+      }
       return this.startRegistration(session, login, opening.registrationRequest);
     }
     if (this.limits.requireRegistration) return this.refuse(session, login, 'REGISTRATION_REQUIRED');
@@ -309,7 +318,7 @@ export class LoginHandshake {
     if (!claim) return;
     if (this.closing) return session.fail('SERVER_SHUTTING_DOWN');
     // An exchange took time: the name may have been taken or the server filled meanwhile.
-    const late = this.admission.nameOrCapacity(claim.name, claim.role, session.address);
+    const late = this.admission.nameOrCapacity(claim.name, claim.role, session.address, claim.pkg.id);
     if (late) return this.refuse(session, login, late);
     if (admittedBy === 'guest' || admittedBy === 'package') this.failures.succeeded(session.address);
     this.end(session);

@@ -5,7 +5,7 @@
 // after that every change is applied to the table and to memory incrementally (a new ban is
 // one upsert plus one trie insertion), and bans that run out leave in expiry order.
 import { z } from 'zod';
-import { nameKey } from '../../protocol/names.js';
+import { nameKey, nameSkeleton } from '../../protocol/names.js';
 import { parseAddress, parseIpRange, prefixKey, type IpFamily, type IpRange } from '../abuse/ip-range.js';
 import { PrefixTrie } from '../abuse/prefix-trie.js';
 import type { Db } from '../../data-dir/store.js';
@@ -106,6 +106,8 @@ function shared(createdBy: string): string {
 
 export class BanList {
   private readonly names = new Map<string, Ban>();
+  /** Name bans by confusable skeleton: a ban on "alice" holds for "aIice" and "a1ice" too. */
+  private readonly nameSkeletons = new Map<string, Ban[]>();
   /** Address bans by canonical target (each also in the trie of its family). */
   private readonly addresses = new Map<string, Ban>();
   private readonly tries: Record<IpFamily, PrefixTrie<Ban>> = { ipv4: new PrefixTrie<Ban>(32), ipv6: new PrefixTrie<Ban>(128) };
@@ -169,10 +171,10 @@ export class BanList {
     return best;
   }
 
-  /** The ban on this name, if any. */
+  /** The ban on this name, or on a name that looks like it (UTS #39 skeleton), if any. */
   forName(name: string): Ban | undefined {
     this.pruneIfDue();
-    return this.names.get(nameKey(name));
+    return this.names.get(nameKey(name)) ?? this.nameSkeletons.get(nameSkeleton(name))?.[0];
   }
 
   /** Bans in memory (names and addresses). */
@@ -183,7 +185,11 @@ export class BanList {
   /** Mirror one ban in memory, replacing any ban on the same target (an address ban's target parsed as `range`). */
   private put(ban: Ban, range?: IpRange): void {
     if (ban.kind === 'name') {
+      const replaced = this.names.get(ban.target);
+      if (replaced) this.dropSkeleton(replaced);
       this.names.set(ban.target, ban);
+      const skeleton = nameSkeleton(ban.target);
+      this.nameSkeletons.set(skeleton, [...(this.nameSkeletons.get(skeleton) ?? []), ban]);
     } else {
       const parsed = range ?? parseIpRange(ban.target);
       if (!parsed) return;
@@ -200,6 +206,7 @@ export class BanList {
       const ban = this.names.get(key);
       if (!ban || (only && ban !== only)) return false;
       this.names.delete(key);
+      this.dropSkeleton(ban);
     } else {
       const ban = this.addresses.get(key);
       const range = parseIpRange(key);
@@ -209,6 +216,13 @@ export class BanList {
     }
     this.sorted = undefined;
     return true;
+  }
+
+  private dropSkeleton(ban: Ban): void {
+    const skeleton = nameSkeleton(ban.target);
+    const left = (this.nameSkeletons.get(skeleton) ?? []).filter((other) => other !== ban);
+    if (left.length === 0) this.nameSkeletons.delete(skeleton);
+    else this.nameSkeletons.set(skeleton, left);
   }
 
   /** Bans whose time is up leave memory (in expiry order) and then the database, in one statement. */

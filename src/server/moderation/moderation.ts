@@ -3,6 +3,7 @@
 // say for how much longer it holds.
 import { ErrorCodes, type ErrorCode } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import { nameKey } from '../../protocol/names.js';
 import { AUTO_BLOCK_BY } from '../abuse/login-blocks.js';
 import { rangeContains, type IpRange } from '../abuse/ip-range.js';
 import type { Clock } from '../clock.js';
@@ -56,7 +57,11 @@ export class Moderation {
     if (addressBan) return addressBan;
     if (role !== 'user') return undefined; // a root may still log in, e.g. to cancel a shutdown
     const ban = this.bans.forName(name);
-    if (ban) return { code: 'BANNED', message: `The name "${name}" is banned from this server ${banTerm(ban, this.clock.now())}.` };
+    if (ban) {
+      const term = banTerm(ban, this.clock.now());
+      if (ban.target === nameKey(name)) return { code: 'BANNED', message: `The name "${name}" is banned from this server ${term}.` };
+      return { code: 'BANNED', message: `The name "${name}" looks like "${ban.target}", which is banned from this server ${term}.` };
+    }
     const pending = this.shutdown.pending;
     if (pending) return { code: 'SERVER_SHUTTING_DOWN', message: `The server shuts down in ${formatDuration(pending.endsAt - this.clock.now())}; try again later.` };
     return undefined;

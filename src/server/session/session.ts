@@ -5,9 +5,10 @@ import type { TLSSocket } from 'node:tls';
 import { ErrorCodes, PartyPoolError, type ErrorCode } from '../../common/errors.js';
 import { channelBinding } from '../../crypto/auth-proof.js';
 import { encodeFrame } from '../../protocol/frame.js';
-import { MessageReader } from '../../protocol/message-reader.js';
+import { CLIENT_MESSAGE_SHAPE, MessageReader, maxPiecesFor } from '../../protocol/message-reader.js';
 import { parseClientMessage, type ClientMessage, type ServerMessage } from '../../protocol/messages.js';
 import { DeadlineQueue } from './deadlines.js';
+import { FrameBudget, type FrameBudgetLimits } from './frame-budget.js';
 import { Outbox, type OutboxLimits } from './outbox.js';
 
 /** Frames buffered before the socket is paused (each is at most maxFrameBytes). */
@@ -20,7 +21,7 @@ const CLOSE_LINGER_MS = 2000;
 /** Closing connections that linger: one timer for all of them. */
 const lingering = new DeadlineQueue<TLSSocket>(CLOSE_LINGER_MS, (socket) => socket.destroy());
 
-export interface SessionLimits extends OutboxLimits {
+export interface SessionLimits extends OutboxLimits, FrameBudgetLimits {
   readonly maxFrameBytes: number;
   /** Invalid messages tolerated before the connection is closed (TOO_MANY_ERRORS). */
   readonly maxInvalidFrames: number;
@@ -56,6 +57,8 @@ export class Session {
   private invalidFrames = 0;
   private readonly reader: MessageReader<ClientMessage>;
   private readonly outbox: Outbox;
+  /** What this connection may still send (a small allowance before login, a bucket after). */
+  private readonly budget: FrameBudget;
   /** Frames waiting to be handled: one at a time, in order, even when a handler awaits. */
   private readonly inbox: Buffer[] = [];
   private handling = false;
@@ -76,7 +79,8 @@ export class Session {
     this.connectedAt = now();
     this.seenAt = this.connectedAt;
     this.activeAt = this.connectedAt;
-    this.reader = new MessageReader(parseClientMessage, limits.maxFrameBytes);
+    this.reader = new MessageReader(parseClientMessage, limits.maxFrameBytes, maxPiecesFor(limits.maxFrameBytes), CLIENT_MESSAGE_SHAPE);
+    this.budget = new FrameBudget(limits, this.connectedAt);
     this.outbox = new Outbox(socket, limits, () => this.cutOff());
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => undefined); // 'close' follows and carries the consequence
@@ -101,6 +105,11 @@ export class Session {
   /** When the peer last did something a person does (chat, commands): idle time for `list-conn`. */
   get lastActiveAt(): number {
     return this.activeAt;
+  }
+
+  /** The connection logged in (as `role`): its frame allowance becomes a refilling bucket. */
+  admitted(role: 'user' | 'root'): void {
+    this.budget.admit(role, this.now());
   }
 
   /** Count a chat line or command as activity. */
@@ -168,8 +177,18 @@ export class Session {
   /** Count invalid input; a client that keeps sending garbage is disconnected. */
   rejectInput(code: ErrorCode, message?: string, ref?: number): void {
     this.invalidFrames += 1;
-    if (this.invalidFrames > this.limits.maxInvalidFrames) return this.fail('TOO_MANY_ERRORS');
+    if (this.invalidFrames > this.limits.maxInvalidFrames) return this.cutOffHostile('TOO_MANY_ERRORS');
     this.sendError(code, message, ref === undefined ? {} : { ref });
+  }
+
+  /**
+   * Fail a connection that is abusing the server, and stop reading from it: whatever it keeps
+   * streaming is left in the kernel (TCP pushes back) instead of being decrypted for nothing
+   * while the goodbye lingers.
+   */
+  private cutOffHostile(code: ErrorCode, message?: string): void {
+    this.fail(code, message);
+    if (!this.socket.destroyed) this.socket.pause();
   }
 
   /** The outbox gave up on this client: it stopped reading. */
@@ -187,13 +206,21 @@ export class Session {
       payloads = this.reader.push(chunk);
     } catch (error) {
       const known = error instanceof PartyPoolError;
-      return this.fail(known ? error.code : 'BAD_MESSAGE', known ? error.message : undefined);
+      return this.cutOffHostile(known ? error.code : 'BAD_MESSAGE', known ? error.message : undefined);
     }
+    // Every frame counts, pings and pongs included, before any of this read's frames is parsed.
+    const overBudget = this.budget.spend(payloads.length, chunk.length, this.seenAt);
+    if (overBudget) return this.cutOffHostile('FLOODING', overBudget);
     if (payloads.length === 0) return;
     for (const payload of payloads) this.inbox.push(payload);
     // A client that floods faster than we handle stops being read (TCP pushes back) until caught up.
     if (this.inbox.length > MAX_INBOX_FRAMES) this.socket.pause();
     if (!this.handling) this.drainInbox();
+  }
+
+  /** One frame this session sent does not count against its frame budget (see FrameBudget.refund). */
+  refundFrame(): void {
+    this.budget.refund();
   }
 
   /** Handle queued frames in order; synchronous handlers run without a promise per frame. */
@@ -239,7 +266,7 @@ export class Session {
         return;
       }
     }
-    if (this.socket.isPaused() && !this.finished) this.socket.resume();
+    if (this.socket.isPaused() && !this.finished && !this.closeReason) this.socket.resume();
   }
 
   private waitFor(work: Promise<unknown>): void {

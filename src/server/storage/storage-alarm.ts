@@ -19,6 +19,7 @@ const WHAT: Readonly<Record<string, string>> = {
   stats: 'stats.json',
   audit: 'an entry to audit.log',
   log: 'to server.log',
+  files: 'a shared file under files/ in the data directory (its uploader was told)',
 };
 
 export class StorageAlarm {

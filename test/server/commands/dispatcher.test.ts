@@ -99,7 +99,7 @@ test('every registered command states its whole policy, and no name is taken twi
     if (spec.params === 'none') assert.equal(spec.maxParams, 0, spec.name);
   }
   assert.throws(() => new CommandTable([...commandSpecs, command({ name: 'help', usage: '/help', help: 'again', run: () => ACK })], serverLimits(resolveServerSettings({}, {}))), /two commands named "help"/);
-  assert.deepEqual(messageSpecs.map((spec) => spec.type).sort(), ['account-finish', 'account-record', 'auth', 'bye', 'devices-get', 'direct', 'direct-ack', 'hello', 'ping', 'pong', 'say']);
+  assert.deepEqual(messageSpecs.map((spec) => spec.type).sort(), ['account-finish', 'account-record', 'auth', 'bye', 'devices-get', 'direct', 'direct-ack', 'file-cancel', 'file-chunk', 'file-get', 'file-info', 'file-offer', 'hello', 'ping', 'pong', 'say']);
 });
 
 test('the gates run before any handler: login, lookup, protocol, arity, role', async (t) => {

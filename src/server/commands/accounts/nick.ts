@@ -1,3 +1,4 @@
+import { CommandError } from '../command-error.js';
 import { command } from '../table.js';
 
 export const nickCommand = command({
@@ -7,6 +8,9 @@ export const nickCommand = command({
   minParams: 1,
   minProtocol: 2,
   run({ ctx, member, params }) {
-    return ctx.accounts.rename(member, params[0] ?? '');
+    const name = params[0] ?? '';
+    // A banned name stays banned: not by renaming into it, nor into a name that looks like it.
+    if (ctx.moderation.bans.forName(name)) throw new CommandError('NAME_BANNED', `${name.slice(0, 24)} is banned on this server (or looks like a banned name); choose another.`);
+    return ctx.accounts.rename(member, name);
   },
 });

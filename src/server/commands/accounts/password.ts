@@ -11,6 +11,7 @@ export const passwordCommand = command({
   // KE1 over the current password, then the flags `prehashed` and `upgrade` (protocol 3).
   minParams: 1,
   maxParams: 3,
+  maxArgsLength: 2200,
   arityHint: 'quote passwords that contain spaces',
   minProtocol: 2,
   // Nothing of a password exchange reaches the audit trail (roots cannot call it, but say so anyway).

@@ -7,6 +7,7 @@ export const publicCommand = command({
   usage: '/public #room <text>',
   help: 'Say something in a room you are in without switching to it.',
   params: 'text',
+  maxArgsLength: (limits) => limits.maxTextLength + 64,
   minParams: 1,
   minProtocol: 2,
   bucket: 'say',

@@ -4,7 +4,7 @@ import { parseIpRange, rangeContains } from '../../abuse/ip-range.js';
 import { MAX_DURATION_MS, formatDuration, parseDuration } from '../../moderation/durations.js';
 import { CommandError } from '../command-error.js';
 import { rootCommand } from '../table.js';
-import { formatTime, result, usageError } from './format.js';
+import { formatTime, listed, result, usageError } from './format.js';
 
 const usage = 'ban -u <name> | -ip <ip or CIDR> [duration]';
 
@@ -40,9 +40,13 @@ export const banCommand = rootCommand({
       throw usageError(usage, `Unknown option "${option ?? ''}".`);
     }
     const { ban, removed } = outcome;
+    // Whoever is banned knows the invite codes of their private rooms: those get new ones.
+    const names = new Set(option === '-u' ? [target, ...removed.map((m) => m.name)] : removed.map((m) => m.name));
+    const rotated = [...names].flatMap((name) => ctx.rooms.rotateInvitesOf(name));
     const until = ban.expiresAt === null ? 'permanently' : `until ${formatTime(ban.expiresAt)} (${formatDuration(ban.expiresAt - ban.createdAt)})`;
     const lines = [`Banned ${ban.kind === 'name' ? `the name ${ban.target}` : ban.target} ${until}.`];
-    lines.push(removed.length === 0 ? 'Nobody affected was connected.' : `Disconnected ${removed.map((m) => `${m.name} (${m.session.address})`).join(', ')}.`);
+    lines.push(removed.length === 0 ? 'Nobody affected was connected.' : `Disconnected ${listed(removed.map((m) => `${m.name} (${m.session.address})`))}.`);
+    if (rotated.length > 0) lines.push(`New invite codes for ${rotated.length} invite-only room${rotated.length === 1 ? '' : 's'} they were in: ${listed(rotated.map((room) => room.name))} (members see them with /invite).`);
     return { reply: result('Banned', { lines }), detail: `${ban.expiresAt === null ? 'permanent' : `expires ${new Date(ban.expiresAt).toISOString()}`}; disconnected ${removed.length}` };
   },
 });

@@ -34,6 +34,7 @@ export const closeServerCommand = rootCommand({
   usage,
   help: 'Shut down now, or after a countdown (-t), with a message (-m).',
   maxParams: 4,
+  maxArgsLength: (limits) => 2 * limits.maxTextLength + 64,
   // The message is for people: the trail keeps its length, not its words.
   audit: (params) => params.map((word, i) => (params[i - 1] === '-m' ? messageLength(word) : word)),
   run({ ctx, member, params }) {

@@ -14,6 +14,15 @@ export function messageLength(text: string): string {
   return `(message: ${length} ${length === 1 ? 'character' : 'characters'})`;
 }
 
+/** Names in a sentence, at most this many (a ban of a /8 may disconnect thousands). */
+export const LISTED_IN_A_LINE = 50;
+
+/** "a, b, c" — or the first LISTED_IN_A_LINE and "and N more": a result line stays a line. */
+export function listed(items: readonly string[], max = LISTED_IN_A_LINE): string {
+  if (items.length <= max) return items.join(', ');
+  return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
 /** Refuse with INVALID_ARGUMENT and the usage line. */
 export function usageError(usage: string, why?: string): CommandError {
   return new CommandError('INVALID_ARGUMENT', `${why ? why + ' ' : ''}Usage: ${usage}`);

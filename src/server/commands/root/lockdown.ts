@@ -5,7 +5,7 @@ import { isStorageError } from '../../../common/storage-errors.js';
 import { formatDuration } from '../../moderation/durations.js';
 import type { Member } from '../../session/member.js';
 import { rootCommand } from '../table.js';
-import { formatTime, result, usageError } from './format.js';
+import { formatTime, listed, result, usageError } from './format.js';
 
 const usage = 'lockdown [on|off]';
 
@@ -40,7 +40,7 @@ export const lockdownCommand = rootCommand({
       lines.push('Only registered users who prove their password and issued, unrevoked client packages that prove their package key can log in; everyone else is refused (LOCKDOWN). Root logins still work. Registration is closed.');
       const outsiders = ctx.admission.lockdownOutsiders();
       if (outsiders.length > 0) {
-        lines.push(`Still connected and not admitted under lockdown (${outsiders.length}): ${outsiders.map((m) => `${m.name} (connection ${m.session.id}, ${m.session.address}, ${howLoggedIn(m, ctx.accounts.isRegistered(m.name))})`).join(', ')}. "remove -u <name>" disconnects one.`);
+        lines.push(`Still connected and not admitted under lockdown (${outsiders.length}): ${listed(outsiders.map((m) => `${m.name} (connection ${m.session.id}, ${m.session.address}, ${howLoggedIn(m, ctx.accounts.isRegistered(m.name))})`))}. "remove -u <name>" disconnects one.`);
       } else lines.push('Everyone connected now would be admitted.');
     } else {
       lines.push(state.since > 0 ? `Lockdown is off (since ${formatTime(state.since)}, by ${state.by}).` : 'Lockdown is off.');

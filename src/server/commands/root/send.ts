@@ -14,6 +14,8 @@ export const sendCommand = rootCommand({
   help: 'A root notice to everyone, or to those addresses.',
   minParams: 2,
   maxParams: Number.POSITIVE_INFINITY,
+  // The notice, quoted (escapes may double it), after the addresses.
+  maxArgsLength: (limits) => 2 * limits.maxTextLength + 1024,
   // The notice's text is someone's message: the trail keeps its length, not its words.
   audit(params) {
     if (params[0] === '-all') return ['-all', messageLength(params.slice(1).join(' '))];

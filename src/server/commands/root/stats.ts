@@ -1,4 +1,5 @@
 import { LoginBlocks } from '../../abuse/login-blocks.js';
+import type { Ban } from '../../moderation/bans.js';
 import { formatDuration } from '../../moderation/durations.js';
 import type { CommandContext } from '../context.js';
 import { rootCommand } from '../table.js';
@@ -12,6 +13,22 @@ function bytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
+/** The first `shown` blocked addresses, and how many more (`bans` lists them all): 65,536 blocks must not make a line of megabytes. */
+function blockedList(blocked: readonly Ban[], now: number, shown: number): string {
+  const named = blocked.slice(0, shown).map((ban) => `${ban.target} (${ban.expiresAt === null ? 'permanent' : formatDuration(ban.expiresAt - now) + ' left'})`);
+  const more = blocked.length - named.length;
+  return more > 0 ? `${named.join(', ')} and ${more} more ("bans" lists them)` : named.join(', ');
+}
+
+/** Today's stored chat against the server's daily budget. */
+function storedToday(ctx: CommandContext): string {
+  const budget = ctx.quotas.allowances;
+  const used = ctx.quotas.usedToday('history');
+  const perDay = budget.historyBytesPerServer > 0 ? ` of ${bytes(budget.historyBytesPerServer)} a day` : ' (no daily budget)';
+  const perUser = budget.historyBytesPerUser > 0 ? `; ${bytes(budget.historyBytesPerUser)} per person, ${bytes(budget.historyBytesPerRoom)} per room` : '';
+  return `Chat stored today (UTC): ${bytes(used)}${perDay}${perUser}`;
+}
+
 /** Lockdown, blocks and refusals: what abuse resistance is doing right now and since start. */
 function abuseLines(ctx: CommandContext): string[] {
   const lockdown = ctx.lockdown.current;
@@ -21,10 +38,13 @@ function abuseLines(ctx: CommandContext): string[] {
   const limits = abuse.limits;
   return [
     `Lockdown: ${lockdown.on ? `ON since ${formatTime(lockdown.since)} (by ${lockdown.by}): registered users and issued packages only` : 'off'}`,
-    `Blocked for failed logins: ${blocked.length === 0 ? 'no address' : blocked.map((ban) => `${ban.target} (${ban.expiresAt === null ? 'permanent' : formatDuration(ban.expiresAt - now) + ' left'})`).join(', ')}; ${abuse.blocksSinceStart} block${abuse.blocksSinceStart === 1 ? '' : 's'} since start (${limits.authFailureLimit} failures within ${formatDuration(limits.authFailureWindowMs)})`,
+    `Blocked for failed logins: ${blocked.length === 0 ? 'no address' : blockedList(blocked, now, ctx.limits.blockedShown)}; ${abuse.blocksSinceStart} block${abuse.blocksSinceStart === 1 ? '' : 's'} since start (${limits.authFailureLimit} failures within ${formatDuration(limits.authFailureWindowMs)})`,
     `Refused before TLS since start: ${abuse.refusedForRate} over ${limits.connectionsPerMinute}/min per address, ${abuse.refusedOverUnauthenticatedCap} over the cap of ${limits.maxUnauthenticated} not logged in (now ${abuse.unauthenticatedNow})`,
+    `Pre-login slots: ${abuse.unauthenticatedNow} of ${limits.maxUnauthenticated} in use, ${abuse.strangersNow} by strangers (${limits.reservedUnauthenticated} kept for addresses that logged in recently); since start ${abuse.refusedPerAddress} refused over ${limits.maxUnauthenticatedPerAddress} per address, ${abuse.evictedStrangers} strangers closed to make room, ${abuse.refusedBanned} from banned addresses cut before TLS`,
     `Rate-limited since start: ${abuse.rateLimited} request${abuse.rateLimited === 1 ? '' : 's'} (chat: burst ${limits.messageBurst}, then ${limits.messageRatePerSecond}/s); ${abuse.disconnectedForFlooding} session${abuse.disconnectedForFlooding === 1 ? '' : 's'} disconnected for flooding`,
     `Storage failures since start: ${abuse.storageFailures}`,
+    ctx.disk.describe(),
+    storedToday(ctx),
   ];
 }
 
@@ -53,6 +73,7 @@ export const statsCommand = rootCommand({
       `Shutdown: ${pending ? `scheduled in ${formatDuration(pending.endsAt - ctx.clock.now())} by ${pending.by}` : 'none scheduled'}`,
       ...abuseLines(ctx),
       ...loginLines(ctx),
+      ...ctx.files.usageLines(),
     ];
     const shown = s.addresses.slice(0, ctx.limits.statsRowsShown);
     if (shown.length < s.addresses.length) lines.push(`Addresses: the ${shown.length} most recently seen of ${s.addresses.length} (all are in stats.json).`);
