@@ -29,6 +29,8 @@ interface ErrorSpec {
   readonly reconnect: ReconnectPolicy;
   /** A login refusal a person answers with a password (not another name). */
   readonly answer?: 'password';
+  /** The server is not there or busy right now: a client waiting for it may try its first connection again. */
+  readonly unavailable?: true;
 }
 
 interface SpecExtras {
@@ -36,6 +38,7 @@ interface SpecExtras {
   reconnect?: ReconnectPolicy;
   template?: string;
   answer?: 'password';
+  unavailable?: true;
 }
 
 type TemplateField<X> = X extends { template: infer T extends string } ? { readonly template: T } : unknown;
@@ -49,6 +52,7 @@ function spec<const X extends SpecExtras = Record<never, never>>(message: string
     reconnect: given.reconnect ?? 'retry',
     ...(given.template ? { template: given.template } : {}),
     ...(given.answer ? { answer: given.answer } : {}),
+    ...(given.unavailable ? { unavailable: true as const } : {}),
   };
   return built as ErrorSpec & TemplateField<X>;
 }
@@ -60,8 +64,8 @@ const lost = { exit: ExitCode.cannotConnect } as const;
 export const ErrorCodes = {
   // How a session ended, in `bye` (wire): leaving, a lost connection, a server shutdown.
   LEFT: spec('Goodbye.', true, { exit: ExitCode.ok, reconnect: 'final' }),
-  DISCONNECTED: spec('The connection was lost.', true, lost),
-  SHUTDOWN: spec('The server is shutting down.', true, { exit: ExitCode.ok }),
+  DISCONNECTED: spec('The connection was lost.', true, { ...lost, unavailable: true }),
+  SHUTDOWN: spec('The server is shutting down.', true, { exit: ExitCode.ok, unavailable: true }),
 
   // Framing and parsing (wire).
   FRAME_TOO_LARGE: spec('The frame is larger than the server accepts.', true, lost),
@@ -77,13 +81,13 @@ export const ErrorCodes = {
   // Authentication and admission.
   AUTH_FAILED: spec('Wrong passkey.', true, refusedFinal),
   ROOT_AUTH_FAILED: spec('Wrong root password.', true, refusedFinal),
-  AUTH_TIMEOUT: spec('Authentication took too long.', true, refused),
-  SERVER_FULL: spec('The server is full.', true, refused),
-  TOO_MANY_FROM_ADDRESS: spec('Too many sessions from your address.', true, refused),
+  AUTH_TIMEOUT: spec('Authentication took too long.', true, { ...refused, unavailable: true }),
+  SERVER_FULL: spec('The server is full.', true, { ...refused, unavailable: true }),
+  TOO_MANY_FROM_ADDRESS: spec('Too many sessions from your address.', true, { ...refused, unavailable: true }),
   NAME_INVALID: spec('Names are 1-24 characters: letters, digits, "_", "-" and ".".', false, refused),
   NAME_RESERVED: spec('That name is reserved.', false, refused),
   NAME_TAKEN: spec('That name is already in use.', false, refused),
-  SERVER_SHUTTING_DOWN: spec('The server is shutting down.', true, refused),
+  SERVER_SHUTTING_DOWN: spec('The server is shutting down.', true, { ...refused, unavailable: true }),
 
   // Chat and commands.
   UNKNOWN_COMMAND: spec('Unknown command. Type /help for the list.', false),
@@ -93,16 +97,16 @@ export const ErrorCodes = {
   TEXT_TOO_LONG: spec('The text is too long.', false, { template: 'A {what} is at most {max} characters.' }),
   TEXT_INVALID: spec('The text contains control characters.', false),
   NOT_PERMITTED: spec('You are not allowed to do that.', false),
-  STORAGE_FAILED: spec('The server could not store that; nothing was saved.', false),
+  STORAGE_FAILED: spec('The server could not store that; nothing was saved.', false, { unavailable: true }),
   REPLY_TOO_LARGE: spec('The answer is too large to send in one frame; ask for less.', false),
   SLOW_READER: spec('You were disconnected because you stopped reading.', true, lost),
-  HEARTBEAT_TIMEOUT: spec('The connection went silent.', true, lost),
-  INTERNAL: spec('The server hit an internal error.', true, lost),
+  HEARTBEAT_TIMEOUT: spec('The connection went silent.', true, { ...lost, unavailable: true }),
+  INTERNAL: spec('The server hit an internal error.', true, { ...lost, unavailable: true }),
 
   // Client-side and CLI.
   USAGE: spec('Invalid command line.', false, { exit: ExitCode.usage }),
   CANCELLED: spec('Cancelled.', false, { exit: ExitCode.cancelled }),
-  CONNECT_FAILED: spec('Cannot connect to the server.', false, lost),
+  CONNECT_FAILED: spec('Cannot connect to the server.', false, { ...lost, unavailable: true }),
   IDENTITY_MISMATCH: spec('The server identity does not match the pinned fingerprint.', false, { ...lost, reconnect: 'final' }),
   NO_SERVER_INFO: spec('No local server found.', false, lost),
   SECRET_MISSING: spec('A required secret was not given.', false, { exit: ExitCode.usage }),
@@ -111,7 +115,7 @@ export const ErrorCodes = {
   CONFIG_INVALID: spec('A setting is invalid.', false, { exit: ExitCode.usage }),
   LISTEN_FAILED: spec('The server cannot listen on that address and port.', false),
   DATA_DIR_UNUSABLE: spec('The data or log directory cannot be used.', false),
-  CONNECTION_LOST: spec('The connection to the server was lost.', false, lost),
+  CONNECTION_LOST: spec('The connection to the server was lost.', false, { ...lost, unavailable: true }),
 
   // Root administration (moderation, bans, timed shutdown).
   KICKED: spec('You were removed from the server by an administrator.', true, refusedFinal),
@@ -164,7 +168,7 @@ export const ErrorCodes = {
   // Logging in (issue 11): delays per target after failed logins, the bounded login work, and
   // the server-wide slow-down while many addresses guess at once. Both carry `retryAfterMs`.
   TRY_LATER: spec('Too many failed logins lately: try again later.', true, refused),
-  BUSY: spec('The server is busy with other logins: try again in a moment.', true, lost),
+  BUSY: spec('The server is busy with other logins: try again in a moment.', true, { ...lost, unavailable: true }),
 
   // Abuse resistance, issue 11 (sec-limits): message shapes, storage quotas and the low-disk
   // reserve, room and account squatting, banned names.
@@ -249,6 +253,12 @@ function known(code: string): ErrorCode | undefined {
 export function exitCodeForClose(code: string): ExitCodeValue {
   const registered = known(code);
   return registered ? ErrorCodes[registered].exit : ExitCode.cannotConnect;
+}
+
+/** Whether `code` says the server is not there or busy right now (a first connection may be tried again). */
+export function isServerUnavailable(code: string): boolean {
+  const registered = known(code);
+  return registered !== undefined && ErrorCodes[registered].unavailable === true;
 }
 
 /** Whether a client may reconnect by itself after the server ended a session or refused a login with `code`. */

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { TLSSocket } from 'node:tls';
 import { config } from '../../config.js';
-import { ErrorCodes, PartyPoolError, isPasswordRefusal, mayReconnectAfter, type ErrorCode } from '../common/errors.js';
+import { ErrorCodes, PartyPoolError, isPasswordRefusal, isServerUnavailable, mayReconnectAfter, type ErrorCode } from '../common/errors.js';
 import { accountBinding, clientFinishLogin, clientFinishRegistration, clientStartLogin, clientStartRegistration, type Stretching } from '../crypto/opaque.js';
 import { computePrehash } from '../crypto/password.js';
 import { OPAQUE_PROTOCOL_VERSION, type PrehashParams } from '../protocol/account-exchange.js';
@@ -64,11 +64,9 @@ export interface ChatClientOptions {
   retryFirstConnect?: boolean;
 }
 
-/** Codes after which a first connection is tried again: the server is not there, or busy. */
-const FIRST_CONNECT_RETRY: ReadonlySet<string> = new Set(['CONNECT_FAILED', 'CONNECTION_LOST', 'DISCONNECTED', 'HEARTBEAT_TIMEOUT', 'AUTH_TIMEOUT', 'SHUTDOWN', 'SERVER_SHUTTING_DOWN', 'SERVER_FULL', 'TOO_MANY_FROM_ADDRESS', 'STORAGE_FAILED', 'INTERNAL']);
-
+/** After these a first connection is tried again: the server is not there, or busy (the registry's `unavailable`). */
 function firstConnectRetryable(error: unknown): boolean {
-  return error instanceof PartyPoolError && FIRST_CONNECT_RETRY.has(error instanceof ServerRefusal ? error.serverCode : error.code);
+  return error instanceof PartyPoolError && isServerUnavailable(error instanceof ServerRefusal ? error.serverCode : error.code);
 }
 
 function messageOf(error: unknown): string {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test } from 'node:test';
-import { ErrorCodes, ExitCode, PartyPoolError, exitCodeForClose, isErrorCode, isPasswordRefusal, mayReconnectAfter, type ErrorCode } from '../../src/common/errors.js';
+import { ErrorCodes, ExitCode, PartyPoolError, exitCodeForClose, isErrorCode, isPasswordRefusal, isServerUnavailable, mayReconnectAfter, type ErrorCode } from '../../src/common/errors.js';
 
 const read = (file: string): string => fs.readFileSync(new URL(`../../../${file}`, import.meta.url), 'utf8');
 const protocolDoc = read('docs/PROTOCOL.md');
@@ -36,4 +36,11 @@ test('reconnect and password answers follow the registry', () => {
   for (const code of final) assert.equal(mayReconnectAfter(code), false, code);
   for (const code of ['SERVER_SHUTTING_DOWN', 'HEARTBEAT_TIMEOUT', 'CONNECT_FAILED', 'SOMETHING_NEWER']) assert.equal(mayReconnectAfter(code), true, code);
   assert.deepEqual(codes.filter(isPasswordRefusal).sort(), ['PASSWORD_INVALID', 'PASSWORD_REQUIRED', 'REGISTRATION_REQUIRED']);
+});
+
+test('a first connection is tried again only while the server is not there or busy (the registry says which)', () => {
+  for (const code of ['CONNECT_FAILED', 'SERVER_FULL', 'SERVER_SHUTTING_DOWN', 'AUTH_TIMEOUT', 'INTERNAL'] as const) assert.equal(isServerUnavailable(code), true, code);
+  for (const code of ['AUTH_FAILED', 'BANNED', 'NAME_TAKEN', 'IDENTITY_MISMATCH', 'PACKAGE_REVOKED', 'no-such-code'] as const) assert.equal(isServerUnavailable(code), false, code);
+  // Unavailable is never final: a client that may wait for the server may also reconnect after it.
+  for (const code of Object.keys(ErrorCodes) as ErrorCode[]) if (isServerUnavailable(code)) assert.equal(mayReconnectAfter(code), true, code);
 });
