@@ -12,7 +12,7 @@ export const registerCommand = command({
   usage: '/register <password>',
   help: 'Protect your name with a password (at least 8 characters); the interactive client asks for it.',
   minParams: 1,
-  // A password of up to 256 characters, quoted and escaped.
+  // An OPAQUE registration request (43 characters today; the wire schemas allow up to 1024).
   maxArgsLength: 1100,
   arityHint: 'quote a password that contains spaces',
   minProtocol: 2,
