@@ -150,6 +150,30 @@ export function renderSharedFile(event: FileShared, c: ChalkInstance, roomLabel:
   return `${c.dim(`[${clockOf(event.time)}]`)} ${roomLabel}${colorForName(c, event.from).bold(safe(event.from))} shared ${c.bold(safe(event.name))} (${formatSize(event.size)}) — ${c.cyan(`/get ${event.id}`)}`;
 }
 
+/** A file sent to one person, as its direct message announced it (the name came end-to-end encrypted). */
+export interface DirectFileAnnouncement {
+  readonly file: { readonly id: string; readonly name: string; readonly size: number; readonly sha256: string };
+  readonly from: string;
+  readonly to: string;
+  readonly time: string;
+  /** out: this account sent it (from another of its devices). */
+  readonly direction: 'in' | 'out';
+}
+
+/** `[21:04] bob sent you holiday.jpg (2.4 MB) — /get 7` (or `You sent bob …` on the sender's other devices). */
+export function renderDirectFile(event: DirectFileAnnouncement, c: ChalkInstance): string {
+  const safe = sanitizeForTerminal;
+  const what = `${c.bold(safe(event.file.name))} (${formatSize(event.file.size)}) — ${c.cyan(`/get ${safe(event.file.id)}`)}`;
+  const who = event.direction === 'out' ? `You sent ${colorForName(c, event.to).bold(safe(event.to))}` : `${colorForName(c, event.from).bold(safe(event.from))} sent you`;
+  return `${c.dim(`[${clockOf(event.time)}]`)} ${who} ${what}`;
+}
+
+/** A file sent to one person as JSON: the shape of a shared file, with `to` instead of `room`. */
+export function jsonDirectFile(event: DirectFileAnnouncement): Record<string, unknown> {
+  const id = /^\d{1,15}$/.test(event.file.id) ? Number(event.file.id) : event.file.id;
+  return { type: 'file', id, to: event.to, from: event.from, name: event.file.name, size: event.file.size, sha256: event.file.sha256, time: event.time };
+}
+
 /** A file as JSON: the issue's fixed shape. */
 export function jsonSharedFile(event: FileShared): Record<string, unknown> {
   return {

@@ -2,7 +2,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { DirectEvent, DirectMessageEvent, KeyChangedEvent, SafetyNumberEvent } from '../protocol/direct-events.js';
 import type { ServerMessage, StoredMessage } from '../protocol/messages.js';
-import { jsonSharedFile, renderFileList, renderSharedFile } from './file-view.js';
+import { jsonDirectFile, jsonSharedFile, renderDirectFile, renderFileList, renderSharedFile } from './file-view.js';
 import { NOTICE_MARK, sanitizeForTerminal } from './sanitize.js';
 import { box, colorForName } from './style.js';
 import { displayWidth, padToWidth, renderTable } from './table.js';
@@ -376,6 +376,7 @@ export function renderDirectEvent(event: DirectEvent, options: RenderOptions): s
   const safe = sanitizeForTerminal;
   switch (event.type) {
     case 'direct':
+      if (event.file) return renderDirectFile({ ...event, file: event.file }, c);
       return directLine(event, options, event.stored === true);
     case 'key-changed':
       return renderKeyChange(event, options);
@@ -403,12 +404,15 @@ export function renderDirectEvent(event: DirectEvent, options: RenderOptions): s
 
 /**
  * One direct-message event for --json. The forms of `direct`, `safety-number` and `key-changed`
- * are fixed (issue 13): {"type":"direct","id","from","to","text","time"},
+ * are fixed (issue 13): {"type":"direct","id","from","to","text","time"} (a file's message is
+ * issue 14's {"type":"file","id","to","from","name","size","sha256","time"}),
  * {"type":"safety-number","name","number","verified"}, {"type":"key-changed","name"}.
  */
 export function jsonDirectEvent(event: DirectEvent): Record<string, unknown> {
   switch (event.type) {
     case 'direct':
+      // A file sent to one person is announced like a shared file (issue 14), not as a chat line.
+      if (event.file) return jsonDirectFile({ ...event, file: event.file });
       return { type: 'direct', id: event.id, from: event.from, to: event.to, text: event.text, time: event.time };
     case 'safety-number':
       return { type: 'safety-number', name: event.name, number: event.number, verified: event.verified };

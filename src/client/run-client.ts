@@ -135,7 +135,7 @@ async function runInteractive(io: CliIo, options: ClientRunOptions): Promise<Exi
   notices.print = print;
   for (const text of notices.queued.splice(0)) print(text);
   // Files: progress bars above the prompt, a line when each transfer ends. Downloads go to the OS's Downloads folder.
-  const transfers = new FileTransfers(client, { downloadsDir: defaultDownloadsDir({ env: io.env }), lingerMs: 1500 });
+  const transfers = new FileTransfers(client, { downloadsDir: defaultDownloadsDir({ env: io.env }), lingerMs: 1500, direct: client.directFiles });
   transfers.on('progress', (views) => screen.setStatus(views.map((view) => progressLine(view, render.chalk, screen.columns - 1))));
   transfers.on('notice', (notice) => screen.print(renderNotice(notice, render.chalk)));
   let byeShown = false;
@@ -318,7 +318,7 @@ async function runLineMode(io: CliIo, options: ClientRunOptions): Promise<ExitCo
   client.on('direct', (event) => (options.json ? out.json(jsonDirectEvent(event)) : out.line(renderDirectEvent(event, render))));
   client.on('invalid', (detail) => out.error(detail));
   // Files: line mode saves into the current directory; --json reports progress at most once a second.
-  const transfers = new FileTransfers(client, { downloadsDir: process.cwd() });
+  const transfers = new FileTransfers(client, { downloadsDir: process.cwd(), direct: client.directFiles });
   transfers.on('notice', (notice) => {
     if (!options.json) return out.line(renderNotice(notice, render.chalk));
     const event = jsonNotice(notice);

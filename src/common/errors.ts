@@ -221,7 +221,7 @@ export const ErrorCodes = {
   FILE_UNREADABLE: spec('That file cannot be read.', false),
   FILE_CHANGED: spec('The file changed while it was being sent; send it again.', false),
   SAVE_FAILED: spec('The download could not be written to disk.', false),
-  DIRECT_FILES_UNAVAILABLE: spec('Sending a file to one person needs direct messages, which this program cannot do yet.', false),
+  DIRECT_FILES_UNAVAILABLE: spec('Sending a file to one person needs direct messages (they carry its key), which are off in this session.', false),
   FILE_KEY_UNKNOWN: spec('No direct message gave this device the key to that file.', false),
 } as const satisfies Record<string, ErrorSpec>;
 

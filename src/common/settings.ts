@@ -292,6 +292,9 @@ export interface ServerLimits {
   readonly maxRequestLength: number;
   // Rooms and history.
   readonly maxRoomsPerUser: number;
+  /** Rooms one account may own, and sessions one issued package may hold at once (issue 11). */
+  readonly maxRoomsOwnedPerUser: number;
+  readonly maxSessionsPerAccount: number;
   readonly maxRooms: number;
   readonly maxRoomCapacity: number;
   readonly historyOnJoin: number;
@@ -369,6 +372,8 @@ export function serverLimits(settings: ServerSettings): ServerLimits {
   return {
     maxClients: settings.maxClients,
     maxSessionsPerAddress: settings.maxSessionsPerAddress,
+    maxRoomsOwnedPerUser: settings.maxRoomsOwnedPerUser,
+    maxSessionsPerAccount: settings.maxSessionsPerAccount,
     maxPresenceAnnounced: settings.maxPresenceAnnounced,
     maxFrameBytes: settings.maxFrameBytes,
     maxOutboundFrameBytes: 16 * config.limits.maxFrameBytes,

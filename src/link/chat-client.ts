@@ -17,6 +17,7 @@ import { isLobby } from '../protocol/rooms.js';
 import { splitWords } from '../protocol/words.js';
 import { channelBinding } from '../crypto/auth-proof.js';
 import { DirectChat, type DirectOptions } from './direct-chat.js';
+import type { DirectFileChannel } from './direct-files.js';
 import { KeyCache, login, registrationStretching, toStretching, type AccountProof, type Credentials, type Welcome } from './login.js';
 import { openPinnedConnection, type PinnedTarget } from './pin.js';
 import { Reconnector } from './reconnector.js';
@@ -144,6 +145,15 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     });
     this.password = options.account?.password;
     this.registerAtLogin = options.account?.register === true;
+  }
+
+  /**
+   * Files to one person (issue 14) travel with their key in a direct message: the channel
+   * FileTransfers takes. Undefined when this session has no usable device (no profile, the
+   * profile in use by another program, the device refused, a server without direct messages).
+   */
+  get directFiles(): DirectFileChannel | undefined {
+    return this.direct?.files;
   }
 
   /** The protocol version of the current connection. */

@@ -166,6 +166,22 @@ export class ConversationStore {
     this.saveReadCounts();
   }
 
+  /**
+   * The stored messages that carried file `id` (issue 14), oldest first. Usually one; anyone can
+   * send a direct message naming any file id, so the caller picks by who sent it.
+   */
+  filesWithId(id: string): (ConversationEntry & { payload: Extract<ConversationEntry['payload'], { kind: 'file' }> })[] {
+    const found: (ConversationEntry & { payload: Extract<ConversationEntry['payload'], { kind: 'file' }> })[] = [];
+    // A scan: /get is rare next to the messages a conversation holds.
+    for (const entries of this.byPeer.values()) {
+      for (const entry of entries) {
+        const payload = entry.payload;
+        if (payload.kind === 'file' && payload.file.id === id) found.push({ ...entry, payload });
+      }
+    }
+    return found.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  }
+
   /** One line per conversation, the most recent first (what `/msg` alone lists). */
   summaries(): ConversationSummary[] {
     return [...this.byPeer.values()]

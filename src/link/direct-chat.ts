@@ -11,6 +11,7 @@
 // gets the message again at the next login, and the conversation store drops the duplicate.
 import { config } from '../../config.js';
 import { PartyPoolError, isErrorCode, type ErrorCode } from '../common/errors.js';
+import { formatSize } from '../common/sizes.js';
 import { checkDevicePublicKey, type DeviceKeyPair, type DevicePublicKey } from '../crypto/device-key.js';
 import { newMessageId, openDirect, sealDirect } from '../crypto/direct-seal.js';
 import { formatSafetyNumber } from '../crypto/safety-number.js';
@@ -22,6 +23,7 @@ import { NAME_PATTERN, nameKey } from '../protocol/names.js';
 import { checkText } from '../protocol/text.js';
 import type { KeyCheck } from './contacts.js';
 import type { ConversationEntry, ConversationSummary, HistoryPage } from './conversations.js';
+import type { DirectFile, DirectFileChannel } from './direct-files.js';
 import type { AccountProfile, Profile } from './profile.js';
 
 /** The lowest protocol version with direct messages. */
@@ -97,6 +99,10 @@ export class DirectChat {
   private readonly pages = new Map<string, number>();
   /** Messages dropped since the last notice (one sentence per burst). */
   private droppedFrom = new Set<string>();
+  /** The code of the last `devices-get` refusal (shown already). */
+  private lastRefusal: ErrorCode | undefined;
+  /** Files whose key is being sent, by file id: a retry after a reconnect reuses the message id and time. */
+  private readonly pendingFiles = new Map<string, { messageId: string; time: string }>();
   private readonly now: () => number;
   private readonly ackIntervalMs: number;
 
@@ -272,40 +278,142 @@ export class DirectChat {
     if (!session) return true;
     const checked = checkText(text, DIRECT_TEXT_MAX);
     if ('error' in checked) return this.refuse(checked.error, checked.error === 'TEXT_TOO_LONG' ? `A direct message is at most ${DIRECT_TEXT_MAX} characters.` : undefined);
-    if (!NAME_PATTERN.test(to)) return this.refuse('NAME_INVALID');
     const me = this.transport.name();
-    if (nameKey(to) === nameKey(me)) return this.refuse('INVALID_ARGUMENT', 'You cannot send a direct message to yourself.');
-    for (let attempt = 0; ; attempt++) {
-      const found = await this.lookup([to, me], attempt > 0);
-      if (found === undefined) return false;
-      if (found === false) return true;
-      const them = found.get(nameKey(to));
-      const mine = found.get(nameKey(me));
-      if (!them || (!them.registered && !them.online)) return this.refuse('RECIPIENT_OFFLINE', `${to} is not online, and only registered names receive direct messages while away.`);
-      if (them.devices.length === 0) return this.refuse('RECIPIENT_NO_KEYS', `${them.name} has no device that can receive direct messages yet (they use an older client).`);
-      // Key changes are said before anything is sealed to the new keys.
-      const check = this.remember(them);
-      if (mine) this.remember(mine);
-      if (!check.sendAllowed) return this.refuse('VERIFY_REQUIRED', `${them.name}'s keys changed since you verified them: compare the safety number again (/verify ${them.name}), then /verify ${them.name} confirm. Nothing was sent.`);
-      const myOthers = (mine?.devices ?? []).filter((device) => device.id !== session.key.id);
-      const payload: DirectPayload = { v: 1, kind: 'text', from: me, to: them.name, text: checked.text };
-      const messageId = newMessageId();
-      const time = new Date(this.now() + this.clockOffsetMs).toISOString();
-      const sealed = await sealDirect(session.key, [...them.devices, ...myOthers], { messageId, time }, encodeDirectPayload(payload));
-      const reply = await this.transport.ask((id) => ({ type: 'direct', id, to: them.name, messageId, time, body: sealed.body, envelopes: [...sealed.envelopes] }), true);
-      if (!reply) return false;
-      if (reply.type === 'error' && reply.code === 'DEVICES_CHANGED' && attempt < MAX_RESEALS) continue;
-      if (reply.type !== 'ack') {
-        this.transport.show(reply);
+    const outcome = await this.sealAndSend(session, to, (recipient) => ({ v: 1, kind: 'text', from: me, to: recipient, text: checked.text }), { messageId: newMessageId(), time: this.sealTime() });
+    switch (outcome.kind) {
+      case 'dropped':
+        return false;
+      case 'shown':
         return true;
+      case 'refused':
+        return this.refuse(outcome.code, outcome.message);
+      case 'answered':
+        this.transport.show(outcome.reply);
+        return true;
+      case 'sent':
+        this.transport.emit({ type: 'direct', id: outcome.entry.id, from: me, to: outcome.entry.peer, text: checked.text, time: outcome.entry.time, direction: 'out' });
+        if (outcome.reply.text !== undefined) this.transport.show(outcome.reply);
+        return true;
+    }
+  }
+
+  /**
+   * Send a file's key, name, size and SHA-256 to `to` (issue 14), sealed like a text message and
+   * with the same trust rules (a contact whose verified keys changed gets nothing), routing
+   * `fileId`. Resolves once the server took it and it is in this device's conversation store;
+   * rejects with a PartyPoolError saying why not. A retry after a dropped connection reuses the
+   * message id, so the server (and the recipient) take it once.
+   */
+  sendFile(to: string, file: DirectFile): Promise<void> {
+    return this.inTurn(async () => {
+      const session = this.session;
+      if (!session?.usable) throw new PartyPoolError('DEVICE_REQUIRED', 'Direct messages are off in this session, and the key of a file to one person travels in one.');
+      if (!this.connected) throw new PartyPoolError('CONNECTION_LOST', "Not connected; the file's key was not sent.");
+      const me = this.transport.name();
+      const pending = this.pendingFiles.get(file.id) ?? { messageId: newMessageId(), time: this.sealTime() };
+      this.pendingFiles.set(file.id, pending);
+      const outcome = await this.sealAndSend(session, to, (recipient) => ({ v: 1, kind: 'file', from: me, to: recipient, file: { ...file } }), { ...pending, fileId: file.id });
+      if (outcome.kind === 'dropped') throw new PartyPoolError('CONNECTION_LOST', "The connection dropped before the server took the file's key.");
+      this.pendingFiles.delete(file.id);
+      if (outcome.kind === 'refused' || outcome.kind === 'shown') throw new PartyPoolError(outcome.code, outcome.message);
+      if (outcome.kind === 'answered') {
+        const reply = outcome.reply;
+        const code = reply.type === 'error' && isErrorCode(reply.code) ? reply.code : 'BAD_MESSAGE';
+        throw new PartyPoolError(code, reply.type === 'error' ? reply.message : `The server answered ${reply.type} to a direct message.`);
       }
+      if (outcome.reply.text !== undefined) this.transport.show(outcome.reply);
+      return true;
+    }).then(() => undefined);
+  }
+
+  /**
+   * Before a file to `to` is uploaded: could its key be sent now? Rejects with the refusal
+   * (DEVICE_REQUIRED, RECIPIENT_OFFLINE, RECIPIENT_NO_KEYS, VERIFY_REQUIRED, …) so nothing is
+   * uploaded for nothing; a key change is said as for a message.
+   */
+  checkRecipient(to: string): Promise<void> {
+    return this.inTurn(async () => {
+      if (!this.session?.usable) throw new PartyPoolError('DEVICE_REQUIRED', 'Direct messages are off in this session, and the key of a file to one person travels in one.');
+      if (!this.connected) throw new PartyPoolError('CONNECTION_LOST', 'Not connected; nothing was sent.');
+      const found = await this.recipients(to, true);
+      if ('them' in found) return true;
+      if (found.kind === 'dropped') throw new PartyPoolError('CONNECTION_LOST', 'The connection dropped; nothing was sent.');
+      throw new PartyPoolError(found.code, found.message);
+    }).then(() => undefined);
+  }
+
+  /**
+   * The file a direct message gave this device, or that this account sent, by file id. With
+   * `from` (the uploader the server names), a message from that person (or from this account,
+   * when it is this account) is preferred: anyone may send a message naming any file id.
+   */
+  fileFor(id: string, from?: string): DirectFile | undefined {
+    const session = this.session;
+    if (!session) return undefined;
+    const entries = session.account.conversations.filesWithId(id);
+    const sender = (entry: (typeof entries)[number]): string => (entry.direction === 'out' ? session.account.name : entry.peer);
+    const chosen = (from === undefined ? undefined : entries.find((entry) => nameKey(sender(entry)) === nameKey(from))) ?? entries[0];
+    return chosen ? { ...chosen.payload.file } : undefined;
+  }
+
+  /** The channel file transfers use (file-transfers.ts); undefined while this session has no usable device. */
+  get files(): DirectFileChannel | undefined {
+    if (!this.session?.usable) return undefined;
+    return { checkRecipient: (to) => this.checkRecipient(to), sendFile: (to, file) => this.sendFile(to, file), fileFor: (id, from) => this.fileFor(id, from) };
+  }
+
+  /** The time to seal with: this device's clock corrected by the server's. */
+  private sealTime(): string {
+    return new Date(this.now() + this.clockOffsetMs).toISOString();
+  }
+
+  /**
+   * Seal `payload` to every device of `to` and every other device of this account and send it:
+   * the keys are checked first (a change is said before anything is sealed; a verified contact
+   * whose keys changed is refused), and a DEVICES_CHANGED answer re-seals. The sent message is
+   * stored in the conversation before this resolves.
+   */
+  private async sealAndSend(session: Session, to: string, build: (recipient: string) => DirectPayload, context: { messageId: string; time: string; fileId?: string }): Promise<SendOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      const found = await this.recipients(to, attempt > 0);
+      if (!('them' in found)) return found;
+      const { them, mine } = found;
+      const myOthers = (mine?.devices ?? []).filter((device) => device.id !== session.key.id);
+      const payload = build(them.name);
+      const { messageId, time, fileId } = context;
+      const sealed = await sealDirect(session.key, [...them.devices, ...myOthers], { messageId, time, ...(fileId === undefined ? {} : { fileId }) }, encodeDirectPayload(payload));
+      const reply = await this.transport.ask((id) => ({ type: 'direct', id, to: them.name, messageId, time, ...(fileId === undefined ? {} : { fileId }), body: sealed.body, envelopes: [...sealed.envelopes] }), true);
+      if (!reply) return { kind: 'dropped' };
+      if (reply.type === 'error' && reply.code === 'DEVICES_CHANGED' && attempt < MAX_RESEALS) continue;
+      if (reply.type !== 'ack') return { kind: 'answered', reply };
       const entry: ConversationEntry = { id: messageId, peer: them.name, direction: 'out', device: session.key.id, time, payload };
       session.account.conversations.accept(entry);
       session.account.conversations.markRead(them.name);
-      this.transport.emit({ type: 'direct', id: messageId, from: me, to: them.name, text: checked.text, time, direction: 'out' });
-      if (reply.text !== undefined) this.transport.show(reply);
-      return true;
+      return { kind: 'sent', entry, reply };
     }
+  }
+
+  /**
+   * Who a message to `to` is sealed for: their devices and this account's, as the server
+   * publishes them, checked against the remembered keys (a change is said before anything is
+   * sealed; a verified contact whose keys changed is refused).
+   */
+  private async recipients(to: string, fresh: boolean): Promise<{ them: Published; mine: Published | undefined } | Exclude<SendOutcome, { kind: 'sent' | 'answered' }>> {
+    if (!NAME_PATTERN.test(to)) return { kind: 'refused', code: 'NAME_INVALID' };
+    const me = this.transport.name();
+    if (nameKey(to) === nameKey(me)) return { kind: 'refused', code: 'INVALID_ARGUMENT', message: 'You cannot send a direct message to yourself.' };
+    const found = await this.lookup([to, me], fresh);
+    if (found === undefined) return { kind: 'dropped' };
+    if (found === false) return { kind: 'shown', code: this.lastRefusal ?? 'INTERNAL', message: `The server did not say which devices ${to} has, so nothing was sent.` };
+    const them = found.get(nameKey(to));
+    const mine = found.get(nameKey(me));
+    if (!them || (!them.registered && !them.online)) return { kind: 'refused', code: 'RECIPIENT_OFFLINE', message: `${to} is not online, and only registered names receive direct messages while away.` };
+    if (them.devices.length === 0) return { kind: 'refused', code: 'RECIPIENT_NO_KEYS', message: `${them.name} has no device that can receive direct messages yet (they use an older client).` };
+    // Key changes are said before anything is sealed to the new keys.
+    const check = this.remember(them);
+    if (mine) this.remember(mine);
+    if (!check.sendAllowed) return { kind: 'refused', code: 'VERIFY_REQUIRED', message: `${them.name}'s keys changed since you verified them: compare the safety number again (/verify ${them.name}), then /verify ${them.name} confirm. Nothing was sent.` };
+    return { them, mine };
   }
 
   private async msgCommand(args: string): Promise<boolean> {
@@ -399,6 +507,7 @@ export class DirectChat {
       const reply = await this.transport.ask((id) => ({ type: 'devices-get', id, names: [...wanted] }), true);
       if (!reply) return undefined;
       if (reply.type !== 'devices') {
+        this.lastRefusal = reply.type === 'error' && isErrorCode(reply.code) ? reply.code : undefined;
         this.transport.show(reply);
         return false;
       }
@@ -472,6 +581,8 @@ export class DirectChat {
       throw error;
     }
     if (!payload || (payload.kind === 'text' && 'error' in checkText(payload.text, DIRECT_TEXT_MAX))) return this.dropped(message.from, 'its content is not a message');
+    // The routing's file id is sealed into the message; the payload must name the same file.
+    if ((payload.kind === 'file') !== (message.fileId !== undefined) || (payload.kind === 'file' && payload.file.id !== message.fileId)) return this.dropped(message.from, 'it names another file than it was sent for');
     // The sender's device is one of `from`'s, so the payload's names can differ only by a
     // rename since it was sealed: shown as "sent as".
     const peer = own ? message.to : message.from;
@@ -488,7 +599,7 @@ export class DirectChat {
       direction: own ? 'out' : 'in',
       ...(nameKey(payload.from) !== nameKey(message.from) ? { sentAs: payload.from } : {}),
       ...(message.stored ? { stored: true } : {}),
-      ...(payload.kind === 'file' ? { file: { name: payload.file.name, size: payload.file.size } } : {}),
+      ...(payload.kind === 'file' ? { file: { id: payload.file.id, name: payload.file.name, size: payload.file.size, sha256: payload.file.sha256 } } : {}),
     };
     this.transport.emit(event);
   }
@@ -609,11 +720,23 @@ export class DirectChat {
   }
 }
 
+/** How sending one sealed message ended. */
+type SendOutcome =
+  | { readonly kind: 'sent'; readonly entry: ConversationEntry; readonly reply: Extract<ServerMessage, { type: 'ack' }> }
+  /** Refused on this side, before anything was sent. */
+  | { readonly kind: 'refused'; readonly code: ErrorCode; readonly message?: string }
+  /** Refused by the server while looking up devices (its error was shown). */
+  | { readonly kind: 'shown'; readonly code: ErrorCode; readonly message: string }
+  /** The server refused the message itself. */
+  | { readonly kind: 'answered'; readonly reply: ServerMessage }
+  /** The connection dropped first. */
+  | { readonly kind: 'dropped' };
+
 /** The connection dropped while a message was being opened (it was not kept). */
 class ConnectionDropped extends Error {}
 
 function describe(payload: DirectPayload): string {
-  return payload.kind === 'text' ? payload.text : `[file] ${payload.file.name} (${payload.file.size} bytes)`;
+  return payload.kind === 'text' ? payload.text : `[file] ${payload.file.name} (${formatSize(payload.file.size)}) — /get ${payload.file.id}`;
 }
 
 function defaultSentence(code: ErrorCode): string {

@@ -5,10 +5,11 @@
 // the sealed chunks are uploaded back to back. The key, the real name, the plaintext size and
 // SHA-256 travel inside an end-to-end encrypted direct message (payload kind "file").
 //
-// THE SEAM: direct messages are wired by the DM layer (issue 13). It provides a DirectFileChannel;
+// The DM layer (direct-chat.ts, issue 13) provides a DirectFileChannel (ChatClient.directFiles):
 // file-transfers.ts calls `sendFile` once the ciphertext is stored, and `fileFor` when someone
-// types /get for a file a direct message announced. Without a channel, /send @name is refused
-// (DIRECT_FILES_UNAVAILABLE) and such files cannot be opened (FILE_KEY_UNKNOWN).
+// types /get for a file a direct message announced. A session without a usable device has no
+// channel: /send @name is then refused (DIRECT_FILES_UNAVAILABLE) and such files cannot be opened
+// (FILE_KEY_UNKNOWN).
 import type { FileHandle } from 'node:fs/promises';
 import { PartyPoolError } from '../common/errors.js';
 import { CONTENT_TAG_BYTES, newContentKey, openChunk, sealChunk, type ContentBinding } from '../crypto/content-cipher.js';
@@ -20,13 +21,22 @@ export type DirectFile = Extract<DirectPayload, { kind: 'file' }>['file'];
 /** What the DM layer gives file transfers. */
 export interface DirectFileChannel {
   /**
+   * Before the upload: could the key go to `to` now (a usable device, their keys, trust)? Rejects
+   * with the refusal (VERIFY_REQUIRED, RECIPIENT_NO_KEYS, …), so a file is not uploaded for nothing.
+   */
+  checkRecipient?(to: string): Promise<void>;
+  /**
    * Send `file` (key included) to `to` in an end-to-end encrypted direct message: payload
    * `{v:1, kind:"file", from, to, file}`, routing `fileId: file.id`. Resolves once the server
    * acknowledged it; rejects with the refusal (VERIFY_REQUIRED, DEVICES_CHANGED, …) otherwise.
    */
   sendFile(to: string, file: DirectFile): Promise<void>;
-  /** The file a direct message gave this device (or that this device sent), by file id. */
-  fileFor(id: string): DirectFile | undefined;
+  /**
+   * The file a direct message gave this device (or that this account sent), by file id; kept in
+   * the profile, so it survives a restart. With `from` (the uploader the server names), a message
+   * from that person is preferred: anyone can send a direct message naming any file id.
+   */
+  fileFor(id: string, from?: string): DirectFile | undefined;
 }
 
 /** Plaintext bytes per sealed chunk: fixed by the format, whatever the transfer's chunk size. */

@@ -30,7 +30,7 @@ export interface FileTransfersOptions {
   readonly downloadsDir: string;
   /** Relative paths are read and written from here. */
   readonly cwd?: string;
-  /** The DM layer's seam (issue 13): without it, files to one person are refused. */
+  /** The DM layer's channel (ChatClient.directFiles): without it, files to one person are refused. */
   readonly direct?: DirectFileChannel | undefined;
   readonly maxConcurrent?: number;
   readonly uploadWindowBytes?: number;
@@ -404,6 +404,8 @@ class UploadJob extends Job {
     if (this.owner.connection.protocol < 3) throw new TransferFailed('CLIENT_TOO_OLD', 'This server is too old for file sharing (it needs protocol 3).');
     this.phase = 'checking';
     this.owner.changed();
+    // Refused before a byte is sent: someone the key could not go to (keys changed since verified, none at all).
+    if (direct && channel?.checkRecipient) await channel.checkRecipient(this.destination.to.replace(/^@/, ''));
     const local = await openLocalFile(this.file, (hashed, total) => {
       this.done = hashed;
       this.size = total;
@@ -480,7 +482,8 @@ class UploadJob extends Job {
     const to = published.to ?? ('to' in this.destination ? this.destination.to : '');
     const file: DirectFile = { id: String(published.id), name: safeFileName(local.name), size: local.size, sha256: local.sha256, key: encodeFileKey(key) };
     try {
-      await channel.sendFile(to, file);
+      // A drop before the server took it: after the reconnect it goes again (the same message id, taken once).
+      await throughReconnects(this.owner, this, () => channel.sendFile(to, file));
     } catch (error) {
       // Nobody can open it without the key: do not leave the ciphertext behind.
       void this.owner.connection.command('unshare', String(published.id)).catch(() => false);
@@ -536,8 +539,10 @@ class DownloadJob extends Job {
     const reply = await this.owner.connection.exchange((request) => ({ type: 'file-info', id: request, file: this.id }));
     if (reply?.type !== 'file') throw refusedBy(reply, 'file');
     if (reply.to === undefined) return { name: safeFileName(reply.name), size: reply.size, sha256: reply.sha256, key: undefined };
-    const known = this.owner.direct?.fileFor(String(this.id));
-    if (!known) throw new PartyPoolError('FILE_KEY_UNKNOWN', this.owner.direct ? undefined : 'File ' + String(this.id) + ' was sent to one person; opening it needs direct messages, which this program cannot do yet.');
+    // The direct messages that waited for this device at login are opened first: one may carry the key.
+    await this.owner.connection.settled();
+    const known = this.owner.direct?.fileFor(String(this.id), reply.from);
+    if (!known) throw new PartyPoolError('FILE_KEY_UNKNOWN', this.owner.direct ? undefined : `File ${this.id} was sent to one person; opening it needs its key from a direct message, and direct messages are off in this session.`);
     return { name: safeFileName(known.name), size: known.size, sha256: known.sha256, key: decodeFileKey(known.key) };
   }
 

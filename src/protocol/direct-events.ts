@@ -19,8 +19,11 @@ export interface DirectMessageEvent {
   readonly sentAs?: string | undefined;
   /** Delivered from storage at login (it waited for this device), rather than live. */
   readonly stored?: boolean | undefined;
-  /** A file offered to this person (issue 14): its name and size; `text` then describes it. */
-  readonly file?: { readonly name: string; readonly size: number } | undefined;
+  /**
+   * A file sent to one person (issue 14): its id on the server (for `/get`), the real name, size
+   * and SHA-256 (the key stays in the conversation store); `text` then describes it.
+   */
+  readonly file?: { readonly id: string; readonly name: string; readonly size: number; readonly sha256: string } | undefined;
 }
 
 /** `/verify <name>`: the 60-digit number both sides compare. */

@@ -10,6 +10,8 @@ export const LIVE_LIMITS = [
   'maxSessionsPerAddress',
   'maxPresenceAnnounced',
   'maxRoomsPerUser',
+  'maxRoomsOwnedPerUser',
+  'maxSessionsPerAccount',
   'messageRatePerSecond',
   'messageBurst',
   'commandRatePerSecond',

@@ -145,7 +145,7 @@ export function buildServices(inputs: ServiceInputs) {
   // Rooms, accounts, history and chat.
   const accountData = new Accounts(store.db);
   const replay = new HistoryReplay(history, roomData, delivery, limits.historyOnJoin);
-  const rooms = new RoomService(roomData, accountData, roster, fanout, replay, logger, clock, { ...limits, maxRoomsOwnedPerUser: settings.maxRoomsOwnedPerUser }, config.rooms.inviteBytes, quotas);
+  const rooms = new RoomService(roomData, accountData, roster, fanout, replay, logger, clock, limits, config.rooms.inviteBytes, quotas);
   // Direct messages (issue 13): devices, blocks, sealed messages for offline devices.
   const directStore = new DirectStore(store);
   const devices = new DeviceBook(directStore, accountData, roster, delivery, alarm, logger, clock, limits);
@@ -162,7 +162,7 @@ export function buildServices(inputs: ServiceInputs) {
   });
 
   // Logging in, and the commands.
-  const admission = new Admission(moderation, packages, lockdown, accountData, roster, { ...limits, maxSessionsPerAccount: settings.maxSessionsPerAccount });
+  const admission = new Admission(moderation, packages, lockdown, accountData, roster, limits);
   // Root logins this process makes to itself (the admin dashboard) are named and audited as such.
   const consoles = new LocalConsoles();
   const arrivals = new Arrivals(roster, accounts, replay, fanout, guard, stats, audit, logger, clock, limits, direct, metrics, consoles);

@@ -132,3 +132,12 @@ test('root tables line up by display width: wide characters and emoji take two c
   const rows = (result ?? '').split('\n').slice(1).map((line) => line.trim());
   assert.deepEqual(rows, ['name    role', 'ann     user', '李小龍  user', '😀😀    root']);
 });
+
+test('a file sent to one person: "[21:04] bob sent you holiday.jpg (2.4 MB) — /get 7", escaped; --json is the shared-file shape with "to"', () => {
+  const time = new Date(2026, 0, 2, 21, 4).toISOString();
+  const file = { id: '7', name: 'holiday\u202e.jpg', size: 2_400_000, sha256: 'ab'.repeat(32) };
+  const incoming = { type: 'direct', id: 'm1', from: 'bob', to: 'alice', text: '[file] …', time, direction: 'in', file } as const;
+  assert.equal(renderDirectEvent(incoming, plain), '[21:04] bob sent you holiday\\u202e.jpg (2.4 MB) — /get 7');
+  assert.equal(renderDirectEvent({ ...incoming, direction: 'out', from: 'alice', to: 'bob' }, plain), '[21:04] You sent bob holiday\\u202e.jpg (2.4 MB) — /get 7');
+  assert.deepEqual(jsonDirectEvent(incoming), { type: 'file', id: 7, to: 'alice', from: 'bob', name: 'holiday\u202e.jpg', size: 2_400_000, sha256: 'ab'.repeat(32), time });
+});

@@ -235,6 +235,8 @@ describe('the app in a real browser', { skip }, () => {
     assert.equal(count('hello from bob', lobbyTexts), 1);
     assert.equal(count('alice: are you there?', lobbyTexts), 1);
     await page.getByRole('button', { name: /^#games/ }).click();
+    // The room's list is drawn again on the switch: read it once it shows this session's last line.
+    await page.getByRole('log', { name: 'Messages in #games' }).getByText('typed while the server was down').waitFor();
     const gamesTexts = await texts(page, '#games');
     assert.equal(count('gg', gamesTexts), 1);
     assert.equal(count('typed while the server was down', gamesTexts), 1);

@@ -6,6 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import type { DeviceKeyPair } from '../../src/crypto/device-key.js';
+import { newMessageId, sealDirect } from '../../src/crypto/direct-seal.js';
+import type { DirectFile } from '../../src/link/direct-files.js';
+import { encodeDirectPayload } from '../../src/protocol/direct-payload.js';
 import { ChatClient } from '../../src/link/chat-client.js';
 import { Profile, STATE_FILE } from '../../src/link/profile.js';
 import type { DirectEvent } from '../../src/protocol/direct-events.js';
@@ -263,6 +266,50 @@ describe('direct messages between clients', () => {
     assert.deepEqual(bob.lines(), ['mallory>bob:honest'], 'shown once');
     const stats = directsOf(mallory.client);
     assert.equal(stats.length, 0);
+  });
+
+  test('a file\'s key: kept in the profile across a restart, chosen by who uploaded it; a message naming another file than its routing is dropped', async (t) => {
+    const server = await startTestServer();
+    t.after(() => server.close());
+    const [aliceDir, bobDir] = profiles(2);
+    if (!aliceDir || !bobDir) throw new Error('profiles');
+    const alice = await open(t, server, 'alice', aliceDir);
+    let bob = await open(t, server, 'bob', bobDir, { ackIntervalMs: 50 });
+    const key: DeviceKeyPair = await newDeviceKey();
+    const mallory = await loggedInV3(server.port, 'mallory', key, { password: PASSWORD, register: true });
+    t.after(() => mallory.client.destroy());
+    const bobDevices = (await devicesOf(mallory.client, ['bob'])).accounts[0]?.devices ?? [];
+    const file = (id: string, name: string): DirectFile => ({ id, name, size: 1234, sha256: 'ab'.repeat(32), key: Buffer.alloc(32, name.length).toString('base64url') });
+    const sealedFile = async (routing: string, payload: DirectFile): Promise<Record<string, unknown> & { id: number }> => {
+      const messageId = newMessageId();
+      const time = new Date().toISOString();
+      const sealed = await sealDirect(key, bobDevices, { messageId, time, fileId: routing }, encodeDirectPayload({ v: 1, kind: 'file', from: 'mallory', to: 'bob', file: payload }));
+      return { type: 'direct', id: 900 + routing.length + payload.name.length, to: 'bob', messageId, time, fileId: routing, body: sealed.body, envelopes: [...sealed.envelopes] };
+    };
+    // Routing says file 8, the sealed payload file 9: dropped.
+    await send(mallory.client, await sealedFile('8', file('9', 'swapped.bin')));
+    await waitUntil(() => bob.errors.some((e) => e.code === 'DECRYPT_FAILED'), 5000, 'the mismatched file message to be dropped');
+    assert.match(bob.errors.find((e) => e.code === 'DECRYPT_FAILED')?.message ?? '', /names another file/);
+    // mallory claims file 7 first; alice then sends hers (the real uploader, as the server will say).
+    await send(mallory.client, await sealedFile('7', file('7', 'fake.bin')));
+    const channel = alice.client.directFiles;
+    assert.ok(channel, 'alice has a usable device');
+    await within(channel.sendFile('bob', file('7', 'holiday.jpg')), 10_000, 'alice sends the key');
+    await waitUntil(() => bob.events.filter((e) => e.type === 'direct' && e.file !== undefined).length === 2, 5000, 'both announcements');
+    const announced = bob.events.flatMap((e) => (e.type === 'direct' && e.file ? [[e.from, e.file.id, e.file.name, e.file.size]] : []));
+    assert.deepEqual(announced, [
+      ['mallory', '7', 'fake.bin', 1234],
+      ['alice', '7', 'holiday.jpg', 1234],
+    ]);
+    assert.equal(bob.client.directFiles?.fileFor('7', 'alice')?.name, 'holiday.jpg');
+    assert.equal(bob.client.directFiles?.fileFor('7', 'mallory')?.name, 'fake.bin');
+    assert.equal(bob.client.directFiles?.fileFor('9'), undefined, 'the dropped one was not kept');
+    assert.equal(alice.client.directFiles?.fileFor('7', 'alice')?.key, file('7', 'holiday.jpg').key, 'the sender keeps what it sent');
+    // A restart: the key comes from the profile.
+    await bob.stop();
+    bob = await open(t, server, 'bob', bobDir);
+    assert.equal(bob.client.directFiles?.fileFor('7', 'alice')?.key, file('7', 'holiday.jpg').key);
+    assert.equal(bob.events.some((e) => e.type === 'direct'), false, 'nothing was delivered again');
   });
 
   test('a rename: the renamed person keeps their device and conversations; the other side\'s contact, verification and conversation follow', async (t) => {

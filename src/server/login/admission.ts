@@ -65,7 +65,7 @@ export class Admission {
     private readonly lockdown: Lockdown,
     private readonly accounts: Accounts,
     private readonly roster: Roster,
-    private readonly limits: Pick<ServerLimits, 'maxClients' | 'maxSessionsPerAddress'> & { readonly maxSessionsPerAccount: number },
+    private readonly limits: Pick<ServerLimits, 'maxClients' | 'maxSessionsPerAddress' | 'maxSessionsPerAccount'>,
   ) {}
 
   /** Before the proof is checked: an address banned or blocked meanwhile learns nothing more. */
