@@ -398,8 +398,10 @@ async function startClient(io: CliIo, values: Values, given?: ServerLocation): P
       const opened = await location.open(key);
       return { pin: opened.pin, credentials: credentialsOf(key, opened) };
     };
+    const { resolveProfileDir } = await import('./link/profile.js');
+    const profile = resolveProfileDir({ flag: stringValue(values, 'profile-dir'), env: io.env });
     const { runGui } = await import('./gui/run-gui.js');
-    return runGui(io, { connect, passkey, name: stringValue(values, 'name'), account: { password, register }, json: values.json === true, open: values['no-open'] !== true });
+    return runGui(io, { connect, passkey, name: stringValue(values, 'name'), account: { password, register }, profile, json: values.json === true, open: values['no-open'] !== true });
   }
   // Where this device's keys and direct messages live: checked before anything is asked.
   const { resolveProfileDir } = await import('./link/profile.js');

@@ -3,10 +3,18 @@
 // drives the same ChatClient the terminal uses (pinned TLS, passkey proof, reconnects). The
 // bridge keeps the state a page needs to draw itself (rooms, logs, who is online, the
 // connection), so a reloaded or second tab gets all of it in its first frame.
+import os from 'node:os';
+import { config } from '../../config.js';
 import { ErrorCodes, PartyPoolError } from '../common/errors.js';
-import { renderEvent, type RenderOptions } from '../cli/render.js';
+import { formatSize } from '../common/sizes.js';
+import { renderDirectEvent, renderEvent, type RenderOptions } from '../cli/render.js';
+import type { TransferNotice, TransferView } from '../cli/file-view.js';
 import { makeChalk } from '../cli/style.js';
 import { ChatClient } from '../link/chat-client.js';
+import type { DirectOptions } from '../link/direct-chat.js';
+import { FileTransfers } from '../link/file-transfers.js';
+import type { DirectEvent } from '../protocol/direct-events.js';
+import { FILES_PROTOCOL_VERSION } from '../protocol/files.js';
 import { type Credentials, type Welcome } from '../link/login.js';
 import { ServerRefusal } from '../link/server-link.js';
 import type { PinnedTarget } from '../link/pin.js';
@@ -16,7 +24,8 @@ import type { ServerMessage, ServerMessageOf } from '../protocol/messages.js';
 import { checkName, nameKey } from '../protocol/names.js';
 import { LOBBY, roomKey } from '../protocol/rooms.js';
 import { quoteWords } from '../protocol/words.js';
-import { GUI_PROTOCOL_VERSION, type BridgeEvent, type ChatView, type ConnectionView, type Entry, type InfoTone, type LoginView, type PageMessage, type Phase, type RoomView } from './protocol.js';
+import { GUI_PROTOCOL_VERSION, type BridgeEvent, type ChatView, type ConnectionView, type Entry, type InfoTone, type LoginView, type PageMessage, type PersonView, type Phase, type RoomView, type TransferRow } from './protocol.js';
+import { PageUploads, type ReceivedFile } from './uploads.js';
 
 /** A page connected over the WebSocket; the server side (local-server.ts) owns its limits. */
 export interface PageLink {
@@ -35,7 +44,22 @@ export interface BridgeOptions {
   onLeave: () => void;
   /** Injected for tests: the first reconnect delay. */
   reconnectInitialDelayMs?: number;
+  /** This device's profile (keys, conversations): direct messages. Without it they are off. */
+  direct?: DirectOptions | undefined;
+  /** Sentences about the profile said before the chat (a folder's permissions tightened). */
+  notices?: readonly string[] | undefined;
+  /** Where downloads are saved (the Downloads folder, as in the terminal). */
+  downloadsDir: string;
+  /** Where uploads from the page wait while they are sent (default: the system's temporary folder). */
+  uploadDir?: string | undefined;
+  /** The largest file the page may upload (default: the server's default limit). */
+  maxUploadBytes?: number | undefined;
 }
+
+/** Uploads received from pages or being sent, at once. */
+const MAX_PENDING_UPLOADS = 4;
+/** Direct messages loaded per page of a conversation. */
+const DIRECT_PAGE = 50;
 
 /** The most entries a room's log keeps at its end; older ones are dropped (and can be loaded again). */
 export const MAX_LOG_ENTRIES = 2000;
@@ -51,6 +75,15 @@ interface RoomLog {
   mentioned: boolean;
   more: boolean;
   olderPending: boolean;
+  /** A conversation's log: loaded from the store (index of its first entry there), or not yet. */
+  storeStart?: number;
+}
+
+/** An upload from a page, handed to FileTransfers. */
+interface PageUpload {
+  page: PageLink;
+  upload: number;
+  place: string;
 }
 
 interface Ask {
@@ -93,10 +126,31 @@ export class ChatBridge {
   private sequence = 0;
   private leaving = false;
   private readonly render: RenderOptions = { chalk: makeChalk(false), color: false, boxes: false };
+  private transfers: FileTransfers | undefined;
+  private transferRows: TransferRow[] = [];
+  /** The conversation the page shows instead of a room. */
+  private shownDirect: string | undefined;
+  /** Key-change warnings per person (name key), until verified again. */
+  private readonly keyWarnings = new Map<string, string>();
+  /** People the page opened a conversation with before any message (name key -> name). */
+  private readonly started = new Map<string, string>();
+  /** Where a download's outcome is said (file id -> log). */
+  private readonly downloads = new Map<number, string>();
+  readonly uploads: PageUploads<PageLink>;
+  private readonly maxUploadBytes: number;
 
   constructor(private readonly options: BridgeOptions) {
     this.login = { askPasskey: options.passkey === undefined, name: options.name ?? '', askPassword: false, register: false };
+    this.maxUploadBytes = options.maxUploadBytes ?? config.files.maxFileBytes;
+    this.uploads = new PageUploads<PageLink>(options.uploadDir ?? os.tmpdir(), { maxBytes: this.maxUploadBytes, maxPending: MAX_PENDING_UPLOADS }, {
+      progress: (page, upload, received) => page.send({ type: 'upload', upload, state: 'receiving', received }),
+      failed: (page, upload, code, message) => page.send({ type: 'upload', upload, state: 'refused', received: 0, code, message }),
+      complete: (page, upload, file) => this.uploaded({ page, upload, place: this.uploadPlaces.get(page)?.get(upload) ?? LOBBY }, file),
+    });
   }
+
+  /** Where each page's uploads go, until handed over (page -> upload -> room or '@name'). */
+  private readonly uploadPlaces = new Map<PageLink, Map<number, string>>();
 
   /** A page connected: it gets everything it needs to draw itself. */
   attach(page: PageLink): void {
@@ -106,6 +160,13 @@ export class ChatBridge {
 
   detach(page: PageLink): void {
     this.pages.delete(page);
+    this.uploads.dropPage(page);
+    this.uploadPlaces.delete(page);
+  }
+
+  /** A binary message from a page: an upload's bytes. Undefined when taken, or why not. */
+  binary(page: PageLink, data: Buffer): string | undefined {
+    return this.uploads.data(page, data);
   }
 
   get currentPhase(): Phase {
@@ -181,6 +242,26 @@ export class ChatBridge {
         else void this.paced('command', () => client.changePassword(message.old, message.password));
         return;
       }
+      case 'open-direct':
+        return this.openDirect(page, message.name);
+      case 'direct-send':
+        if (!client.direct) return this.problem(page, 'DEVICE_REQUIRED', 'Direct messages are off in this program (it has no profile folder).');
+        return this.typed(`@${message.to}`, message.text);
+      case 'direct-older':
+        return this.directOlder(message.name);
+      case 'verify':
+        void this.line(`/verify ${message.name}${message.confirm ? ' confirm' : ''}`, page);
+        return;
+      case 'block':
+        void this.line(`/${message.block ? 'block' : 'unblock'} ${message.name}`, page)?.then(() => this.sendPeople());
+        return;
+      case 'upload-start':
+        return this.startUpload(page, message);
+      case 'upload-cancel':
+        this.uploadPlaces.get(page)?.delete(message.upload);
+        return this.uploads.cancel(page, message.upload);
+      case 'download':
+        return this.download(page, message.file);
     }
   }
 
@@ -216,6 +297,7 @@ export class ChatBridge {
         reconnect: true,
         account: { password, register: register && password !== undefined },
         ...(this.options.reconnectInitialDelayMs === undefined ? {} : { reconnectInitialDelayMs: this.options.reconnectInitialDelayMs }),
+        ...(this.options.direct ? { direct: this.options.direct } : {}),
       });
       welcome = await client.start();
     } catch (error) {
@@ -245,7 +327,7 @@ export class ChatBridge {
     this.online.set(nameKey(welcome.name), welcome.name);
     this.append(LOBBY, [this.info(`Welcome, ${welcome.name}! ${welcome.online} online.`, 'good', welcome.time)]);
     client.on('message', (message) => this.onServerMessage(message));
-    client.on('invalid', (detail) => this.append(this.current(), [this.info(detail, 'bad')]));
+    client.on('invalid', (detail) => this.append(this.here(), [this.info(detail, 'bad')]));
     client.on('status', () => this.sendRooms());
     client.on('disconnected', ({ reason, retryInMs }) => {
       this.connection = { up: false, message: reason, ...(retryInMs === undefined ? {} : { retryInMs }), queued: this.queue.length };
@@ -255,11 +337,23 @@ export class ChatBridge {
       this.pacer = new SendPacer(again.limits);
       this.connection = { up: true, queued: this.queue.length };
       this.broadcast({ type: 'connection', connection: this.connection });
-      this.append(this.current(), [this.info(`Reconnected as ${again.name}.`, 'good', again.time)]);
+      this.append(this.here(), [this.info(`Reconnected as ${again.name}.`, 'good', again.time)]);
       this.askOnline();
       this.flushQueue();
     });
     client.on('closed', (info) => this.onClosed(client, info));
+    client.on('direct', (event) => this.onDirect(event));
+    this.shownDirect = undefined;
+    this.keyWarnings.clear();
+    this.started.clear();
+    this.downloads.clear();
+    this.transferRows = [];
+    this.transfers?.close();
+    const transfers = new FileTransfers(client, { downloadsDir: this.options.downloadsDir, lingerMs: 1500, progressIntervalMs: 250, direct: client.directFiles });
+    this.transfers = transfers;
+    transfers.on('progress', (views) => this.onTransfers(views));
+    transfers.on('notice', (notice) => this.onTransferNotice(notice));
+    for (const text of this.options.notices ?? []) this.append(LOBBY, [this.info(text, 'warn')]);
     this.setPhase('chat');
     this.askOnline();
   }
@@ -268,6 +362,8 @@ export class ChatBridge {
     if (client !== this.client) return;
     this.client = undefined;
     this.pacer = undefined;
+    this.transfers?.close();
+    this.transfers = undefined;
     if (this.leaving) return;
     const lost = this.queue.length;
     this.queue = [];
@@ -279,6 +375,8 @@ export class ChatBridge {
   leave(message = 'You left Party Pool. You can close this tab.'): void {
     if (this.leaving) return;
     this.leaving = true;
+    this.transfers?.close();
+    this.uploads.close();
     this.client?.stop();
     this.broadcast({ type: 'goodbye', message });
     this.options.onLeave();
@@ -290,6 +388,11 @@ export class ChatBridge {
     return this.client ? this.display(this.client.rooms.current) : LOBBY;
   }
 
+  /** Where the person looks: the shown conversation ('@name'), or the current room. */
+  private here(): string {
+    return this.shownDirect !== undefined ? `@${this.shownDirect}` : this.current();
+  }
+
   private display(room: string): string {
     return this.logs.get(roomKey(room))?.name ?? this.client?.rooms.displayName(room) ?? room;
   }
@@ -298,7 +401,7 @@ export class ChatBridge {
     const key = roomKey(room);
     let log = this.logs.get(key);
     if (!log) {
-      log = { name: this.client?.rooms.displayName(room) ?? room, entries: [], unread: 0, mentioned: false, more: false, olderPending: false };
+      log = { name: room.startsWith('@') ? room : (this.client?.rooms.displayName(room) ?? room), entries: [], unread: 0, mentioned: false, more: false, olderPending: false };
       this.logs.set(key, log);
     }
     return log;
@@ -324,6 +427,7 @@ export class ChatBridge {
     const rooms = this.roomViews();
     const logs: Record<string, Entry[]> = {};
     for (const room of rooms) logs[room.name] = this.logs.get(roomKey(room.name))?.entries ?? [];
+    for (const log of this.logs.values()) if (log.name.startsWith('@')) logs[log.name] = log.entries;
     return {
       me: this.client?.name ?? this.login.name,
       registered: this.client?.rooms.registered ?? false,
@@ -332,6 +436,10 @@ export class ChatBridge {
       logs,
       online: [...this.online.values()].sort((a, b) => a.localeCompare(b)),
       connection: this.connection,
+      people: this.peopleView(),
+      direct: this.shownDirect ?? null,
+      transfers: this.transferRows,
+      maxUploadBytes: this.maxUploadBytes,
     };
   }
 
@@ -342,6 +450,8 @@ export class ChatBridge {
 
   private sendOnline(): void {
     this.broadcast({ type: 'online', users: [...this.online.values()].sort((a, b) => a.localeCompare(b)) });
+    // The conversation list marks who is online.
+    if (this.client?.direct) this.sendPeople();
   }
 
   private info(text: string, tone: InfoTone, time?: string): Entry {
@@ -382,7 +492,7 @@ export class ChatBridge {
   /** Chat lines that arrived in a room: unread counts and mentions for rooms not shown. */
   private arrived(room: string, entries: (Entry & { kind: 'chat' })[], countUnread: boolean): void {
     const log = this.logFor(room);
-    const shown = roomKey(room) === roomKey(this.current());
+    const shown = this.shownDirect === undefined && roomKey(room) === roomKey(this.current());
     let changed = false;
     for (const entry of entries) {
       if (entry.mine) continue;
@@ -423,18 +533,18 @@ export class ChatBridge {
         this.online.clear();
         for (const user of message.users) this.online.set(nameKey(user), user);
         this.sendOnline();
-        if (typed) this.showRendered(message, this.current());
+        if (typed) this.showRendered(message, this.here());
         return;
       }
       case 'rooms': {
         const typed = this.roomListAsks.shift()?.typed ?? true;
-        if (typed) return this.showRendered(message, this.current());
+        if (typed) return this.showRendered(message, this.here());
         this.broadcast({ type: 'room-list', rooms: message.rooms.map((r) => ({ name: r.name, private: r.private, members: r.members, online: r.online, joined: r.joined })) });
         return;
       }
       case 'synced': {
         for (const room of message.rooms) this.logFor(room.name).name = room.name;
-        for (const key of [...this.logs.keys()]) if (!message.rooms.some((r) => roomKey(r.name) === key)) this.logs.delete(key);
+        for (const key of [...this.logs.keys()]) if (!key.startsWith('@') && !message.rooms.some((r) => roomKey(r.name) === key)) this.logs.delete(key);
         if (this.client) this.broadcast({ type: 'me', name: this.client.name, registered: this.client.rooms.registered });
         this.sendRooms();
         return this.showRendered(message, LOBBY);
@@ -452,26 +562,33 @@ export class ChatBridge {
         const mine = this.client && (message.event === 'delete' || nameKey(message.name) === nameKey(this.client.name));
         if (mine && message.event !== 'join') {
           this.logs.delete(roomKey(message.room));
-          this.showRendered(message, this.current(), 'warn');
+          this.showRendered(message, this.here(), 'warn');
         } else this.showRendered(message, message.room);
         this.sendRooms();
         return;
       }
       case 'switched':
         return this.sendRooms();
+      case 'file': {
+        // A file described in answer to a request, or sent to one person (its name is in the direct message): not a room's line.
+        if (message.ref !== undefined || message.to !== undefined) return;
+        const room = message.room ?? LOBBY;
+        this.append(room, [{ kind: 'file', key: `f${message.id}`, id: message.id, from: message.from, name: message.name, size: message.size, time: message.time, mine: nameKey(message.from) === nameKey(this.client?.name ?? '') }]);
+        return;
+      }
       case 'account':
         if (this.client) this.broadcast({ type: 'me', name: this.client.name, registered: this.client.rooms.registered });
-        return this.showRendered(message, this.current(), 'good');
+        return this.showRendered(message, this.here(), 'good');
       case 'notice':
-        return this.showRendered(message, this.current(), message.from === 'root' ? 'root' : 'server');
+        return this.showRendered(message, this.here(), message.from === 'root' ? 'root' : 'server');
       case 'error':
-        return this.showRendered(message, this.current(), message.code === 'RATE_LIMITED' ? 'warn' : 'bad');
+        return this.showRendered(message, this.here(), message.code === 'RATE_LIMITED' ? 'warn' : 'bad');
       case 'bye':
-        return this.showRendered(message, this.current(), 'warn');
+        return this.showRendered(message, this.here(), 'warn');
       case 'ack':
-        return this.showRendered(message, this.current(), 'good');
+        return this.showRendered(message, this.here(), 'good');
       default:
-        return this.showRendered(message, this.current());
+        return this.showRendered(message, this.here());
     }
   }
 
@@ -547,6 +664,10 @@ export class ChatBridge {
       log.unread = 0;
       log.mentioned = false;
     }
+    if (this.shownDirect !== undefined) {
+      this.shownDirect = undefined;
+      this.sendPeople();
+    }
     if (roomKey(client.rooms.current) !== roomKey(room) && client.connected && [...client.rooms.rooms.keys()].includes(roomKey(room))) {
       void this.paced('command', () => client.command('switch', room));
     }
@@ -580,6 +701,10 @@ export class ChatBridge {
       this.broadcast({ type: 'connection', connection: this.connection });
       return;
     }
+    if (room.startsWith('@')) {
+      void this.line(text, undefined, room.slice(1));
+      return;
+    }
     if (roomKey(client.rooms.current) !== roomKey(room) && client.rooms.rooms.has(roomKey(room))) this.view(room);
     void this.line(text);
   }
@@ -591,8 +716,9 @@ export class ChatBridge {
     for (const queued of lines) {
       const client = this.client;
       if (!client) return;
-      if (roomKey(client.rooms.current) !== roomKey(queued.room) && client.rooms.rooms.has(roomKey(queued.room))) this.view(queued.room);
-      void this.line(queued.text)?.then((result) => {
+      const to = queued.room.startsWith('@') ? queued.room.slice(1) : undefined;
+      if (to === undefined && roomKey(client.rooms.current) !== roomKey(queued.room) && client.rooms.rooms.has(roomKey(queued.room))) this.view(queued.room);
+      void this.line(queued.text, undefined, to)?.then((result) => {
         if (result === 'not-sent') {
           // Down again before its turn came: keep it for the next reconnect.
           this.queue.push(queued);
@@ -609,7 +735,7 @@ export class ChatBridge {
   }
 
   /** One line of input (text or /command), as the terminal would take it. */
-  private line(text: string, page?: PageLink): Promise<boolean | 'not-sent'> | undefined {
+  private line(text: string, page?: PageLink, to?: string): Promise<boolean | 'not-sent'> | undefined {
     const client = this.client;
     if (!client) return undefined;
     if (!client.connected) {
@@ -618,7 +744,8 @@ export class ChatBridge {
     }
     const input = parseInputLine(text);
     if (input.kind === 'empty') return undefined;
-    if (input.kind === 'say') return this.paced('say', () => client.say(input.text));
+    // A plain line in a conversation is a direct message (sealed to their devices); commands work as anywhere.
+    if (input.kind === 'say') return this.paced('say', () => (to === undefined ? client.say(input.text) : client.sendDirect(to, input.text)));
     const name = input.name;
     if (name === 'exit' || name === 'quit') {
       this.leave();
@@ -626,15 +753,15 @@ export class ChatBridge {
     }
     if (name === 'register' || name === 'password') {
       if (input.args.trim() !== '') {
-        this.append(this.current(), [this.info(`Type /${name} alone: the page then asks for the password in a hidden field. Nothing was sent.`, 'warn')]);
+        this.append(this.here(), [this.info(`Type /${name} alone: the page then asks for the password in a hidden field. Nothing was sent.`, 'warn')]);
         return undefined;
       }
       if (name === 'register' && client.rooms.registered) {
-        this.append(this.current(), [this.info(`${client.name} is already registered; /password changes the password.`, 'warn')]);
+        this.append(this.here(), [this.info(`${client.name} is already registered; /password changes the password.`, 'warn')]);
         return undefined;
       }
       if (name === 'password' && !client.rooms.registered) {
-        this.append(this.current(), [this.info('Your name is not registered; /register sets a password.', 'warn')]);
+        this.append(this.here(), [this.info('Your name is not registered; /register sets a password.', 'warn')]);
         return undefined;
       }
       this.broadcast({ type: 'account-form', action: name });
@@ -643,5 +770,211 @@ export class ChatBridge {
     if (name === 'online') return this.asked(this.onlineAsks, true, () => client.command(name, input.args));
     if (name === 'rooms') return this.asked(this.roomListAsks, true, () => client.command(name, input.args));
     return this.paced('command', () => client.command(name, input.args));
+  }
+
+  // ---- direct conversations -----------------------------------------------------------------
+
+  /** The conversation list: the profile's conversations, and people opened but not yet written to. */
+  private peopleView(): PersonView[] | null {
+    const direct = this.client?.direct;
+    if (!direct) return null;
+    const contacts = direct.account?.contacts;
+    const rows = new Map<string, PersonView>();
+    const person = (name: string, unread: number, last?: string): PersonView => {
+      const key = nameKey(name);
+      const warning = this.keyWarnings.get(key);
+      return {
+        name,
+        unread: this.shownDirect !== undefined && nameKey(this.shownDirect) === key ? 0 : unread,
+        ...(last === undefined ? {} : { last }),
+        online: this.online.has(key),
+        blocked: contacts?.isBlocked(name) ?? false,
+        ...(warning === undefined ? {} : { keyWarning: warning }),
+      };
+    };
+    for (const summary of direct.listConversations()) rows.set(nameKey(summary.peer), person(summary.peer, summary.unread, summary.lastTime));
+    for (const [key, name] of this.started) if (!rows.has(key)) rows.set(key, person(name, 0));
+    for (const name of contacts?.blocked() ?? []) if (!rows.has(nameKey(name))) rows.set(nameKey(name), person(name, 0));
+    return [...rows.values()];
+  }
+
+  private sendPeople(): void {
+    if (this.phase !== 'chat') return;
+    this.broadcast({ type: 'people', people: this.peopleView(), direct: this.shownDirect ?? null });
+  }
+
+  /** A conversation's stored messages as log entries (files get a Download button). */
+  private directEntries(entries: readonly { id: string; direction: 'in' | 'out'; time: string; payload: { kind: 'text'; from: string; text: string } | { kind: 'file'; from: string; file: { id: string; name: string; size: number } } }[]): Entry[] {
+    return entries.map((entry) => {
+      const mine = entry.direction === 'out';
+      if (entry.payload.kind === 'file') {
+        const id = Number(entry.payload.file.id);
+        return { kind: 'file', key: `d${entry.id}`, id: Number.isSafeInteger(id) ? id : 0, from: entry.payload.from, name: entry.payload.file.name, size: entry.payload.file.size, time: entry.time, mine };
+      }
+      return { kind: 'chat', key: `d${entry.id}`, from: entry.payload.from, text: entry.payload.text, time: entry.time, mine, mention: false };
+    });
+  }
+
+  /** The page shows the conversation with `name`: its last messages from this device's store. */
+  private openDirect(page: PageLink, name: string): void {
+    const client = this.client;
+    const direct = client?.direct;
+    if (!client || !direct) return this.problem(page, 'DEVICE_REQUIRED', 'Direct messages are off in this program (it has no profile folder).');
+    if (nameKey(name) === nameKey(client.name)) return this.problem(page, 'INVALID_ARGUMENT', 'A direct conversation is with someone else.');
+    const summary = direct.listConversations().find((c) => nameKey(c.peer) === nameKey(name));
+    const shown = summary?.peer ?? this.started.get(nameKey(name)) ?? name;
+    if (!summary) this.started.set(nameKey(name), shown);
+    const place = `@${shown}`;
+    const log = this.logFor(place);
+    if (log.storeStart === undefined) {
+      const history = direct.conversation(shown, DIRECT_PAGE);
+      log.storeStart = history?.start ?? 0;
+      log.more = history?.more ?? false;
+      const entries = this.directEntries(history?.entries ?? []);
+      const known = new Set(log.entries.map((entry) => entry.key));
+      const fresh = entries.filter((entry) => !known.has(entry.key));
+      log.entries.unshift(...fresh);
+      this.broadcast({ type: 'entries', room: log.name, entries: fresh, at: 'start', more: log.more });
+    }
+    this.shownDirect = shown;
+    direct.markRead(shown);
+    this.sendPeople();
+  }
+
+  private directOlder(name: string): void {
+    const direct = this.client?.direct;
+    const log = this.logs.get(roomKey(`@${name}`));
+    if (!direct || !log || log.storeStart === undefined || !log.more) return;
+    const history = direct.conversation(name.replace(/^@/, ''), DIRECT_PAGE, log.storeStart);
+    log.storeStart = history?.start ?? 0;
+    log.more = history?.more ?? false;
+    const known = new Set(log.entries.map((entry) => entry.key));
+    const entries = this.directEntries(history?.entries ?? []).filter((entry) => !known.has(entry.key));
+    log.entries.unshift(...entries);
+    this.broadcast({ type: 'entries', room: log.name, entries, at: 'start', more: log.more });
+  }
+
+  private onDirect(event: DirectEvent): void {
+    const direct = this.client?.direct;
+    switch (event.type) {
+      case 'direct': {
+        const peer = event.direction === 'in' ? event.from : event.to;
+        const log = this.logs.get(roomKey(`@${peer}`));
+        this.started.delete(nameKey(peer));
+        const shown = this.shownDirect !== undefined && nameKey(this.shownDirect) === nameKey(peer);
+        // A log not loaded yet reads the store when opened (the message is in it already).
+        if (log?.storeStart !== undefined) {
+          const stored = direct?.conversation(peer, 5)?.entries.find((entry) => entry.id === event.id);
+          const entries = stored ? this.directEntries([stored]) : [{ kind: 'chat' as const, key: `d${event.id}`, from: event.from, text: event.text, time: event.time, mine: event.direction === 'out', mention: false }];
+          if (!log.entries.some((entry) => entry.key === entries[0]?.key)) this.append(log.name, entries);
+        }
+        if (shown) direct?.markRead(peer);
+        if (event.direction === 'in' && !event.stored) this.broadcast({ type: 'notify', room: `@${event.from}`, from: event.from, text: (event.file ? `sent a file: ${event.file.name}` : event.text).slice(0, 200), direct: true });
+        return this.sendPeople();
+      }
+      case 'key-changed': {
+        const text = event.self
+          ? `Your own account's devices changed (${event.added.length} added, ${event.removed.length} removed). If you did not add or remove a device, someone else may have your password.`
+          : `${event.name}'s keys changed (${event.status === 'new-device' ? 'a new device' : event.status === 'removed-device' ? 'a device was removed' : 'their devices changed'}). ${event.wasVerified ? 'You had verified them: nothing more can be sent until you compare the safety number again and confirm it.' : 'If you did not expect this, compare the safety number with them (in person or by phone) before you trust new messages.'}`;
+        if (event.self) {
+          this.append(this.here(), [this.info(text, 'bad')]);
+          return;
+        }
+        this.keyWarnings.set(nameKey(event.name), text);
+        if (this.logs.get(roomKey(`@${event.name}`))) this.append(`@${event.name}`, [this.info(text, 'bad')]);
+        return this.sendPeople();
+      }
+      case 'safety-number': {
+        if (event.confirmed) {
+          this.keyWarnings.delete(nameKey(event.name));
+          this.append(this.here(), [this.info(`You marked ${event.name}'s safety number as compared: ${event.name} is verified on this device.`, 'good')]);
+          this.sendPeople();
+        }
+        this.broadcast({ type: 'safety-number', safety: { name: event.name, number: event.number, verified: event.verified } });
+        return;
+      }
+      default: {
+        // /msg alone, /history @name, notices: the terminal's plain text, where the person looks.
+        const rendered = renderDirectEvent(event, this.render);
+        if (rendered !== undefined && rendered !== '') this.append(this.here(), [this.info(rendered.replace(/^\[\d\d:\d\d:\d\d\] /, ''), event.type === 'direct-notice' ? 'warn' : 'plain')]);
+      }
+    }
+  }
+
+  // ---- files --------------------------------------------------------------------------------
+
+  private startUpload(page: PageLink, message: Extract<PageMessage, { type: 'upload-start' }>): void {
+    const client = this.client;
+    const refuse = (code: string, text: string): void => page.send({ type: 'upload', upload: message.upload, state: 'refused', received: 0, code, message: text });
+    if (!client || client.protocol < FILES_PROTOCOL_VERSION) return refuse('CLIENT_TOO_OLD', 'This server does not take files (it needs a newer server, protocol 3).');
+    if ((message.room === undefined) === (message.to === undefined)) return refuse('BAD_MESSAGE', 'An upload goes to a room or to one person.');
+    const place = message.to !== undefined ? `@${message.to}` : (message.room ?? LOBBY);
+    const places = this.uploadPlaces.get(page) ?? new Map<number, string>();
+    const refusal = this.uploads.start(page, message.upload, message.name, message.size);
+    if (refusal) return refuse(refusal.code, refusal.message);
+    places.set(message.upload, place);
+    this.uploadPlaces.set(page, places);
+  }
+
+  /** A page's upload is on disk: FileTransfers sends it like `/send`, then the copy goes. */
+  private uploaded(upload: PageUpload, file: ReceivedFile): void {
+    this.uploadPlaces.get(upload.page)?.delete(upload.upload);
+    const transfers = this.transfers;
+    if (!transfers) {
+      void file.discard();
+      upload.page.send({ type: 'upload', upload: upload.upload, state: 'refused', received: 0, code: 'NOT_CONNECTED', message: 'The chat ended before the file could be sent.' });
+      return;
+    }
+    upload.page.send({ type: 'upload', upload: upload.upload, state: 'sending', received: file.size });
+    const destination = upload.place.startsWith('@') ? { to: upload.place.slice(1) } : { room: upload.place };
+    const known = new Set(transfers.views().map((view) => view.key));
+    const sending = transfers.send(file.path, destination);
+    // The job FileTransfers just queued (send() adds it synchronously).
+    const job = transfers.views().find((view) => !known.has(view.key))?.key;
+    void sending.then(() => {
+      const failed = job === undefined || transfers.views().find((view) => view.key === job)?.phase !== 'done';
+      upload.page.send({ type: 'upload', upload: upload.upload, state: failed ? 'refused' : 'done', received: file.size, ...(failed ? { code: 'NOT_SENT', message: `${file.name} was not sent (the reason is in the chat).` } : {}) });
+      return file.discard();
+    });
+  }
+
+  private download(page: PageLink, id: number): void {
+    const transfers = this.transfers;
+    const client = this.client;
+    if (!transfers || !client) return this.problem(page, 'NOT_NOW', 'Log in first.');
+    if (client.protocol < FILES_PROTOCOL_VERSION) return this.problem(page, 'CLIENT_TOO_OLD', 'This server does not take files (it needs a newer server, protocol 3).');
+    this.downloads.set(id, this.here());
+    void transfers.get(id);
+  }
+
+  private onTransfers(views: TransferView[]): void {
+    this.transferRows = views.map((view) => ({ key: view.key, direction: view.direction, name: view.name, size: view.size, done: view.done, phase: view.phase }));
+    this.broadcast({ type: 'transfers', transfers: this.transferRows });
+  }
+
+  private onTransferNotice(notice: TransferNotice): void {
+    switch (notice.type) {
+      case 'saved': {
+        const place = this.downloads.get(notice.id) ?? this.here();
+        this.downloads.delete(notice.id);
+        this.append(place, [this.info(`Saved ${notice.name} (${formatSize(notice.size)}) to ${notice.path}`, 'good')]);
+        return;
+      }
+      case 'sent':
+        // A room shows the file itself (the server's `file`); to one person, the direct message does.
+        return;
+      case 'file': {
+        // A file this device sent to one person: shown in that conversation like a shared file.
+        const log = this.logs.get(roomKey(`@${notice.to}`));
+        if (log?.storeStart !== undefined) this.append(log.name, [{ kind: 'file', key: `f${notice.id}`, id: notice.id, from: notice.from, name: notice.name, size: notice.size, time: notice.time, mine: true }]);
+        return;
+      }
+      case 'error': {
+        const place = notice.id !== undefined ? (this.downloads.get(notice.id) ?? this.here()) : this.here();
+        if (notice.id !== undefined) this.downloads.delete(notice.id);
+        this.append(place, [this.info(notice.message, 'bad')]);
+        return;
+      }
+    }
   }
 }

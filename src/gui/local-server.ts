@@ -53,6 +53,12 @@ export interface PageHandlers<In, Out> {
   open(page: PageConnection<Out>): void;
   message(page: PageConnection<Out>, message: In): void;
   close(page: PageConnection<Out>): void;
+  /**
+   * A binary message (an upload's bytes). Not counted by the message rate: the handler bounds
+   * them itself (a byte window per upload). Returns why it was refused, or undefined. Without
+   * this handler binary messages are refused.
+   */
+  binary?(page: PageConnection<Out>, data: Buffer): string | undefined;
 }
 
 /** A page's text frame, validated: the message, or why it was refused. */
@@ -336,6 +342,20 @@ export class LocalWebServer<In, Out> {
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.refused.tooBig += 1;
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      const handlers = this.options.handlers;
+      if (isBinary && handlers.binary) {
+        let refusal: string | undefined;
+        try {
+          refusal = handlers.binary(page, Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data));
+        } catch {
+          refusal = 'That upload failed.';
+        }
+        if (refusal !== undefined) {
+          this.refused.invalid += 1;
+          violated('BAD_MESSAGE', refusal);
+        }
+        return;
+      }
       if (!rate.take()) {
         this.refused.tooFast += 1;
         return violated('TOO_FAST', 'Too many requests from this page; that one was ignored.');

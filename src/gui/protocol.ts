@@ -8,6 +8,8 @@ import { z } from 'zod';
 export const GUI_PROTOCOL_VERSION = 1;
 
 const room = z.string().min(2).max(33).regex(/^#[A-Za-z0-9_-]+$/);
+/** A person's name (a direct conversation): the server's name rule. */
+const person = z.string().regex(/^[A-Za-z0-9_.-]{1,24}$/);
 const secret = z.string().min(1).max(1024);
 
 // Page -> bridge. `strictObject`: unknown keys are refused, not silently dropped.
@@ -37,6 +39,35 @@ const accountSchema = z.discriminatedUnion('action', [
   z.strictObject({ type: z.literal('account'), action: z.literal('register'), password: secret }),
   z.strictObject({ type: z.literal('account'), action: z.literal('password'), old: secret, password: secret }),
 ]);
+// Direct conversations (issue 13).
+/** The page shows the conversation with `name`: its history from this device's store, unread reset. */
+const openDirectSchema = z.strictObject({ type: z.literal('open-direct'), name: person });
+/** A line typed in the message box while the conversation with `to` is shown: text (sealed to them), or a /command. */
+const directSendSchema = z.strictObject({ type: z.literal('direct-send'), to: person, text: z.string().min(1).max(4000) });
+/** Older messages of the conversation with `name` (from this device's store). */
+const directOlderSchema = z.strictObject({ type: z.literal('direct-older'), name: person });
+/** The safety number with `name` (`/verify name`), or mark it compared (`/verify name confirm`). */
+const verifySchema = z.strictObject({ type: z.literal('verify'), name: person, confirm: z.boolean() });
+/** `/block name` or `/unblock name`. */
+const blockSchema = z.strictObject({ type: z.literal('block'), name: person, block: z.boolean() });
+
+// Files (issue 14). An upload is announced, then its bytes come as binary frames (see UPLOAD_FRAME).
+/** The page's own number for an upload (unique among its open uploads). */
+const uploadId = z.int().min(1).max(0x7fffffff);
+const uploadStartSchema = z.strictObject({
+  type: z.literal('upload-start'),
+  upload: uploadId,
+  /** The browser's file name: made safe (last path part, no control or reserved characters) before use. */
+  name: z.string().min(1).max(1024),
+  size: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+  /** Where it goes: a room, or one person. */
+  room: room.optional(),
+  to: person.optional(),
+});
+const uploadCancelSchema = z.strictObject({ type: z.literal('upload-cancel'), upload: uploadId });
+/** Download shared file `file` into the Downloads folder. */
+const downloadSchema = z.strictObject({ type: z.literal('download'), file: z.int().min(1).max(Number.MAX_SAFE_INTEGER) });
+
 /** After an ended chat: show the login form again. */
 const restartSchema = z.strictObject({ type: z.literal('restart') });
 /** Leave Party Pool: log out and end the program. */
@@ -53,6 +84,14 @@ const pageMessageSchema = z.union([
   inviteSchema,
   listRoomsSchema,
   accountSchema,
+  openDirectSchema,
+  directSendSchema,
+  directOlderSchema,
+  verifySchema,
+  blockSchema,
+  uploadStartSchema,
+  uploadCancelSchema,
+  downloadSchema,
   restartSchema,
   leaveSchema,
 ]);
@@ -75,6 +114,9 @@ export function parsePageMessage(text: string): PageParse {
   return { ok: false, detail: `${issue?.message ?? 'invalid message'}${where}` };
 }
 
+// An upload's bytes travel as binary messages: upload-frames.ts (no zod there: the page imports it).
+export { UPLOAD_CHUNK_BYTES, UPLOAD_FRAME, UPLOAD_WINDOW_BYTES } from './upload-frames.js';
+
 // Bridge -> page.
 
 /** One line of a room's log. `key` is unique within the room (the page's list key). */
@@ -83,7 +125,9 @@ export type Entry =
   /** A line typed while the connection was down, waiting to be sent. */
   | { kind: 'queued'; key: string; text: string }
   /** Everything else (joins, notices, command answers, errors), as plain text lines. */
-  | { kind: 'info'; key: string; text: string; time?: string; tone: InfoTone };
+  | { kind: 'info'; key: string; text: string; time?: string; tone: InfoTone }
+  /** A shared file (in a room, or sent to one person): its "Download" button asks for `id`. */
+  | { kind: 'file'; key: string; id: number; from: string; name: string; size: number; time: string; mine: boolean };
 
 export type InfoTone = 'plain' | 'good' | 'warn' | 'bad' | 'root' | 'server';
 
@@ -96,6 +140,36 @@ export interface RoomView {
   mentioned: boolean;
   /** Older messages may exist before the first entry the page has. */
   more: boolean;
+}
+
+/** A direct conversation in the list beside the rooms (its log is `logs['@' + name]`). */
+export interface PersonView {
+  name: string;
+  unread: number;
+  /** The last message's time (ISO), for the order of the list. */
+  last?: string;
+  online: boolean;
+  blocked: boolean;
+  /** Their keys changed since they were last seen (said plainly in the conversation until verified again). */
+  keyWarning?: string;
+}
+
+/** What `/verify name` showed: the number both sides compare. */
+export interface SafetyNumberView {
+  name: string;
+  /** Twelve groups of five digits. */
+  number: string;
+  verified: boolean;
+}
+
+/** A file transfer's progress (uploads and downloads), as the terminal's bars show it. */
+export interface TransferRow {
+  key: number;
+  direction: 'upload' | 'download';
+  name: string;
+  size: number;
+  done: number;
+  phase: 'checking' | 'queued' | 'sending' | 'receiving' | 'paused' | 'done' | 'failed';
 }
 
 export type Phase = 'login' | 'connecting' | 'chat' | 'ended';
@@ -120,6 +194,13 @@ export interface ChatView {
   logs: Record<string, Entry[]>;
   online: string[];
   connection: ConnectionView;
+  /** Direct conversations, the most recent first; absent when this session has no direct messages. */
+  people: PersonView[] | null;
+  /** The conversation the page shows instead of a room, if any. */
+  direct: string | null;
+  transfers: TransferRow[];
+  /** The largest file the page may offer (bytes). */
+  maxUploadBytes: number;
 }
 
 export interface ConnectionView {
@@ -150,8 +231,15 @@ export type BridgeEvent =
   | { type: 'online'; users: string[] }
   | { type: 'me'; name: string; registered: boolean }
   | { type: 'connection'; connection: ConnectionView }
-  /** A mention or (later) a direct message: the page may show a desktop notification. */
-  | { type: 'notify'; room: string; from: string; text: string }
+  /** A mention, or a direct message (`direct`: `room` is then '@' + the sender): the page may show a desktop notification. */
+  | { type: 'notify'; room: string; from: string; text: string; direct?: boolean }
+  /** The direct conversations changed (a message, read, block, key change). */
+  | { type: 'people'; people: PersonView[] | null; direct: string | null }
+  | { type: 'safety-number'; safety: SafetyNumberView }
+  /** File transfers now (empty: none). */
+  | { type: 'transfers'; transfers: TransferRow[] }
+  /** An upload from the page: bytes `received` so far; `sent` once handed to the chat connection; `refused` with why. */
+  | { type: 'upload'; upload: number; state: 'receiving' | 'sending' | 'refused' | 'done'; received: number; code?: string; message?: string }
   | { type: 'room-list'; rooms: RoomListRow[] }
   /** The user typed /register or /password: show the hidden-password form. */
   | { type: 'account-form'; action: 'register' | 'password' }

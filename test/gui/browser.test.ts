@@ -221,7 +221,8 @@ describe('the app in a real browser', { skip }, () => {
     raws.push(dave);
     await dave.answer(dave.say('said in the lobby while alice was away'));
 
-    await dave.waitFor('message', (m) => m.room === '#games' && m.text === 'typed while the server was down' && m.from === 'alice', 30_000);
+    // The page's reconnect backoff may be at its cap (30 s) by the time the server is back.
+    await dave.waitFor('message', (m) => m.room === '#games' && m.text === 'typed while the server was down' && m.from === 'alice', 75_000);
     await page.getByRole('alert').filter({ hasText: 'Reconnecting' }).waitFor({ state: 'detached' });
     await page.getByRole('log', { name: 'Messages in #games' }).getByText('typed while the server was down').waitFor();
     assert.equal(await page.getByText('(waiting to send)').count(), 0);

@@ -5,6 +5,10 @@ import type { BridgeEvent, PageMessage } from '../protocol.js';
 
 export interface BridgeSocket<Out = PageMessage> {
   send(message: Out): boolean;
+  /** An upload's bytes (binary message). */
+  sendBinary(data: Uint8Array): boolean;
+  /** Bytes handed to the socket and not yet sent. */
+  buffered(): number;
   /** Stop reconnecting (the program said goodbye). */
   stop(): void;
 }
@@ -47,6 +51,12 @@ export function connectBridge<In = BridgeEvent, Out = PageMessage>(onEvent: (eve
       socket.send(JSON.stringify(message));
       return true;
     },
+    sendBinary: (data) => {
+      if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+      socket.send(data);
+      return true;
+    },
+    buffered: () => socket?.bufferedAmount ?? 0,
     stop: () => {
       stopped = true;
     },

@@ -1,6 +1,19 @@
 // The page's model: what the bridge said, folded into one state object by a pure reducer.
 // The bridge is the source of truth; a reloaded page gets everything again in `hello`.
-import type { BridgeEvent, ChatView, ConnectionView, Entry, LoginView, Phase, RoomListRow } from '../protocol.js';
+import type { BridgeEvent, ChatView, ConnectionView, Entry, LoginView, Phase, RoomListRow, SafetyNumberView } from '../protocol.js';
+
+/** A file the page is handing to the program (before the program's own transfer row takes over). */
+export interface UploadRow {
+  upload: number;
+  name: string;
+  size: number;
+  /** Bytes the program has stored. */
+  received: number;
+  state: 'starting' | 'receiving' | 'sending' | 'done' | 'refused';
+  message?: string;
+  /** Where it goes: a room or '@name'. */
+  place: string;
+}
 
 /** Entries a room keeps at its end in the page (the bridge keeps the same number). */
 export const MAX_ENTRIES = 2000;
@@ -20,6 +33,12 @@ export interface PageState {
   problem: string | null;
   /** Rooms with a request for older messages in flight. */
   loadingOlder: ReadonlySet<string>;
+  /** The safety-number view, while open. */
+  safety: SafetyNumberView | null;
+  /** Files this page is uploading (newest last). */
+  uploads: UploadRow[];
+  /** Conversations ('@name') with older messages on this device not shown yet. */
+  directMore: ReadonlySet<string>;
 }
 
 export const initialState: PageState = {
@@ -33,6 +52,9 @@ export const initialState: PageState = {
   accountForm: null,
   problem: null,
   loadingOlder: new Set(),
+  safety: null,
+  uploads: [],
+  directMore: new Set(),
 };
 
 function withChat(state: PageState, change: (chat: ChatView) => ChatView): PageState {
@@ -61,12 +83,15 @@ export function reduce(state: PageState, event: BridgeEvent): PageState {
     case 'hello':
     case 'phase':
       return { ...state, linked: true, phase: event.phase, login: event.login, chat: event.chat, ended: event.ended, problem: null, loadingOlder: new Set() };
-    case 'entries':
-      return withChat({ ...state, loadingOlder: event.at === 'start' ? without(state.loadingOlder, event.room) : state.loadingOlder }, (chat) => ({
+    case 'entries': {
+      let directMore = state.directMore;
+      if (event.room.startsWith('@') && event.more !== undefined) directMore = event.more ? new Set([...directMore, event.room]) : without(directMore, event.room);
+      return withChat({ ...state, directMore, loadingOlder: event.at === 'start' ? without(state.loadingOlder, event.room) : state.loadingOlder }, (chat) => ({
         ...chat,
         logs: { ...chat.logs, [event.room]: appendEntries(chat.logs[event.room] ?? [], event.entries, event.at) },
         rooms: event.more === undefined ? chat.rooms : chat.rooms.map((room) => (room.name === event.room ? { ...room, more: event.more ?? room.more } : room)),
       }));
+    }
     case 'remove': {
       const gone = new Set(event.keys);
       return withChat(state, (chat) => ({ ...chat, logs: { ...chat.logs, [event.room]: (chat.logs[event.room] ?? []).filter((entry) => !gone.has(entry.key)) } }));
@@ -74,6 +99,8 @@ export function reduce(state: PageState, event: BridgeEvent): PageState {
     case 'rooms':
       return withChat(state, (chat) => {
         const logs: Record<string, Entry[]> = {};
+        // Conversations' logs ('@name') are kept; rooms no longer joined go.
+        for (const [name, entries] of Object.entries(chat.logs)) if (name.startsWith('@')) logs[name] = entries;
         for (const room of event.rooms) logs[room.name] = chat.logs[room.name] ?? [];
         return { ...chat, rooms: event.rooms, current: event.current, logs };
       });
@@ -93,6 +120,20 @@ export function reduce(state: PageState, event: BridgeEvent): PageState {
       return { ...state, goodbye: event.message };
     case 'notify':
       return state;
+    case 'people':
+      return withChat(state, (chat) => ({ ...chat, people: event.people, direct: event.direct }));
+    case 'safety-number':
+      // Shown when asked for, and updated in place (Confirm); a number for someone else is not pushed on the reader.
+      return state.safety === null || state.safety.name.toLowerCase() === event.safety.name.toLowerCase() ? { ...state, safety: event.safety } : state;
+    case 'transfers':
+      return withChat(state, (chat) => ({ ...chat, transfers: event.transfers }));
+    case 'upload':
+      return {
+        ...state,
+        uploads: state.uploads.map((row) =>
+          row.upload === event.upload ? { ...row, state: event.state, received: event.received, ...(event.message === undefined ? {} : { message: event.message }) } : row,
+        ),
+      };
   }
 }
 

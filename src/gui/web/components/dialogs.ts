@@ -3,7 +3,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren, VNode } from 'preact';
-import type { PageMessage, RoomListRow } from '../../protocol.js';
+import type { PageMessage, RoomListRow, SafetyNumberView } from '../../protocol.js';
 
 /** A modal dialog with a title and a Close button (the admin pages' confirmations use it too). */
 export function Dialog({ title, id, onClose, children }: { title: string; id: string; onClose: () => void; children: ComponentChildren }): VNode {
@@ -103,6 +103,26 @@ export function AccountDialog({ action, me, send, onClose }: { action: 'register
         <p role="alert" class="error">${problem}</p>
         <button type="submit" class="primary">${action === 'register' ? 'Register' : 'Change password'}</button>
       </form>
+    <//>
+  `;
+}
+
+/** The safety number with someone: compare it with them (in person, by phone), then Confirm (`/verify name confirm`). */
+export function SafetyDialog({ safety, send, onClose }: { safety: SafetyNumberView; send: (message: PageMessage) => boolean; onClose: () => void }): VNode {
+  return html`
+    <${Dialog} title=${`Safety number with ${safety.name}`} id="safety" onClose=${onClose}>
+      <p class="safety-number" aria-label="Safety number">${safety.number.split(' ').map((group, i) => html`<span key=${i}>${group}</span> `)}</p>
+      <p>
+        Compare these 60 digits with ${safety.name}, in person or on a call you trust. If they match on both sides, nobody is
+        reading along: confirm it. If they differ, do not confirm.
+      </p>
+      <p role="status">${safety.verified ? `${safety.name} is verified on this device.` : `${safety.name} is not verified yet.`}</p>
+      <div class="row">
+        ${safety.verified
+          ? null
+          : html`<button type="button" class="primary" onClick=${() => send({ type: 'verify', name: safety.name, confirm: true })}>Confirm</button>`}
+        <button type="button" onClick=${onClose}>${safety.verified ? 'Done' : 'Not now'}</button>
+      </div>
     <//>
   `;
 }

@@ -4,10 +4,15 @@
 import { html } from 'htm/preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { VNode } from 'preact';
+import { formatSize } from '../../../common/sizes.js';
 import type { Entry } from '../../protocol.js';
 
 interface LogProps {
   room: string;
+  /** The log's accessible name ("Messages in #lobby", "Messages with bob"). */
+  label: string;
+  /** A shared file's Download button. */
+  download: (file: number) => void;
   entries: Entry[];
   more: boolean;
   loading: boolean;
@@ -30,7 +35,7 @@ function clock(iso: string | undefined): VNode | null {
   return html`<time datetime=${date.toISOString()}>${date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}</time>`;
 }
 
-function EntryRow({ entry }: { entry: Entry }): VNode {
+function EntryRow({ entry, download }: { entry: Entry; download: (file: number) => void }): VNode {
   switch (entry.kind) {
     case 'chat':
       return html`<li class=${`msg${entry.mine ? ' mine' : ''}${entry.mention ? ' mention' : ''}`}>
@@ -40,10 +45,16 @@ function EntryRow({ entry }: { entry: Entry }): VNode {
       return html`<li class="msg queued"><span class="text">${entry.text}</span> <span class="state">(waiting to send)</span></li>`;
     case 'info':
       return html`<li class=${`info tone-${entry.tone}`}>${clock(entry.time)} <span class="text">${entry.text}</span></li>`;
+    case 'file':
+      return html`<li class=${`msg file${entry.mine ? ' mine' : ''}`}>
+        ${clock(entry.time)} <span class=${`from ${colourOf(entry.from)}`}>${entry.from}</span><span class="visually-hidden">:</span>
+        <span class="file-label">shared a file:</span> <span class="text file-name">${entry.name}</span> <span class="meta">(${formatSize(entry.size)})</span>
+        <button type="button" class="quiet" title=${`Save ${entry.name} in your Downloads folder`} onClick=${() => download(entry.id)}>Download</button>
+      </li>`;
   }
 }
 
-export function MessageLog({ room, entries, more, loading, loadOlder }: LogProps): VNode {
+export function MessageLog({ room, label, entries, more, loading, loadOlder, download }: LogProps): VNode {
   const box = useRef<HTMLDivElement>(null);
   const before = useRef({ room: '', firstKey: '', height: 0, atBottom: true });
 
@@ -69,14 +80,14 @@ export function MessageLog({ room, entries, more, loading, loadOlder }: LogProps
   };
 
   return html`
-    <div class="log" ref=${box} role="log" aria-label=${`Messages in ${room}`} aria-live="polite" tabindex="0" onScroll=${onScroll}>
+    <div class="log" ref=${box} role="log" aria-label=${label} aria-live="polite" tabindex="0" onScroll=${onScroll}>
       <div class="log-top">
         ${more
           ? html`<button type="button" class="quiet" onClick=${loadOlder} disabled=${loading}>${loading ? 'Loading older messages…' : 'Load older messages'}</button>`
-          : html`<p class="start">Start of ${room}</p>`}
+          : html`<p class="start">Start of ${room.startsWith('@') ? `your messages with ${room.slice(1)} on this device` : room}</p>`}
       </div>
       <ol class="entries">
-        ${entries.map((entry) => html`<${EntryRow} key=${entry.key} entry=${entry} />`)}
+        ${entries.map((entry) => html`<${EntryRow} key=${entry.key} entry=${entry} download=${download} />`)}
       </ol>
     </div>
   `;
