@@ -234,6 +234,44 @@ export const config = {
     maxConcurrentHashes: 2,
   },
 
+  /** Logging in (issue 11): OPAQUE, delays per target, the login work queue, distributed guessing. */
+  login: {
+    /**
+     * Argon2id the client stretches a new password with (memory KiB, passes, lanes): the OPAQUE
+     * library's "memory-constrained" default, RFC 9106's second recommendation. Each record keeps
+     * its own, so changing this affects new and changed passwords only.
+     */
+    keyStretching: { memory: 64 * 1024, iterations: 3, parallelism: 4 },
+    /** OPAQUE exchanges in progress at once, server-wide and per address (IPv6: per /64); more is BUSY. */
+    maxExchanges: 32,
+    maxExchangesPerAddress: 4,
+    /** Extra exchanges only addresses that logged in before may use, so strangers cannot fill them all. */
+    trustedReserve: 8,
+    /** Login work runs in turns of at most this long, so chat keeps flowing during a login storm. */
+    workTurnBudgetMs: 10,
+    /** What BUSY tells a client to wait. */
+    busyRetryAfterMs: 1000,
+    /** Failures against one target (the root password, an account, a package) before its delays start. */
+    targetFreeFailures: 3,
+    /** Then each attempt waits this long after the last failure, doubling per failure, up to the cap. */
+    targetFirstDelayMs: 2000,
+    targetMaxDelayMs: 15 * 60_000,
+    rootMaxDelayMs: 30 * 60_000,
+    /** One failure is forgotten per this long without failures. */
+    targetDecayMs: 60 * 60_000,
+    /** A source that logged in to a target within this long skips its delay (at most this many per target). */
+    knownGoodMs: 30 * 24 * 60 * 60_000,
+    knownGoodPerTarget: 8,
+    /** Distributed guessing: this many failed logins from this many addresses within the window... */
+    guessingWindowMs: 60_000,
+    guessingFailures: 20,
+    guessingAddresses: 5,
+    /** ...slows logins from unknown addresses to one per interval (a small burst) until it has been calm this long. */
+    guessingIntervalMs: 2000,
+    guessingBurst: 3,
+    guessingCalmMs: 10 * 60_000,
+  },
+
   rooms: {
     /** Rooms a user may belong to besides #lobby (created ones included). */
     maxRoomsPerUser: 20,

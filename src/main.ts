@@ -13,6 +13,7 @@ import { Output, guardOutputStreams } from './cli/output.js';
 import type { SettingsSources } from './common/config-file.js';
 import type { SecretSource } from './cli/secrets.js';
 import type { DashboardStarter } from './server/run-server.js';
+import type { Credentials, PackageKey } from './link/login.js';
 import type { PinnedTarget } from './link/pin.js';
 import { parseHostPort } from './protocol/address.js';
 // Everything a command needs beyond this is loaded with import() where it is used: `--version`
@@ -25,6 +26,13 @@ export interface OpenedServer {
   pin: PinnedTarget;
   /** An issued package presents its id, so the server can refuse a revoked package. */
   packageId?: string;
+  /** ...and proves it with its own key (issue 11; packages issued before it have none). */
+  packageKey?: PackageKey;
+}
+
+/** What a login presents: the passkey, and an issued package's id and key (issue 11). */
+function credentialsOf(passkey: string, opened: OpenedServer): Credentials {
+  return { passkey, ...(opened.packageId !== undefined ? { packageId: opened.packageId } : {}), ...(opened.packageKey ? { packageKey: opened.packageKey } : {}) };
 }
 
 /**
@@ -359,7 +367,7 @@ async function locationFromFlags(io: CliIo, values: Values): Promise<ServerLocat
  * issued package's sealed file does not open) may be typed again, three tries in all, each
  * costing the slow KDF; otherwise it is exit 3.
  */
-async function accessServer(io: CliIo, values: Values, location: ServerLocation): Promise<{ opened: OpenedServer; credentials: { passkey: string; packageId?: string } }> {
+async function accessServer(io: CliIo, values: Values, location: ServerLocation): Promise<{ opened: OpenedServer; credentials: Credentials }> {
   const { resolveSecret } = await import('./cli/secrets.js');
   const fromPrompt = io.isTTY && stringValue(values, 'passkey-file') === undefined && !io.env.PARTY_POOL_PASSKEY;
   const check = fromPrompt && location.localDataDir !== undefined ? await storedSecretCheck(location.localDataDir, 'passkey', 'passkey') : undefined;
@@ -368,7 +376,7 @@ async function accessServer(io: CliIo, values: Values, location: ServerLocation)
     const passkey = await resolveSecret(source, io);
     try {
       const opened = await location.open(passkey);
-      return { opened, credentials: { passkey, ...(opened.packageId !== undefined ? { packageId: opened.packageId } : {}) } };
+      return { opened, credentials: credentialsOf(passkey, opened) };
     } catch (error) {
       if (!(fromPrompt && attempt < 3 && error instanceof PartyPoolError && error.code === 'AUTH_FAILED')) throw error;
       new Output(io).error('Wrong passkey; try again.');
@@ -386,9 +394,9 @@ async function startClient(io: CliIo, values: Values, given?: ServerLocation): P
   if (values.gui === true && values.terminal !== true) {
     // The passkey is typed in the page unless given (environment or file); an issued package opens its sealed file with it.
     const passkey = givenSecret({ label: 'passkey', envName: 'PARTY_POOL_PASSKEY', file: stringValue(values, 'passkey-file'), fileFlag: '--passkey-file' }, io.env);
-    const connect = async (key: string): Promise<{ pin: PinnedTarget; credentials: { passkey: string; packageId?: string } }> => {
+    const connect = async (key: string): Promise<{ pin: PinnedTarget; credentials: Credentials }> => {
       const opened = await location.open(key);
-      return { pin: opened.pin, credentials: { passkey: key, ...(opened.packageId !== undefined ? { packageId: opened.packageId } : {}) } };
+      return { pin: opened.pin, credentials: credentialsOf(key, opened) };
     };
     const { resolveProfileDir } = await import('./link/profile.js');
     const profile = resolveProfileDir({ flag: stringValue(values, 'profile-dir'), env: io.env });

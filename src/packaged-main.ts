@@ -36,7 +36,7 @@ function sealedLocation(sealedText: string): ServerLocation {
   return {
     open: async (passkey) => {
       const opened = await openPackagedServer(sealedText, passkey);
-      return { pin: opened.pin, packageId: opened.content.packageId };
+      return { pin: opened.pin, packageId: opened.content.packageId, ...(opened.packageKey ? { packageKey: opened.packageKey } : {}) };
     },
   };
 }

@@ -165,6 +165,10 @@ export const ErrorCodes = {
   RATE_LIMITED: spec('You are sending too fast; slow down. That was not delivered.', false),
   FLOODING: spec('You were disconnected for sending too fast for too long.', true, { reconnect: 'final' }),
   LOCKDOWN: spec('The server is in lockdown: only registered users and issued packages may log in right now.', true, refusedFinal),
+  // Logging in (issue 11): delays per target after failed logins, the bounded login work, and
+  // the server-wide slow-down while many addresses guess at once. Both carry `retryAfterMs`.
+  TRY_LATER: spec('Too many failed logins lately: try again later.', true, refused),
+  BUSY: spec('The server is busy with other logins: try again in a moment.', true, { ...lost, unavailable: true }),
 
   // Abuse resistance, issue 11 (sec-limits): message shapes, storage quotas and the low-disk
   // reserve, room and account squatting, banned names.

@@ -340,6 +340,31 @@ export interface ServerLimits {
   readonly fileChunkBytes: number;
   /** A download's next chunk waits until the session's unsent output is below this. */
   readonly fileSendBudgetBytes: number;
+  // Logging in (issue 11).
+  readonly login: LoginLimits;
+}
+
+/** Logging in (issue 11): see config.ts `login` for what each one means. */
+export interface LoginLimits {
+  readonly keyStretching: { readonly memory: number; readonly iterations: number; readonly parallelism: number };
+  readonly maxExchanges: number;
+  readonly maxExchangesPerAddress: number;
+  readonly trustedReserve: number;
+  readonly workTurnBudgetMs: number;
+  readonly busyRetryAfterMs: number;
+  readonly targetFreeFailures: number;
+  readonly targetFirstDelayMs: number;
+  readonly targetMaxDelayMs: number;
+  readonly rootMaxDelayMs: number;
+  readonly targetDecayMs: number;
+  readonly knownGoodMs: number;
+  readonly knownGoodPerTarget: number;
+  readonly guessingWindowMs: number;
+  readonly guessingFailures: number;
+  readonly guessingAddresses: number;
+  readonly guessingIntervalMs: number;
+  readonly guessingBurst: number;
+  readonly guessingCalmMs: number;
 }
 
 /** The limits for a server with these settings (config.ts supplies the fixed ones). */
@@ -379,6 +404,7 @@ export function serverLimits(settings: ServerSettings): ServerLimits {
     requestsMax: config.admin.requestsMax,
     requestsMaxBytes: config.admin.requestsMaxBytes,
     maxShutdownDelaySeconds: config.admin.maxShutdownDelaySeconds,
+    login: config.login,
     maxDevices: settings.maxDevices,
     directMaxStored: settings.directMaxStored,
     directMaxStoredBytes: settings.directMaxStoredBytes,

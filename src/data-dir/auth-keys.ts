@@ -1,17 +1,26 @@
 // The login keys, derived once at server start from the passkey and the root password.
-// Only salts, the iteration count and verifiers are stored (auth.json, mode 0600).
+// Only salts, the iteration count and verifiers are stored (auth.json, mode 0600). Since issue 11
+// auth.json also holds the OPAQUE server setup (the secret behind every account's record: losing
+// it means every registered user sets a new password) and the root password's OPAQUE record.
 import path from 'node:path';
 import { z } from 'zod';
 import { PartyPoolError } from '../common/errors.js';
 import { deriveKey, keyVerifier, randomBytes, safeEqualText } from '../crypto/kdf.js';
+import { createServerSetup, registerLocally, serverPublicKey, type Stretching } from '../crypto/opaque.js';
 import { config } from '../../config.js';
 import { readTextIfExists, writePrivateFile } from './files.js';
 
 export const AUTH_FILE = 'auth.json';
 
 const storedKdfSchema = z.object({ salt: z.string(), iterations: z.int(), verifier: z.string() });
-const authFileSchema = z.object({ passkey: storedKdfSchema, root: storedKdfSchema });
+const stretchingSchema = z.object({ memory: z.int().min(8), iterations: z.int().min(1), parallelism: z.int().min(1) });
+const opaqueSchema = z.object({ serverSetup: z.string().min(1).max(1024), root: z.object({ record: z.string().min(1).max(1024), stretching: stretchingSchema }) });
+const authFileSchema = z.object({ passkey: storedKdfSchema, root: storedKdfSchema, opaque: opaqueSchema.optional() });
 type StoredKdf = z.infer<typeof storedKdfSchema>;
+type StoredOpaque = z.infer<typeof opaqueSchema>;
+
+/** The OPAQUE credential identifier of the root password (account ids are random and prefixed, so never this). */
+export const ROOT_CREDENTIAL_ID = 'root';
 
 export interface DerivedSecret {
   key: Buffer;
@@ -19,9 +28,17 @@ export interface DerivedSecret {
   iterations: number;
 }
 
+/** OPAQUE: the server setup every record depends on, and the root password's record. */
+export interface OpaqueKeys {
+  serverSetup: string;
+  root: { record: string; stretching: Stretching };
+}
+
 export interface AuthKeys {
   passkey: DerivedSecret;
+  /** Protocols 1 and 2 only (their challenge names its salt); protocol 3 proves the root password by OPAQUE. */
   root: DerivedSecret;
+  opaque: OpaqueKeys;
 }
 
 export interface AuthKeyOptions {
@@ -31,6 +48,8 @@ export interface AuthKeyOptions {
   iterations: number;
   /** Accept secrets that differ from the stored ones and start over with them. */
   replaceSecrets?: boolean;
+  /** How the root password's OPAQUE record is stretched when it is (re)made. */
+  rootStretching: Stretching;
 }
 
 /** Refuse weak or confusable secrets before anything is derived. */
@@ -76,18 +95,42 @@ function parseAuthFile(file: string, raw: string): z.infer<typeof authFileSchema
   return parsed.data;
 }
 
-/** Derive both login keys (in parallel, off the event loop) and persist their salts. */
+/** The OPAQUE setup of an earlier auth.json, even one being replaced (records of every account depend on it). */
+function earlierOpaque(raw: string | undefined): StoredOpaque | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const parsed = z.object({ opaque: opaqueSchema }).safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data.opaque : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Derive both login keys (in parallel, off the event loop) and persist their salts; make the
+ * OPAQUE setup and the root record when there are none yet (first start, an auth.json from before
+ * issue 11) or the root password is being replaced. The setup survives --replace-secrets: a new
+ * passkey or root password must not cost every user their account.
+ */
 export async function loadAuthKeys(options: AuthKeyOptions): Promise<AuthKeys> {
   checkServerSecrets(options.passkey, options.rootPassword);
   const file = path.join(options.dataDir, AUTH_FILE);
-  const raw = options.replaceSecrets ? undefined : readTextIfExists(file);
+  const existing = readTextIfExists(file);
+  const raw = options.replaceSecrets ? undefined : existing;
   const stored = raw === undefined ? undefined : parseAuthFile(file, raw);
   const [passkey, root] = await Promise.all([
     deriveOne(options.passkey, stored?.passkey, options.iterations, 'passkey'),
     deriveOne(options.rootPassword, stored?.root, options.iterations, 'root password'),
   ]);
-  if (!stored) writePrivateFile(file, JSON.stringify({ passkey: passkey.record, root: root.record }, null, 2) + '\n');
-  return { passkey: passkey.derived, root: root.derived };
+  let opaque = stored?.opaque;
+  if (opaque && (await serverPublicKey(opaque.serverSetup)) === undefined) throw new PartyPoolError('DATA_DIR_UNUSABLE', `${file} is damaged (its OPAQUE setup); restore it from a backup.`);
+  if (!opaque) {
+    const serverSetup = earlierOpaque(existing)?.serverSetup ?? (await createServerSetup());
+    const stretching = { ...options.rootStretching };
+    opaque = { serverSetup, root: { record: await registerLocally(serverSetup, ROOT_CREDENTIAL_ID, options.rootPassword, stretching), stretching } };
+  }
+  if (!stored || !stored.opaque) writePrivateFile(file, JSON.stringify({ passkey: passkey.record, root: root.record, opaque }, null, 2) + '\n');
+  return { passkey: passkey.derived, root: root.derived, opaque: { serverSetup: opaque.serverSetup, root: { record: opaque.root.record, stretching: opaque.root.stretching } } };
 }
 
 /**

@@ -130,6 +130,43 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    // Issue 11: each package's Ed25519 public key (base64; the private seed is sealed inside the
+    // package and never stored here). NULL for packages issued before package keys existed.
+    id: '420-package-keys',
+    sql: `
+      ALTER TABLE packages ADD COLUMN public_key TEXT;
+    `,
+  },
+  {
+    // Issue 11: account passwords by OPAQUE. `opaque_id` is the account's credential identifier
+    // (random, so a rename keeps the record valid), `opaque_record` the registration record,
+    // `stretching` the Argon2id parameters (JSON) the client used, `prehash` (JSON) the scrypt
+    // parameters of an account migrated from a scrypt hash until its owner logs in again.
+    // The server fills these from password_hash at start (accounts.ts) and empties password_hash.
+    id: '421-opaque-accounts',
+    sql: `
+      ALTER TABLE accounts ADD COLUMN opaque_id TEXT;
+      ALTER TABLE accounts ADD COLUMN opaque_record TEXT;
+      ALTER TABLE accounts ADD COLUMN stretching TEXT;
+      ALTER TABLE accounts ADD COLUMN prehash TEXT;
+      CREATE UNIQUE INDEX accounts_opaque_id ON accounts (opaque_id);
+    `,
+  },
+  {
+    // Issue 11: failed logins per target ('root', 'account:<name key>', 'package:<id>'): how
+    // many (decaying), the last one (ms since the epoch), and the sources that logged in to it
+    // successfully (JSON: address -> last success), which skip its delay.
+    id: '422-login-targets',
+    sql: `
+      CREATE TABLE login_targets (
+        target        TEXT PRIMARY KEY,
+        failures      INTEGER NOT NULL CHECK (failures >= 0),
+        last_failure  INTEGER NOT NULL,
+        known_good    TEXT NOT NULL DEFAULT '{}'
+      ) STRICT;
+    `,
+  },
+  {
     // Issue 13, direct messages (src/server/direct/). The server keeps only what routing needs:
     // device public keys, ciphertext, ids, names, times and sizes — never a readable body.
     // A message row stays while any device still has to fetch it (an envelope row) and at most

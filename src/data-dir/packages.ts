@@ -1,6 +1,7 @@
 // The record of issued distribution packages, in the server's SQLite store. The package
 // builder writes a record per package; the server refuses logins that present a revoked id
-// (server/login/admission.ts) and its root console lists and revokes them.
+// (server/login/admission.ts), checks the package proofs of the others against the public key
+// recorded here (issue 11), and its root console lists and revokes them.
 import { z } from 'zod';
 import type { PackageRecord } from '../protocol/messages.js';
 import type { PackageKind } from '../protocol/sealed-file.js';
@@ -13,6 +14,8 @@ export interface NewPackage {
   version: string;
   createdAt: Date;
   note: string;
+  /** The package's Ed25519 public key (its seed is sealed inside the package); issue 11. */
+  publicKey?: Buffer | undefined;
 }
 
 const rowSchema = z.object({
@@ -27,6 +30,16 @@ const rowSchema = z.object({
 type Row = z.infer<typeof rowSchema>;
 
 export type PackageStatus = 'active' | 'revoked' | 'unknown';
+
+/** What the server checks a login's package proof against. */
+export interface PackageCredential {
+  kind: PackageKind;
+  status: Exclude<PackageStatus, 'unknown'>;
+  /** Undefined for packages issued before package keys (they prove nothing). */
+  publicKey: Buffer | undefined;
+}
+
+const credentialSchema = z.object({ kind: z.string(), revoked_at: z.string().nullable(), public_key: z.string().nullable() });
 
 function toRecord(row: Row): PackageRecord {
   return {
@@ -46,8 +59,20 @@ export class PackageRegistry {
 
   record(pkg: NewPackage): void {
     this.store.db
-      .prepare('INSERT INTO packages (id, kind, platforms, version, created_at, note) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(pkg.id, pkg.kind, pkg.platforms.join(','), pkg.version, pkg.createdAt.toISOString(), pkg.note);
+      .prepare('INSERT INTO packages (id, kind, platforms, version, created_at, note, public_key) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(pkg.id, pkg.kind, pkg.platforms.join(','), pkg.version, pkg.createdAt.toISOString(), pkg.note, pkg.publicKey ? pkg.publicKey.toString('base64') : null);
+  }
+
+  /** The kind, status and public key of a recorded package; undefined for an id never issued here. */
+  credential(id: string): PackageCredential | undefined {
+    const row: unknown = this.store.db.prepare('SELECT kind, revoked_at, public_key FROM packages WHERE id = ?').get(id);
+    if (row === undefined) return undefined;
+    const parsed = credentialSchema.parse(row);
+    return {
+      kind: parsed.kind === 'root' ? 'root' : 'client',
+      status: parsed.revoked_at === null ? 'active' : 'revoked',
+      publicKey: parsed.public_key === null ? undefined : Buffer.from(parsed.public_key, 'base64'),
+    };
   }
 
   /** Newest first, at most `limit`; `total` counts every record. */

@@ -5,15 +5,20 @@
 import { EventEmitter } from 'node:events';
 import type { TLSSocket } from 'node:tls';
 import { config } from '../../config.js';
-import { PartyPoolError, isPasswordRefusal, isServerUnavailable, mayReconnectAfter, type ErrorCode } from '../common/errors.js';
+import { ErrorCodes, PartyPoolError, isPasswordRefusal, isServerUnavailable, mayReconnectAfter, type ErrorCode } from '../common/errors.js';
+import { accountBinding, clientFinishLogin, clientFinishRegistration, clientStartLogin, clientStartRegistration, type Stretching } from '../crypto/opaque.js';
+import { computePrehash } from '../crypto/password.js';
+import { OPAQUE_PROTOCOL_VERSION, type PrehashParams } from '../protocol/account-exchange.js';
 import type { DirectEvent } from '../protocol/direct-events.js';
 import type { ClientMessage, ServerMessage } from '../protocol/messages.js';
 import { nameKey } from '../protocol/names.js';
+import { checkPassword } from '../protocol/passwords.js';
 import { isLobby } from '../protocol/rooms.js';
-import { quoteWords, splitWords } from '../protocol/words.js';
+import { splitWords } from '../protocol/words.js';
+import { channelBinding } from '../crypto/auth-proof.js';
 import { DirectChat, type DirectOptions } from './direct-chat.js';
 import type { DirectFileChannel } from './direct-files.js';
-import { KeyCache, login, type AccountProof, type Credentials, type Welcome } from './login.js';
+import { KeyCache, login, registrationStretching, toStretching, type AccountProof, type Credentials, type Welcome } from './login.js';
 import { openPinnedConnection, type PinnedTarget } from './pin.js';
 import { Reconnector } from './reconnector.js';
 import { RequestTracker, type ReplyEffect } from './request-tracker.js';
@@ -46,6 +51,8 @@ export interface ChatClientOptions {
   reconnectSleep?: (ms: number) => Promise<void>;
   /** Derived keys to reuse (a test derives them before a short login window opens). */
   keyCache?: KeyCache;
+  /** Injected for tests: the least Argon2id new passwords are stretched with (default: config.login.keyStretching). */
+  stretchingFloor?: Stretching;
   /** End-to-end direct messages (protocol 3, users): the per-user profile that holds this device's key. */
   direct?: DirectOptions;
   /** Each new connection, before it logs in (the server's own dashboard names its connection to the server). */
@@ -66,6 +73,9 @@ function firstConnectRetryable(error: unknown): boolean {
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** How often a first login that finds the server's login work full (BUSY) is tried again. */
+const BUSY_RETRIES = 5;
 
 interface ClientEvents {
   message: [ServerMessage];
@@ -109,6 +119,8 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private registerAtLogin: boolean;
   /** The name the last login attempt used (a password prompt keeps it). */
   private lastTriedName: string | undefined;
+  /** A migrated account logged in over its scrypt prehash: /password proves the old password over it. */
+  private prehash: PrehashParams | undefined;
   name = '';
   /** Rooms, the current room, and how far this client has read in each. */
   readonly rooms = new RoomState();
@@ -152,10 +164,17 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   /** Connect and log in; rejects with a PartyPoolError whose exit code the CLI uses. */
   async start(): Promise<Welcome> {
     let chooseName = this.options.chooseName;
+    let busyRetries = 0;
     for (;;) {
       try {
         return await this.firstConnect(chooseName);
       } catch (error) {
+        // The server's login work is full for a moment: wait as it says (a few times), then try again.
+        if (error instanceof ServerRefusal && error.serverCode === 'BUSY' && busyRetries < BUSY_RETRIES) {
+          busyRetries += 1;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(error.details.retryAfterMs ?? 1000, 10_000) * (0.5 + (this.options.random ?? Math.random)())));
+          continue;
+        }
         // The server wants a password for this name (or a new one, to register it). Ask with
         // no connection open, so a person can take their time, then log in again.
         const ask = this.options.account?.ask;
@@ -228,9 +247,9 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       else if (message.type === 'welcome') welcomed = true;
     };
     link.on('message', collect);
-    let welcome: Welcome;
+    let result: Awaited<ReturnType<typeof login>>;
     try {
-      welcome = await login(link, {
+      result = await login(link, {
         role: this.options.role,
         credentials: this.options.credentials,
         keyCache: this.keyCache,
@@ -238,6 +257,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
         account: (_name, refusal) => Promise.resolve(this.accountFor(refusal, reconnecting)),
         // After a drop: exactly what we missed. The first login gets each room's recent messages.
         ...(this.loggedInOnce ? { resume: () => this.rooms.resumePoints() } : {}),
+        ...(this.options.stretchingFloor ? { stretchingFloor: this.options.stretchingFloor } : {}),
         ...(this.direct ? { direct: (serverId: string, name: string) => this.direct?.prepare(serverId, name) ?? Promise.resolve(undefined) } : {}),
       });
     } catch (error) {
@@ -246,6 +266,8 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     } finally {
       link.off('message', collect);
     }
+    const welcome = result.welcome;
+    this.prehash = undefined;
     this.name = welcome.name;
     this.lastBye = undefined;
     this.link = link;
@@ -260,6 +282,13 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     link.on('invalid', (detail) => this.emit('invalid', detail));
     link.on('close', () => this.onClose(link));
     setImmediate(() => this.releaseBacklog());
+    // A migrated account (its password was an scrypt hash): register a fresh record with the
+    // password now, over this authenticated session, so the account gets full OPAQUE strength.
+    if (result.migrated) {
+      const migrated = result.migrated;
+      this.prehash = migrated.prehash;
+      setImmediate(() => void this.changePasswordOver(migrated.prehashInput, migrated.password, true).catch(() => undefined));
+    }
     return welcome;
   }
 
@@ -281,6 +310,11 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private onMessage(message: ServerMessage): void {
     if (message.type === 'ping') {
       this.link?.send({ type: 'pong' });
+      return;
+    }
+    // The steps of a password exchange are this client's business.
+    if (message.type === 'account-challenge' || message.type === 'account-registration') {
+      this.requests.reply(message);
       return;
     }
     if (message.type === 'bye') this.lastBye = { code: message.code, message: message.message };
@@ -384,18 +418,23 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   command(name: string, args: string, onReply?: ReplyEffect): Promise<boolean> {
     const direct = this.direct?.command(name, args);
     if (direct) return direct;
+    if (name === 'register' || name === 'password') {
+      // The password stays here: protocol 3 runs an OPAQUE exchange, older servers get nothing.
+      if (this.protocol < OPAQUE_PROTOCOL_VERSION) return this.tooOldToSend();
+      const words = splitWords(args) ?? [];
+      const [first, second] = words;
+      if (name === 'register' && words.length === 1 && first !== undefined) return this.register(first, onReply);
+      // One word: only check the current password (a client asks it before the new one).
+      if (name === 'password' && words.length === 1 && first !== undefined) return this.checkCurrentPassword(first, onReply);
+      if (name === 'password' && words.length === 2 && first !== undefined && second !== undefined) return this.changePassword(first, second, onReply);
+      const wanted = name === 'register' ? 1 : 2;
+      return this.refuseHere(words.length < wanted ? 'MISSING_ARGUMENT' : 'TOO_MANY_ARGUMENTS', `Usage: ${name === 'register' ? '/register <password>' : '/password <old> <new>'} (quote passwords that contain spaces).`);
+    }
     let effect: ReplyEffect | undefined;
     let wireArgs = args;
     if (this.protocol >= 2 && name === 'history') wireArgs = this.rooms.historyArgs(args);
     // `/files` alone lists the room you are looking at.
     if (this.protocol >= 3 && name === 'files' && args.trim() === '') wireArgs = this.rooms.current;
-    const words = name === 'register' || name === 'password' ? splitWords(args) : undefined;
-    const newPassword = name === 'register' && words?.length === 1 ? words[0] : name === 'password' && words?.length === 2 ? words[1] : undefined;
-    if (newPassword !== undefined) {
-      effect = (reply) => {
-        if (reply.type === 'account') this.password = newPassword;
-      };
-    }
     const target = this.protocol >= 2 && name === 'switch' ? splitWords(args) : undefined;
     if (target?.length === 1 && target[0]?.startsWith('#')) {
       // Lines typed right after /switch go to the new room, without waiting for the reply
@@ -445,12 +484,20 @@ export class ChatClient extends EventEmitter<ClientEvents> {
 
   /**
    * Send a request built around a fresh id; resolves with the server's answer to it (its `ack`,
-   * `error` or reply), or undefined when the connection dropped first.
+   * `error` or reply), or undefined when the connection dropped first. `quiet`: the answer is not
+   * shown (the client's own requests).
    */
-  async exchange(build: (id: number) => ClientMessage): Promise<ServerMessage | undefined> {
-    let answer: ServerMessage | undefined;
-    const answered = await this.request(build, (reply) => (answer = reply));
-    return answered ? answer : undefined;
+  exchange(build: (id: number) => ClientMessage, quiet = false): Promise<ServerMessage | undefined> {
+    return new Promise((resolve, reject) => {
+      let answer: ServerMessage | undefined;
+      this.request(
+        (id) => {
+          if (quiet) this.quietRefs.add(id);
+          return build(id);
+        },
+        (reply) => (answer = reply),
+      ).then((answered) => resolve(answered ? answer : undefined), reject);
+    });
   }
 
   /** Send a message that gets no reply of its own (a file chunk, possibly encoded already); false when not connected. */
@@ -470,13 +517,98 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     else socket.resume();
   }
 
-  /** Register the current name (the password is quoted, so any characters work). */
-  register(password: string): Promise<boolean> {
-    return this.command('register', quoteWords([password]));
+  /**
+   * Register the current name. Protocol 3: an OPAQUE registration (the password never leaves this
+   * program); resolves once the server answered (account registered, or an error shown as usual).
+   * `onReply` sees the final answer.
+   */
+  async register(password: string, onReply?: ReplyEffect): Promise<boolean> {
+    if (this.protocol < OPAQUE_PROTOCOL_VERSION) return this.tooOldToSend();
+    if (checkPassword(password, config.accounts.passwordMinLength, config.accounts.passwordMaxLength)) return this.refuseHere('PASSWORD_INVALID');
+    const started = await clientStartRegistration(password);
+    const first = await this.exchange((id) => ({ type: 'command', id, name: 'register', args: started.message }));
+    if (first?.type !== 'account-registration') return this.answered(first, onReply);
+    const stretching = registrationStretching(first.stretching, this.options.stretchingFloor);
+    const record = await clientFinishRegistration(started.state, first.registrationResponse, password, toStretching(stretching));
+    const done = await this.exchange((id) => ({ type: 'account-record', id, record, stretching }));
+    if (done?.type === 'account') this.password = password;
+    return this.answered(done, onReply);
   }
 
-  changePassword(oldPassword: string, newPassword: string): Promise<boolean> {
-    return this.command('password', quoteWords([oldPassword, newPassword]));
+  /** Change the password: prove the current one by OPAQUE, then register the new one (protocol 3). */
+  async changePassword(oldPassword: string, newPassword: string, onReply?: ReplyEffect): Promise<boolean> {
+    if (this.protocol < OPAQUE_PROTOCOL_VERSION) return this.tooOldToSend();
+    if (checkPassword(newPassword, config.accounts.passwordMinLength, config.accounts.passwordMaxLength)) return this.refuseHere('PASSWORD_INVALID');
+    const oldInput = await this.oldPasswordInput(oldPassword);
+    if (oldInput === undefined) return this.refuseHere('INVALID_ARGUMENT', 'The server named password parameters outside the safe range.');
+    return this.changePasswordOver(oldInput, newPassword, false, onReply);
+  }
+
+  /**
+   * Is `oldPassword` the current password? Proven by OPAQUE like the first half of /password (a
+   * wrong one counts as a failed login); asked before a person types the new one. `onReply` sees
+   * the answer: `ack`, or an error such as OLD_PASSWORD_WRONG.
+   */
+  async checkCurrentPassword(oldPassword: string, onReply?: ReplyEffect): Promise<boolean> {
+    if (this.protocol < OPAQUE_PROTOCOL_VERSION) return this.tooOldToSend();
+    const oldInput = await this.oldPasswordInput(oldPassword);
+    if (oldInput === undefined) return this.refuseHere('INVALID_ARGUMENT', 'The server named password parameters outside the safe range.');
+    return this.changePasswordOver(oldInput, undefined, false, onReply);
+  }
+
+  /** The OPAQUE input for the current password: itself, or a migrated account's prehash of it (undefined: unsafe parameters). */
+  private async oldPasswordInput(oldPassword: string): Promise<string | undefined> {
+    try {
+      return this.prehash ? await computePrehash(oldPassword, this.prehash) : oldPassword;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The exchange behind /password, over the old password's OPAQUE input; no `newPassword`: only
+   * prove the old one. `upgrade`: the client's own (a migrated account's), its answers not shown.
+   */
+  private async changePasswordOver(oldInput: string, newPassword: string | undefined, upgrade: boolean, onReply?: ReplyEffect): Promise<boolean> {
+    const login = await clientStartLogin(oldInput);
+    const flags = [...(this.prehash ? ['prehashed'] : []), ...(upgrade ? ['upgrade'] : [])];
+    const challenge = await this.exchange((id) => ({ type: 'command', id, name: 'password', args: [login.message, ...flags].join(' ') }), upgrade);
+    if (challenge?.type !== 'account-challenge') return this.answered(challenge, onReply);
+    const link = this.link;
+    const finished = await clientFinishLogin(login.state, challenge.ke2, oldInput, toStretching(challenge.stretching));
+    if (!finished || !link) {
+      // The old password did not open the record: say so (the server counts it), send nothing that depends on it.
+      return this.answered(await this.exchange((id) => ({ type: 'account-finish', id }), upgrade), onReply);
+    }
+    const binding = accountBinding(finished.sessionKey, { role: 'user', name: this.name, channelBinding: channelBinding(link.socket) });
+    if (newPassword === undefined) return this.answered(await this.exchange((id) => ({ type: 'account-finish', id, ke3: finished.ke3, binding }), upgrade), onReply);
+    const registration = await clientStartRegistration(newPassword);
+    const response = await this.exchange((id) => ({ type: 'account-finish', id, ke3: finished.ke3, binding, registrationRequest: registration.message }), upgrade);
+    if (response?.type !== 'account-registration') return this.answered(response, onReply);
+    const stretching = registrationStretching(response.stretching, this.options.stretchingFloor);
+    const record = await clientFinishRegistration(registration.state, response.registrationResponse, newPassword, toStretching(stretching));
+    const done = await this.exchange((id) => ({ type: 'account-record', id, record, stretching }), upgrade);
+    if (done?.type === 'account') {
+      this.password = newPassword;
+      this.prehash = undefined;
+    }
+    return this.answered(done, onReply);
+  }
+
+  /** The end of an exchange: `onReply` sees the final answer; false when the connection dropped first. */
+  private answered(reply: ServerMessage | undefined, onReply: ReplyEffect | undefined): boolean {
+    if (reply !== undefined) onReply?.(reply);
+    return reply !== undefined;
+  }
+
+  /** An error this client decided on its own, shown like the server's, as a command's result. */
+  private refuseHere(code: ErrorCode, message?: string): Promise<boolean> {
+    return Promise.resolve(this.localError(code, message ?? ErrorCodes[code].message));
+  }
+
+  /** Never send a password to a server older than protocol 3 (a forged server may pretend to be). */
+  private tooOldToSend(): Promise<boolean> {
+    return this.refuseHere('CLIENT_TOO_OLD', 'This server does not speak protocol 3, so this program will not send it a password. Ask the admin to update the server.');
   }
 
   private request(build: (id: number) => Parameters<ServerLink['send']>[0], effect?: ReplyEffect): Promise<boolean> {

@@ -5,6 +5,7 @@
 import { config } from '../../config.js';
 import { PartyPoolError } from '../common/errors.js';
 import { SealDamaged, newSealSalt, openBytes, sealBytes } from '../crypto/seal.js';
+import { PACKAGE_KEY_BYTES } from '../crypto/package-key.js';
 import { randomBase32 } from '../crypto/tokens.js';
 import {
   PACKAGE_ID_LENGTH,
@@ -20,11 +21,14 @@ import {
   type SealKdf,
   type SealedContent,
 } from '../protocol/sealed-file.js';
+import type { PackageKey } from './login.js';
 import { parseTarget, type PinnedTarget, type ServerTarget } from './pin.js';
 
 export interface OpenedPackage {
   content: SealedContent;
   pin: PinnedTarget;
+  /** The package's own key (issue 11), if it was issued with one. */
+  packageKey?: PackageKey;
 }
 
 /** A new package id (what the sealed file's header and the server's records name a package by). */
@@ -64,5 +68,7 @@ export async function openPackagedServer(sealedText: string, passkey: string): P
   } catch {
     throw new PartyPoolError('PACKAGE_DAMAGED', "This package's server file holds an address that cannot be used; ask the admin for a new package.");
   }
-  return { content, pin: { targets, fingerprints: content.fingerprints } };
+  const seed = content.packageKey === undefined ? undefined : Buffer.from(content.packageKey, 'base64');
+  if (seed !== undefined && seed.length !== PACKAGE_KEY_BYTES) throw new PartyPoolError('PACKAGE_DAMAGED', "This package's key is damaged; ask the admin for a new package.");
+  return { content, pin: { targets, fingerprints: content.fingerprints }, ...(seed ? { packageKey: { kind: content.kind, seed } } : {}) };
 }

@@ -5,12 +5,19 @@ import type tls from 'node:tls';
 import { config } from '../../config.js';
 import { PartyPoolError, isErrorCode, type ErrorCode } from '../common/errors.js';
 import { FrameDecoder, decodePayload, encodeFrame } from '../protocol/frame.js';
+import type { PrehashParams } from '../protocol/account-exchange.js';
 import { parseServerMessage, type ClientMessage, type ServerMessage } from '../protocol/messages.js';
 
 interface LinkEvents {
   message: [ServerMessage];
   invalid: [string];
   close: [];
+}
+
+/** What a protocol-3 refusal may add (issue 11): a migrated account's prehash, when to try again. */
+export interface RefusalDetails {
+  readonly prehash?: PrehashParams | undefined;
+  readonly retryAfterMs?: number | undefined;
 }
 
 /** An error reply from the server, as a PartyPoolError carrying the server's code and nonce. */
@@ -20,14 +27,15 @@ export class ServerRefusal extends PartyPoolError {
     message: string,
     readonly serverCode: string,
     readonly nonce?: string,
+    readonly details: RefusalDetails = {},
   ) {
     super(code, message);
   }
 }
 
 /** A code from the wire this build does not know is a lost connection, keeping the server's words. */
-export function refusalFromServer(code: string, message: string, nonce?: string): ServerRefusal {
-  return new ServerRefusal(isErrorCode(code) ? code : 'CONNECTION_LOST', message, code, nonce);
+export function refusalFromServer(code: string, message: string, nonce?: string, details?: RefusalDetails): ServerRefusal {
+  return new ServerRefusal(isErrorCode(code) ? code : 'CONNECTION_LOST', message, code, nonce, details);
 }
 
 /** A framed, validated message stream over one TLS socket. */
@@ -89,7 +97,7 @@ export class ServerLink extends EventEmitter<LinkEvents> {
       const timer = setTimeout(() => done(new PartyPoolError('CONNECT_FAILED', 'The server did not answer in time.')), timeoutMs);
       const onMessage = (message: ServerMessage): void => {
         if (accept(message)) done(undefined, message);
-        else if (message.type === 'error' && (message.ref === undefined || message.nonce !== undefined)) done(refusalFromServer(message.code, message.message, message.nonce));
+        else if (message.type === 'error' && (message.ref === undefined || message.nonce !== undefined)) done(refusalFromServer(message.code, message.message, message.nonce, { prehash: message.prehash, retryAfterMs: message.retryAfterMs }));
         else if (message.type === 'bye') done(refusalFromServer(message.code, message.message));
       };
       const onClose = (): void => done(new PartyPoolError('CONNECTION_LOST', 'The server closed the connection.'));

@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ExitCode, PartyPoolError } from '../common/errors.js';
+import { newPackageKey } from '../crypto/package-key.js';
 import { newPackageId, sealServerFile } from '../link/packaged-server.js';
 import { type PackageKind, type SealedContent } from '../protocol/sealed-file.js';
 import { bundlePackagedProgram } from './bundle.js';
@@ -64,6 +65,8 @@ export interface IssuedPackage {
   version: string;
   createdAt: Date;
   note: string;
+  /** The package key's public half, recorded by the server (the seed is sealed into the package only). */
+  publicKey: Buffer;
 }
 
 export interface BuiltArtifact extends Artifact {
@@ -286,10 +289,18 @@ async function buildInScratch(request: BuildRequest, artifacts: Artifact[], work
     }
   }
 
-  const packages = request.kinds.map((kind): IssuedPackage => ({ id: newPackageId(), kind, platforms: [...request.platforms], version: request.version, createdAt: now(), note: request.note }));
+  // Each package gets its own key (issue 11): the seed goes into its sealed file, the public key to the server's record.
+  const keys = new Map<string, Buffer>();
+  const packages = request.kinds.map((kind): IssuedPackage => {
+    const key = newPackageKey();
+    const id = newPackageId();
+    keys.set(id, key.seed);
+    return { id, kind, platforms: [...request.platforms], version: request.version, createdAt: now(), note: request.note, publicKey: key.publicKey };
+  });
   const perKind = packages.map(async (pkg) => {
     const kindDir = path.join(work, pkg.kind);
     fs.mkdirSync(kindDir);
+    const seed = keys.get(pkg.id);
     const content: SealedContent = {
       packageId: pkg.id,
       kind: pkg.kind,
@@ -298,6 +309,7 @@ async function buildInScratch(request: BuildRequest, artifacts: Artifact[], work
       addresses: [...request.addresses],
       fingerprints: [...request.fingerprints],
       issuedAt: pkg.createdAt.toISOString(),
+      ...(seed ? { packageKey: seed.toString('base64') } : {}),
     };
     const sealedText = await step(
       progress,

@@ -1,6 +1,7 @@
 // Every message on the wire, as zod schemas and the discriminated unions inferred from them.
 // Bytes from the network stay `unknown` until parseClientMessage/parseServerMessage accept them.
 import { z } from 'zod';
+import { accountChallengeSchema, accountFinishSchema, accountRecordSchema, accountRegistrationSchema, authAccountFieldsSchema, errorAccountFieldsSchema } from './account-exchange.js';
 import {
   authDirectFieldsSchema,
   challengeDirectFieldsSchema,
@@ -37,6 +38,8 @@ export const authSchema = z.object({
   password: z.string().max(1024).optional(),
   register: z.boolean().optional(),
   resume: z.array(z.object({ room: roomName, lastId: messageId })).max(1100).optional(),
+  // Protocol 3 (issue 11): the package proof and the account's OPAQUE messages (account-exchange.ts).
+  ...authAccountFieldsSchema.shape,
   // Protocol 3 (direct messages): this device's key and its delivery cursor (direct-messages.ts).
   ...authDirectFieldsSchema.shape,
 });
@@ -54,6 +57,9 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   pingSchema,
   pongSchema,
   clientByeSchema,
+  // Protocol 3: OPAQUE (issue 11).
+  accountFinishSchema,
+  accountRecordSchema,
   // Protocol 3: direct messages (direct-messages.ts).
   directSendSchema,
   directAckSchema,
@@ -72,7 +78,8 @@ export const challengeSchema = z.object({
   server: z.object({ name: shortText, version: shortText }),
   nonce: base64,
   kdf: kdfSchema,
-  rootKdf: kdfSchema,
+  /** Protocols 1 and 2 only: protocol 3 proves the root password by OPAQUE. */
+  rootKdf: kdfSchema.optional(),
   // Protocol 3: the server's stable id (which profile folder, so which device key, to log in with).
   ...challengeDirectFieldsSchema.shape,
 });
@@ -89,7 +96,15 @@ const welcomeSchema = z.object({
   // Protocol 3: the server's stable id and what became of this device's key.
   ...welcomeDirectFieldsSchema.shape,
 });
-const errorSchema = z.object({ type: z.literal('error'), code: z.string().max(64), message: z.string().max(1000), ref: requestId.optional(), nonce: base64.optional() });
+const errorSchema = z.object({
+  type: z.literal('error'),
+  code: z.string().max(64),
+  message: z.string().max(1000),
+  ref: requestId.optional(),
+  nonce: base64.optional(),
+  // Protocol 3 (issue 11): a migrated account's prehash, and when to try again.
+  ...errorAccountFieldsSchema.shape,
+});
 const messageSchema = z.object({ type: z.literal('message'), from: shortText, text: z.string().max(20_000), time, room: roomName.optional(), id: messageId.optional() });
 const presenceSchema = z.object({ type: z.literal('presence'), event: z.enum(['join', 'leave']), name: shortText, time, reason: z.string().max(1000).optional() });
 const noticeSchema = z.object({ type: z.literal('notice'), from: z.enum(['server', 'root']), text: z.string().max(20_000), time });
@@ -216,6 +231,9 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   inviteSchema,
   accountSchema,
   accountsSchema,
+  // Protocol 3: OPAQUE (issue 11).
+  accountChallengeSchema,
+  accountRegistrationSchema,
   // Protocol 3: direct messages (direct-messages.ts).
   directDeliverySchema,
   devicesSchema,

@@ -52,6 +52,12 @@ export const sealedContentSchema = z.object({
   /** The server's current key fingerprint, then the next (backup) one. */
   fingerprints: z.array(z.string().min(1).max(100)).min(1).max(4),
   issuedAt: z.string().max(40),
+  /**
+   * Issue 11: the package's own Ed25519 seed (32 bytes, base64), which proves at login that this
+   * program is the issued one (crypto/package-key.ts). Never sent; the server keeps only the
+   * public key. Absent from packages issued before it existed.
+   */
+  packageKey: base64(64).optional(),
 });
 export type SealedContent = z.infer<typeof sealedContentSchema>;
 

@@ -13,6 +13,7 @@ import { loadOrCreateIdentity, type ServerIdentity } from '../data-dir/identity.
 import { removeServerInfo, runningServerPid, writeServerInfo, type ServerInfo } from '../data-dir/server-info.js';
 import { DATABASE_FILE, Store } from '../data-dir/store.js';
 import { LogThrottle } from './abuse/log-throttle.js';
+import { Accounts } from './accounts/accounts.js';
 import { Audience } from './chat/fanout.js';
 import type { BlobStoreHooks } from './files/blob-store.js';
 import { Clock } from './clock.js';
@@ -116,11 +117,12 @@ export class PartyPoolServer {
     if (running !== undefined && running !== process.pid) {
       throw new PartyPoolError('SERVER_RUNNING', `A server is already running from ${settings.dataDir} (pid ${running}); stop it first, or use another --data-dir.`);
     }
+    const rootStretching = { ...serverLimits(settings), ...options.limits }.login.keyStretching;
     // Both run to the end even when one fails: a process that exits on the first failure must not
     // leave a half-made identity behind (a busy machine showed the certificate still being written).
     const [madeIdentity, derivedKeys] = await Promise.allSettled([
       loadOrCreateIdentity(settings.dataDir, config.serverName),
-      loadAuthKeys({ dataDir: settings.dataDir, passkey: options.passkey, rootPassword: options.rootPassword, iterations: settings.kdfIterations, replaceSecrets: options.replaceSecrets ?? false }),
+      loadAuthKeys({ dataDir: settings.dataDir, passkey: options.passkey, rootPassword: options.rootPassword, iterations: settings.kdfIterations, replaceSecrets: options.replaceSecrets ?? false, rootStretching }),
     ]);
     if (madeIdentity.status === 'rejected') throw madeIdentity.reason;
     if (derivedKeys.status === 'rejected') throw derivedKeys.reason;
@@ -132,6 +134,9 @@ export class PartyPoolServer {
     const metrics = metricsPort === undefined ? undefined : new (await import('./metrics-endpoint.js')).PrometheusMetrics();
     let server: PartyPoolServer | undefined;
     try {
+      // Issue 11: scrypt hashes from before protocol 3 become OPAQUE records (once).
+      const migration = await new Accounts(store.db).migrateScryptHashes(keys.opaque.serverSetup);
+      if (migration.migrated + migration.damaged > 0) options.logger.info('accounts migrated to OPAQUE', { migrated: migration.migrated, damaged: migration.damaged });
       server = new PartyPoolServer(options, identity, store, keys, new Clock(options.now), metrics);
       server.applyFileLockdown(options.configFile);
       // Shared files' folders exist before the first connection can offer one.
@@ -266,6 +271,7 @@ export class PartyPoolServer {
     const now = this.clock.now();
     this.services.guard.prune(now);
     this.services.loginBlocks.prune(now);
+    this.services.loginFailures.guessing.tick();
     this.logThrottle.prune(now);
   }
 

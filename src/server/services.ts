@@ -8,15 +8,19 @@ import { PackageRegistry } from '../data-dir/packages.js';
 import type { Store } from '../data-dir/store.js';
 import { AbuseMonitor } from './abuse/abuse-monitor.js';
 import { ConnectionGuard } from './abuse/connection-guard.js';
+import { GuessingAlarm } from './abuse/distributed-guessing.js';
 import { Lockdown } from './abuse/lockdown.js';
 import { LoginBlocks } from './abuse/login-blocks.js';
 import { LoginFailures } from './abuse/login-failures.js';
+import { LoginTargets } from './abuse/login-targets.js';
+import { LoginWork } from './abuse/login-work.js';
 import { TrustedAddresses } from './abuse/trusted-addresses.js';
 import { AccountService } from './accounts/account-service.js';
 import { Accounts } from './accounts/accounts.js';
+import { Passwords } from './accounts/passwords.js';
 import { ChatLines } from './chat/chat-lines.js';
 import { Delivery } from './chat/delivery.js';
-import { Fanout } from './chat/fanout.js';
+import { Audience, Fanout } from './chat/fanout.js';
 import { HistoryReplay } from './chat/history-replay.js';
 import { HistoryStore } from './chat/history.js';
 import { RoomService } from './chat/room-service.js';
@@ -127,20 +131,26 @@ export function buildServices(inputs: ServiceInputs) {
   const failurePolicy = { maxFailures: settings.authFailureLimit, windowMs: settings.authFailureWindowMs, firstBlockMs: settings.authBlockMs, maxBlockMs: settings.authBlockMaxMs };
   const loginBlocks = new LoginBlocks({ logger, now, reportStorageFailure: (what, error) => alarm.report(what, error) }, store.db, bans, failurePolicy);
   loginBlocks.load();
-  const failures = new LoginFailures(counters, loginBlocks);
+  // Issue 11: failures per target, the server-wide rate, sources known to log in, the login work.
+  const loginTargets = new LoginTargets({ logger, now, reportStorageFailure: (what, error) => alarm.report(what, error) }, store.db, limits.login);
+  loginTargets.load();
+  const guessing = new GuessingAlarm(limits.login, logger, now, (text) => fanout.send(Audience.roots, { type: 'notice', from: 'server', text, time: clock.iso() }));
+  const failures = new LoginFailures(counters, loginBlocks, loginTargets, guessing, trusted, now);
+  const loginWork = new LoginWork(limits.login);
+  const passwords = new Passwords(inputs.keys.opaque, loginWork, limits.login);
   const lockdown = new Lockdown(store);
   lockdown.load();
   const abuse = new AbuseMonitor(guard, loginBlocks, alarm, roster, settings);
 
   // Rooms, accounts, history and chat.
-  const accountData = new Accounts(store.db, { cost: config.accounts.scrypt, passwordMinLength: config.accounts.passwordMinLength, passwordMaxLength: config.accounts.passwordMaxLength, maxConcurrentHashes: config.accounts.maxConcurrentHashes });
+  const accountData = new Accounts(store.db);
   const replay = new HistoryReplay(history, roomData, delivery, limits.historyOnJoin);
   const rooms = new RoomService(roomData, accountData, roster, fanout, replay, logger, clock, limits, config.rooms.inviteBytes, quotas);
   // Direct messages (issue 13): devices, blocks, sealed messages for offline devices.
   const directStore = new DirectStore(store);
   const devices = new DeviceBook(directStore, accountData, roster, delivery, alarm, logger, clock, limits);
   const direct = new DirectService(directStore, devices, new Blocks(directStore, accountData, roster, clock), delivery, logger, clock, limits, { intervalMs: config.direct.retentionIntervalMs, deleteBatch: config.direct.deleteBatch });
-  const accounts = new AccountService(accountData, rooms, roster, fanout, failures, alarm, logger, clock, settings.requireRegistration, direct, quotas);
+  const accounts = new AccountService(accountData, passwords, rooms, roster, fanout, failures, alarm, logger, clock, limits, direct, quotas);
   const chat = new ChatLines(rooms, history, fanout, stats, alarm, quotas, logger, clock, limits.maxTextLength, metrics);
   const packages = new PackageRegistry(store);
   const requests = new RequestLog({ dir: settings.dataDir, ...config.requests });
@@ -155,9 +165,23 @@ export function buildServices(inputs: ServiceInputs) {
   const admission = new Admission(moderation, packages, lockdown, accountData, roster, limits);
   // Root logins this process makes to itself (the admin dashboard) are named and audited as such.
   const consoles = new LocalConsoles();
-  const arrivals = new Arrivals(roster, accounts, replay, fanout, failures, guard, stats, audit, logger, clock, limits, direct, metrics, consoles);
+  const arrivals = new Arrivals(roster, accounts, replay, fanout, guard, stats, audit, logger, clock, limits, direct, metrics, consoles);
   const server = { name: config.serverName, version: config.version, protocols: config.protocolVersions, id: direct.serverId };
-  const handshake = new LoginHandshake(inputs.keys, server, admission, accounts, arrivals, failures, alarm, logger, limits, new LoginDevices(devices));
+  const handshake = new LoginHandshake(
+    inputs.keys,
+    server,
+    admission,
+    accountData,
+    passwords,
+    arrivals,
+    failures,
+    alarm,
+    logger,
+    clock,
+    { ...limits, requireRegistration: settings.requireRegistration },
+    new LoginDevices(devices),
+    quotas,
+  );
   const table = new CommandTable(commandSpecs, limits);
   const context: CommandContext = {
     limits,
@@ -176,6 +200,8 @@ export function buildServices(inputs: ServiceInputs) {
     stats,
     abuse,
     lockdown,
+    loginFailures: failures,
+    loginWork,
     packages,
     requests,
     alarm,
@@ -187,5 +213,5 @@ export function buildServices(inputs: ServiceInputs) {
   };
   const dispatcher = new Dispatcher(messageSpecs, table, context, { roster, delivery, audit, alarm, abuse, logger, clock });
 
-  return { roster, delivery, fanout, alarm, history, direct, stats, audit, moderation, shutdown, guard, trusted, disk, quotas, loginBlocks, abuse, requests, packages, handshake, arrivals, dispatcher, context, lockdown, metrics, roomData, consoles, files, live: { guardOptions, failurePolicy } };
+  return { roster, delivery, fanout, alarm, history, direct, stats, audit, moderation, shutdown, guard, trusted, disk, quotas, loginBlocks, loginFailures: failures, loginWork, accountData, abuse, requests, packages, handshake, arrivals, dispatcher, context, lockdown, metrics, roomData, consoles, files, live: { guardOptions, failurePolicy } };
 }

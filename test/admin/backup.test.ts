@@ -60,7 +60,7 @@ describe('backup and restore', () => {
       for (const server of started) await server.close();
     });
     const ann = await loggedInV2(first.port, 'ann');
-    assert.equal(outcome(await ann.answer(ann.command('register', 'ann-password-1'))), 'account');
+    assert.equal(outcome(await ann.registerAccount('ann-password-1')), 'account');
     await ann.answer(ann.command('create', '#books --private'));
     await sayIn(ann, '#books', ['<b>first</b> & "quoted"', 'second', 'third']);
     await sayIn(ann, '#lobby', ['hello lobby']);

@@ -25,7 +25,7 @@ describe('export', () => {
   before(async () => {
     t = await startTestServer();
     ann = await loggedInV2(t.port, 'ann');
-    await ann.answer(ann.command('register', 'ann-password-1'));
+    await ann.registerAccount('ann-password-1');
     const created = await ann.answer(ann.command('create', '#Games'));
     assert.equal(created.type, 'joined', JSON.stringify(created));
     await say(ann, '#games', 'first line');

@@ -58,7 +58,7 @@ describe('the app in a real browser', { skip }, () => {
     t = await startTestServer({ maxSessionsPerAddress: 100 }, base);
     // alice's name is registered: the page must ask for her password.
     const setup = await loggedInV2(t.port, 'alice');
-    await setup.answer(setup.command('register', 'alice-password'));
+    await setup.registerAccount('alice-password');
     // More history than a login sends (50), so the page has older messages to load.
     const ids = Array.from({ length: 120 }, (_, i) => setup.say(`old line ${i}`));
     for (const id of ids) await setup.answer(id);
@@ -170,7 +170,7 @@ describe('the app in a real browser', { skip }, () => {
   test('joins a room from the dialog and talks there; a mention elsewhere counts and notifies', async () => {
     const dave = await loggedInV2(t.port, 'dave');
     raws.push(dave);
-    await dave.answer(dave.command('register', 'dave-password'));
+    await dave.registerAccount('dave-password');
     await dave.answer(dave.command('create', '#games'));
 
     await page.getByRole('button', { name: 'Join or create a room' }).click();

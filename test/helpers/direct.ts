@@ -31,7 +31,10 @@ export async function loggedInV3(port: number, name: string, device: DeviceKeyPa
   if (device) auth.device = { key: device.publicKeyText };
   if (options.directAfter !== undefined) auth.directAfter = options.directAfter;
   client.send(auth);
-  const welcome = await client.waitFor('welcome');
+  // A password is proven by OPAQUE (issue 11): finishLogin answers the exchange's steps.
+  const end = await client.finishLogin();
+  if (end.type === 'error') throw new Error(`login as ${name} failed: ${end.code} (${end.message})`);
+  const welcome = end;
   const synced = await client.waitFor('synced');
   return { client, welcome, synced };
 }

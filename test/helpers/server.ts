@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type tls from 'node:tls';
 import { createLogger } from '../../src/common/logger.js';
-import { resolveServerSettings, type ServerSettings } from '../../src/common/settings.js';
+import { registerLocally } from '../../src/crypto/opaque.js';
+import { resolveServerSettings, serverLimits, type LoginLimits, type ServerSettings } from '../../src/common/settings.js';
 import { PartyPoolServer, type ServerOptions } from '../../src/server/server.js';
 
 export const PASSKEY = 'correct-horse-battery';
@@ -106,6 +107,17 @@ export const RAISED_FLOOD_ENV: Record<string, string> = {
 type Injected = Pick<ServerOptions, 'now' | 'timers' | 'limits' | 'diskProbe' | 'metricsPort' | 'configFile' | 'fileHooks'>;
 
 /**
+ * Cheap Argon2id for test servers (256 KiB, one pass): a test logs in with passwords hundreds of
+ * times. The real default (64 MiB, 3 passes, 4 lanes) is timed in test/crypto/opaque.test.ts.
+ */
+export const TEST_STRETCHING = { memory: 256, iterations: 1, parallelism: 1 } as const;
+
+/** The login limits of a test server: the defaults with cheap stretching; `overrides` change some. */
+export function testLoginLimits(overrides: Partial<LoginLimits> = {}): LoginLimits {
+  return { ...serverLimits(resolveServerSettings({}, {})).login, keyStretching: TEST_STRETCHING, ...overrides };
+}
+
+/**
  * Start a test server and close it when the test ends, pass or fail (`t.after`): a failed
  * assertion can never leave a server (or its clients) running and hang the run.
  */
@@ -129,7 +141,7 @@ export async function startTestServer(overrides: Partial<ServerSettings> = {}, b
     ...overrides,
   };
   const logger = createLogger({ logDir: settings.logDir, console: false });
-  const server = await PartyPoolServer.start({ settings, passkey: PASSKEY, rootPassword: ROOT_PASSWORD, logger, ...inject });
+  const server = await PartyPoolServer.start({ settings, passkey: PASSKEY, rootPassword: ROOT_PASSWORD, logger, ...inject, limits: { login: testLoginLimits(), ...inject.limits } });
   let closed = false;
   const port = server.port;
   return {
@@ -150,4 +162,15 @@ export async function startTestServer(overrides: Partial<ServerSettings> = {}, b
       });
     },
   };
+}
+
+/** Register `name` straight into a running test server's accounts table (an OPAQUE record made here with its setup), skipping every check. */
+export async function registerBehindItsBack(t: TestServer, name: string, password: string): Promise<void> {
+  const auth: unknown = JSON.parse(fs.readFileSync(path.join(t.dataDir, 'auth.json'), 'utf8'));
+  const setup: unknown = Reflect.get(Reflect.get(auth as object, 'opaque') as object, 'serverSetup');
+  if (typeof setup !== 'string') throw new Error('auth.json has no OPAQUE setup');
+  const accounts = t.server.services.accountData;
+  const id = accounts.newCredentialId();
+  const record = await registerLocally(setup, id, password, TEST_STRETCHING);
+  if (!accounts.create(name, { id, record, stretching: TEST_STRETCHING }, Date.now())) throw new Error(`${name} is registered already`);
 }

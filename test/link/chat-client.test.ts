@@ -3,11 +3,12 @@
 // /switch, /nick and removals from rooms.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { clientStartLogin } from '../../src/crypto/opaque.js';
 import { ChatClient } from '../../src/link/chat-client.js';
 import { KeyCache } from '../../src/link/login.js';
 import type { ServerMessage } from '../../src/protocol/messages.js';
 import { RawClient, loggedInV2 } from '../helpers/raw-client.js';
-import { PASSKEY, startTestServer, waitUntil, type TestServer } from '../helpers/server.js';
+import { PASSKEY, TEST_STRETCHING, startTestServer, waitUntil, type TestServer } from '../helpers/server.js';
 
 /** Clients a test opened, closed after it whether it passed or failed. */
 const toClose: (() => void)[] = [];
@@ -61,7 +62,7 @@ describe('ChatClient', () => {
 
   test('resumes after a forced disconnect: exactly the missed messages, with the password kept', async () => {
     const talker = await rawV2(t, 'talker');
-    await talker.answer(talker.command('register', 'talker-password'));
+    await talker.registerAccount('talker-password');
     await talker.answer(talker.command('create', '#games'));
     await sayAll(talker, ['before login']);
 
@@ -112,7 +113,7 @@ describe('ChatClient', () => {
 
   test('/switch takes effect for the next line at once; a refused switch goes back', async () => {
     const owner = await rawV2(t, 'owner');
-    await owner.answer(owner.command('register', 'owner-password'));
+    await owner.registerAccount('owner-password');
     await owner.answer(owner.command('create', '#den'));
     const bob = makeClient(t, 'bob', { reconnect: false });
     const seen = collect(bob);
@@ -145,7 +146,7 @@ describe('ChatClient', () => {
 
   test('/nick renames the client; being removed from the current room moves it to #lobby', async () => {
     const owner = await rawV2(t, 'boss');
-    await owner.answer(owner.command('register', 'boss-password'));
+    await owner.registerAccount('boss-password');
     await owner.answer(owner.command('create', '#temp'));
     const carl = makeClient(t, 'carl', { reconnect: false });
     await carl.start();
@@ -172,6 +173,10 @@ describe('ChatClient', () => {
     const probe = await RawClient.connect(slow.port);
     tt.after(() => probe.destroy());
     await keyCache.derive(PASSKEY, (await probe.hello()).kdf);
+    // Likewise the OPAQUE library is compiled before (about a second in a fresh process), and the
+    // new record is stretched cheaply (the genuine default takes 64 MiB and a few tenths of a second).
+    await clientStartLogin('warm-up');
+    const cheap = { stretchingFloor: TEST_STRETCHING };
     const asked: string[] = [];
     const answer = (password: string, register?: boolean) => async (name: string, refusal: { serverCode: string }) => {
       asked.push(`${name}:${refusal.serverCode}`);
@@ -179,17 +184,17 @@ describe('ChatClient', () => {
       await new Promise((resolve) => setTimeout(resolve, authTimeoutMs + 100));
       return { password, ...(register ? { register } : {}) };
     };
-    const first = makeClient(slow, 'slowpoke', { reconnect: false, keyCache, account: { ask: answer('slowpoke-password', true) } });
+    const first = makeClient(slow, 'slowpoke', { reconnect: false, keyCache, ...cheap, account: { ask: answer('slowpoke-password', true) } });
     await first.start();
     assert.deepEqual(asked, ['slowpoke:REGISTRATION_REQUIRED']);
     first.stop();
     await waitUntil(() => slow.server.onlineNames().length === 0);
-    const again = makeClient(slow, 'slowpoke', { reconnect: false, keyCache, account: { ask: answer('slowpoke-password') } });
+    const again = makeClient(slow, 'slowpoke', { reconnect: false, keyCache, ...cheap, account: { ask: answer('slowpoke-password') } });
     await again.start();
     assert.deepEqual(asked, ['slowpoke:REGISTRATION_REQUIRED', 'slowpoke:PASSWORD_REQUIRED']);
     again.stop();
     await waitUntil(() => slow.server.onlineNames().length === 0);
-    const wrong = makeClient(slow, 'slowpoke', { reconnect: false, keyCache, account: { ask: answer('not-the-password') } });
+    const wrong = makeClient(slow, 'slowpoke', { reconnect: false, keyCache, ...cheap, account: { ask: answer('not-the-password') } });
     await assert.rejects(wrong.start(), (error: unknown) => error instanceof Error && 'code' in error && error.code === 'PASSWORD_WRONG');
   });
 });

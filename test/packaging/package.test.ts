@@ -12,7 +12,8 @@ import { sha256Hex } from '../../src/crypto/hash.js';
 import { PackageRegistry } from '../../src/data-dir/packages.js';
 import { cachedRuntimePath } from '../../src/packaging/runtimes.js';
 import { binPath, cleanEnv, repoRoot, runCli, runProgram, type CliResult } from '../helpers/cli.js';
-import { RawClient, loggedIn } from '../helpers/raw-client.js';
+import { RawClient, loggedIn, loggedInV2 } from '../helpers/raw-client.js';
+import { rootLoggedIn, runOk } from '../helpers/root.js';
 import { PASSKEY, ROOT_PASSWORD, startTestServer, tempDir, waitUntil, type TestServer } from '../helpers/server.js';
 import { WinePrefix, hasWine } from '../helpers/wine.js';
 
@@ -58,7 +59,8 @@ describe('packaging: build, run, revoke', { timeout: 600_000 }, () => {
   }
 
   before(async () => {
-    t = await startTestServer({ maxSessionsPerAddress: 100 });
+    // Wrong passkeys and passwords on purpose from 127.0.0.1 (a success no longer resets the count).
+    t = await startTestServer({ maxSessionsPerAddress: 100, authFailureLimit: 100 });
     out = tempDir('party-pool-dist-');
     firstBuild = await runCli(['package', '--kind', 'both', '--platform', 'linux', ...addresses(t.port), '--data-dir', t.dataDir, '--out', out, '--note', 'first build'], {
       env,
@@ -212,6 +214,38 @@ describe('packaging: build, run, revoke', { timeout: 600_000 }, () => {
       assert.equal((await victim.waitFor('bye')).code, 'KICKED');
     } finally {
       victim.destroy();
+    }
+  });
+
+  test('issued programs prove their package key (admitted under lockdown) and log in to an account by OPAQUE, the executable (Node 22) and the bundle alike', async () => {
+    const owner = await loggedInV2(t.port, 'pkgowner');
+    assert.equal((await owner.registerAccount('pkg-owner-password')).type, 'account');
+    owner.destroy();
+    const root = await rootLoggedIn(t.port);
+    await runOk(root, 'lockdown', 'on');
+    try {
+      const [clientRecord] = new PackageRegistry(t.server.store).list(10).packages.filter((r) => r.kind === 'client');
+      // Naming the id (anyone can read it with --package-info) is not enough...
+      const namer = await RawClient.connect(t.port);
+      namer.versions = [1, 2, 3];
+      assert.equal(await namer.attempt('idnamer', { packageId: clientRecord?.id ?? '' }), 'LOCKDOWN');
+      namer.destroy();
+      for (const [command, args] of [
+        [linuxExe(), []],
+        [process.execPath, [path.join(clientZipDir, 'client.cjs')]],
+      ] as const) {
+        // ...the program itself proves its key: a guest name is admitted.
+        const guest = await runProgram(command, [...args, '--name', 'pkgguest'], { env, input: 'hello from a proven package\n' });
+        assert.equal(guest.code, 0, guest.stderr);
+        // And a registered name logs in with its password, which never leaves the program.
+        const member = await runProgram(command, [...args, '--name', 'pkgowner'], { env: { ...env, PARTY_POOL_PASSWORD: 'pkg-owner-password' }, input: 'hello from the owner\n' });
+        assert.equal(member.code, 0, member.stderr);
+        const wrong = await runProgram(command, [...args, '--name', 'pkgowner'], { env: { ...env, PARTY_POOL_PASSWORD: 'not-the-owner-password' }, input: 'hi\n' });
+        assert.equal(wrong.code, 3);
+      }
+    } finally {
+      await runOk(root, 'lockdown', 'off');
+      root.destroy();
     }
   });
 

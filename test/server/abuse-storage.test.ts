@@ -16,7 +16,7 @@ const DAY = 86_400_000;
 
 async function member(t: TestServer, name: string, address: string, options: { password?: string; register?: boolean } = {}): Promise<RawClient> {
   const client = await RawClient.connect(t.port, '127.0.0.1', address);
-  client.versions = [1, 2];
+  client.versions = [1, 2, 3];
   await client.login(name, options);
   await client.waitFor('synced');
   return client;
@@ -100,7 +100,7 @@ test('below the disk reserve nothing new is stored, moderation still works, and 
   assert.equal(codeOf(refused), 'DISK_LOW');
   assert.match(refused.type === 'error' ? refused.message : '', /disk is nearly full \(100\.0 MiB free\)/);
   assert.equal(codeOf(await mallory.answer(mallory.command('request', 'more disk'))), 'DISK_LOW');
-  assert.equal(codeOf(await mallory.answer(mallory.command('register', 'mallory-password'))), 'DISK_LOW');
+  assert.equal(codeOf(await mallory.registerAccount('mallory-password')), 'DISK_LOW');
   assert.equal(codeOf(await alice.answer(alice.command('create', '#annex'))), 'DISK_LOW');
   // Moderation still works: kick from a room, delete it, ban a name.
   assert.equal(codeOf(await root.answer(root.command('delete', '#den'))), 'ack');

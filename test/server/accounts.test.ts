@@ -1,9 +1,11 @@
-// Registered names: register, log in with the password, refusals, rename, password change,
-// required registration, and the root commands users / delete-user.
+// Registered names: register, log in with the password (protocol 3: OPAQUE, the password never
+// reaches the server), refusals, rename, password change, required registration, what older
+// programs can still do, and the root commands users / delete-user.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { clientStartRegistration } from '../../src/crypto/opaque.js';
 import type { ServerMessage } from '../../src/protocol/messages.js';
 import { DATABASE_FILE, Store } from '../../src/data-dir/store.js';
 import { RawClient, loggedIn, loggedInV2 } from '../helpers/raw-client.js';
@@ -14,90 +16,131 @@ function outcome(message: ServerMessage): string {
   return message.type === 'error' ? message.code : message.type;
 }
 
-async function v2(port: number): Promise<RawClient> {
+/** A client that has said hello; `versions` as given (protocol 3 unless a test wants an older program). */
+async function connected(port: number, versions = [1, 2, 3]): Promise<RawClient> {
   const client = await RawClient.connect(port);
-  client.versions = [1, 2];
+  client.versions = versions;
   await client.hello();
   return client;
 }
 
 describe('accounts', () => {
   let t: TestServer;
-  before(async () => (t = await startTestServer({ maxSessionsPerAddress: 100 })));
+  // Wrong passwords on purpose, all from 127.0.0.1 (guessing is abuse-guessing.test.ts's business).
+  before(async () => (t = await startTestServer({ maxSessionsPerAddress: 100, authFailureLimit: 100 })));
   after(async () => {
     await t.close();
     // Once the log is flushed: account events are there, the passwords are not.
     const log = fs.readFileSync(path.join(t.logDir, 'server.log'), 'utf8');
     assert.match(log, /account registered .*user=alice/);
     assert.match(log, /login failed .*reason=PASSWORD_WRONG/);
-    for (const secret of ['alice-password-1', 'not-her-password', 'erin-first-pw', 'erin-second-pw', 'two words are fine']) assert.ok(!log.includes(secret), secret);
+    for (const secret of ['alice-password-1', 'not-her-password', 'erin-first-pw', 'erin-second-pw', 'two words are fine', 'oldtimer-pass']) assert.ok(!log.includes(secret), secret);
   });
 
   test('register, then logging in needs the password: missing, wrong and right', async () => {
     const alice = await loggedInV2(t.port, 'alice');
     assert.equal((await alice.waitFor('synced')).registered, false);
-    const registered = await alice.answer(alice.command('register', 'alice-password-1'));
+    const registered = await alice.registerAccount('alice-password-1');
     assert.deepEqual(registered.type === 'account' && [registered.event, registered.name], ['registered', 'alice']);
-    assert.equal(outcome(await alice.answer(alice.command('register', 'another-password'))), 'ALREADY_REGISTERED');
+    assert.equal(outcome(await alice.registerAccount('another-password')), 'ALREADY_REGISTERED');
     alice.close();
     await everyoneGone(t);
 
-    // No password: PASSWORD_REQUIRED with a fresh nonce, and the connection stays open for another try.
-    const again = await v2(t.port);
+    // No KE1: PASSWORD_REQUIRED with a fresh nonce, and the connection stays open for another try.
+    const again = await connected(t.port);
     again.send(await again.authMessage('alice'));
     const required = await again.waitFor('error');
     assert.equal(required.code, 'PASSWORD_REQUIRED');
     assert.ok(required.nonce);
-    again.send(await again.authMessage('alice', { nonce: required.nonce, password: 'alice-password-1' }));
-    assert.equal((await again.waitFor('welcome')).name, 'alice');
+    assert.equal(required.prehash, undefined, 'a fresh account has no prehash');
+    assert.equal(await again.attempt('alice', { nonce: required.nonce, password: 'alice-password-1' }), 'welcome');
     assert.equal((await again.waitFor('synced')).registered, true);
     again.close();
     await everyoneGone(t);
 
-    // A wrong password ends the connection and counts against the address.
+    // A wrong password: the client's envelope does not open, it says so, and the connection ends, counted against the address.
     const before = t.server.moderation.stats.failuresFrom('127.0.0.1');
-    const wrong = await v2(t.port);
-    wrong.send(await wrong.authMessage('ALICE', { password: 'not-her-password' }));
-    assert.equal((await wrong.waitFor('error')).code, 'PASSWORD_WRONG');
+    const wrong = await connected(t.port);
+    assert.equal(await wrong.attempt('ALICE', { password: 'not-her-password' }), 'PASSWORD_WRONG');
     await wrong.gone();
     assert.equal(t.server.moderation.stats.failuresFrom('127.0.0.1'), before + 1);
 
-    // The database holds a scrypt hash with its cost, never the password.
+    // The database holds an OPAQUE record (and the Argon2id cost the client used), never the password or a hash the server could test.
     const store = Store.open(t.dataDir);
-    const hash: unknown = store.db.prepare("SELECT password_hash FROM accounts WHERE name_key = 'alice'").pluck().get();
+    const row = store.db.prepare("SELECT password_hash, opaque_id, opaque_record, stretching, prehash FROM accounts WHERE name_key = 'alice'").get() as Record<string, unknown>;
     store.close();
-    assert.match(String(hash), /^scrypt\$32768\$8\$1\$[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}$/);
+    assert.equal(row.password_hash, '');
+    assert.match(String(row.opaque_id), /^a:[A-Za-z0-9_-]{22}$/);
+    assert.match(String(row.opaque_record), /^[A-Za-z0-9_-]{256}$/);
+    assert.deepEqual(JSON.parse(String(row.stretching)), { memory: 256, iterations: 1, parallelism: 1 });
+    assert.equal(row.prehash, null);
     assert.ok(!fs.readFileSync(path.join(t.dataDir, DATABASE_FILE)).includes('alice-password-1'));
   });
 
-  test('a protocol-1 client cannot log in as a registered name (it cannot send a password)', async () => {
+  test('older programs: protocol 1 and 2 cannot prove or set a password (CLIENT_TOO_OLD), and may pick another name', async () => {
     const owner = await loggedInV2(t.port, 'oldtimer');
-    await owner.answer(owner.command('register', 'oldtimer-pass'));
+    await owner.registerAccount('oldtimer-pass');
     owner.close();
     await everyoneGone(t);
-    const legacy = await RawClient.connect(t.port);
-    legacy.send(await legacy.authMessage('oldtimer'));
-    assert.equal((await legacy.waitFor('error')).code, 'PASSWORD_REQUIRED');
+    for (const versions of [[1], [1, 2]]) {
+      const legacy = await connected(t.port, versions);
+      legacy.versionsChosen = true;
+      // A protocol-2 program sends the password inside auth: refused without looking at it, with a nonce to pick another name.
+      legacy.send(await legacy.authMessage('oldtimer', versions.length === 2 ? { password: 'oldtimer-pass' } : {}));
+      const refusal = await legacy.waitFor('error');
+      assert.equal(refusal.code, 'CLIENT_TOO_OLD', String(versions));
+      assert.ok(refusal.nonce);
+      legacy.send(await legacy.authMessage('newcomer', { nonce: refusal.nonce }));
+      assert.equal((await legacy.waitFor('welcome')).name, 'newcomer');
+      if (versions.length === 2) {
+        assert.equal(outcome(await legacy.answer(legacy.command('register', 'some-password'))), 'CLIENT_TOO_OLD');
+        assert.equal(outcome(await legacy.answer(legacy.command('password', 'a b'))), 'CLIENT_TOO_OLD');
+      }
+      legacy.destroy();
+      await everyoneGone(t);
+    }
+    // Registering at login from protocol 2: refused too.
+    const legacy = await connected(t.port, [1, 2]);
+    legacy.versionsChosen = true;
+    legacy.send(await legacy.authMessage('brandnew', { password: 'brandnew-pass', register: true }));
+    assert.equal((await legacy.waitFor('error')).code, 'CLIENT_TOO_OLD');
     legacy.destroy();
+    // Guests on old programs are unaffected (the bench driver logs in this way).
+    const guest = await loggedIn(t.port, 'oldguest');
+    guest.destroy();
+    await everyoneGone(t);
   });
 
-  test('password rules: too short, too long, control characters', async () => {
+  test('a malformed OPAQUE message is refused, and creates nothing', async () => {
     const bob = await loggedInV2(t.port, 'bob');
-    for (const bad of ['short', 'x'.repeat(257), 'tab\there-ok-but\u0007bell']) {
-      assert.equal(outcome(await bob.answer(bob.command('register', `'${bad}'`))), 'PASSWORD_INVALID', bad);
-    }
+    assert.equal(outcome(await bob.answer(bob.command('register', 'not-a-registration-request'))), 'BAD_MESSAGE');
     assert.equal(outcome(await bob.answer(bob.command('register', 'two words'))), 'TOO_MANY_ARGUMENTS');
-    assert.equal(outcome(await bob.answer(bob.command('register', "'two words are fine quoted'"))), 'account');
+    // A record with no registration waiting for it.
+    const cheap = { algorithm: 'argon2id', memory: 8, iterations: 1, parallelism: 1 };
+    bob.send({ type: 'account-record', id: 900, record: 'A'.repeat(256), stretching: cheap });
+    assert.equal(outcome(await bob.answer(900)), 'UNEXPECTED_MESSAGE');
+    // A record stretched less than the server requires (here 256 KiB) is refused, and nothing is registered.
+    const registration = await bob.answer(bob.command('register', (await clientStartRegistration('bobs-weak-record')).message));
+    assert.equal(registration.type, 'account-registration');
+    bob.send({ type: 'account-record', id: 901, record: 'A'.repeat(256), stretching: cheap });
+    assert.equal(outcome(await bob.answer(901)), 'BAD_MESSAGE');
+    assert.equal(outcome(await bob.registerAccount('two words are fine')), 'account');
     bob.close();
     await everyoneGone(t);
-    const back = await loggedInV2(t.port, 'bob', { password: 'two words are fine quoted' });
+    const back = await loggedInV2(t.port, 'bob', { password: 'two words are fine' });
     back.close();
     await everyoneGone(t);
+    const broken = await connected(t.port);
+    const message = await broken.authMessage('bob', { password: 'two words are fine' });
+    message.account = { ke1: 'AAAA' };
+    broken.send(message);
+    assert.equal((await broken.waitFor('error')).code, 'BAD_MESSAGE');
+    await broken.gone();
   });
 
   test('a guest cannot take a registered name, at login or with /nick', async () => {
     const carol = await loggedInV2(t.port, 'carol');
-    await carol.answer(carol.command('register', 'carol-password'));
+    await carol.registerAccount('carol-password');
     carol.close();
     await everyoneGone(t);
     const guest = await loggedInV2(t.port, 'guesty');
@@ -112,9 +155,9 @@ describe('accounts', () => {
     await everyoneGone(t);
   });
 
-  test('/nick renames: others are told, the account and rooms move, the old name is free', async () => {
+  test('/nick renames: others are told, the account (its OPAQUE record still valid) and rooms move, the old name is free', async () => {
     const dave = await loggedInV2(t.port, 'dave');
-    await dave.answer(dave.command('register', 'dave-password'));
+    await dave.registerAccount('dave-password');
     await dave.answer(dave.command('create', '#daves'));
     const watcher = await loggedInV2(t.port, 'watcher');
     const legacy = await loggedIn(t.port, 'legacy1');
@@ -132,7 +175,7 @@ describe('accounts', () => {
     const newDave = await loggedInV2(t.port, 'dave');
     assert.equal((await newDave.waitFor('synced')).registered, false);
     newDave.close();
-    const refused = await v2(t.port);
+    const refused = await connected(t.port);
     refused.send(await refused.authMessage('david'));
     assert.equal((await refused.waitFor('error')).code, 'PASSWORD_REQUIRED');
     refused.destroy();
@@ -151,20 +194,22 @@ describe('accounts', () => {
 
   test('/password needs the old one; afterwards only the new one logs in', async () => {
     const erin = await loggedInV2(t.port, 'erin');
-    assert.equal(outcome(await erin.answer(erin.command('password', 'a b'))), 'NOT_REGISTERED');
-    await erin.answer(erin.command('register', 'erin-first-pw'));
-    assert.equal(outcome(await erin.answer(erin.command('password', 'wrong-old-pw erin-second-pw'))), 'OLD_PASSWORD_WRONG');
-    assert.equal(outcome(await erin.answer(erin.command('password', 'erin-first-pw short'))), 'PASSWORD_INVALID');
-    // One argument only checks the current password (the interactive client asks it first).
-    const checked = await erin.answer(erin.command('password', 'erin-first-pw'));
+    assert.equal(outcome(await erin.changePassword('erin-first-pw', 'erin-second-pw')), 'NOT_REGISTERED');
+    await erin.registerAccount('erin-first-pw');
+    const before = t.server.moderation.stats.failuresFrom('127.0.0.1');
+    assert.equal(outcome(await erin.changePassword('wrong-old-pw', 'erin-second-pw')), 'OLD_PASSWORD_WRONG');
+    assert.equal(t.server.moderation.stats.failuresFrom('127.0.0.1'), before + 1, 'counted like a wrong login');
+    assert.equal(outcome(await erin.answer(erin.command('password'))), 'MISSING_ARGUMENT');
+    // The old password alone only checks it (the interactive client asks it before the new one).
+    const checked = await erin.changePassword('erin-first-pw', undefined);
     assert.deepEqual(checked.type === 'ack' && checked.text, 'That is your current password.');
-    const changed = await erin.answer(erin.command('password', 'erin-first-pw erin-second-pw'));
+    assert.equal(outcome(await erin.changePassword('wrong-old-pw', undefined)), 'OLD_PASSWORD_WRONG');
+    const changed = await erin.changePassword('erin-first-pw', 'erin-second-pw');
     assert.deepEqual(changed.type === 'account' && changed.event, 'password-changed');
     erin.close();
     await everyoneGone(t);
-    const old = await v2(t.port);
-    old.send(await old.authMessage('erin', { password: 'erin-first-pw' }));
-    assert.equal((await old.waitFor('error')).code, 'PASSWORD_WRONG');
+    const old = await connected(t.port);
+    assert.equal(await old.attempt('erin', { password: 'erin-first-pw' }), 'PASSWORD_WRONG');
     const fresh = await loggedInV2(t.port, 'erin', { password: 'erin-second-pw' });
     fresh.destroy();
     await everyoneGone(t);
@@ -172,10 +217,9 @@ describe('accounts', () => {
 
   test('root: users lists accounts with last seen; delete-user removes one and disconnects it', async () => {
     const frank = await loggedInV2(t.port, 'frank');
-    await frank.answer(frank.command('register', 'frank-password'));
+    await frank.registerAccount('frank-password');
     await frank.answer(frank.command('create', '#franks'));
     const root = await RawClient.connect(t.port);
-    root.versions = [1, 2];
     await root.login('boss', { role: 'root', rootPassword: ROOT_PASSWORD });
     const users = await root.answer(root.command('users'));
     assert.equal(users.type, 'accounts');
@@ -210,14 +254,16 @@ describe('accounts: registration required', () => {
   test('unregistered names are refused until they register at login', async (tc) => {
     const t = await serverFor(tc, { requireRegistration: true });
     try {
-      const client = await v2(t.port);
+      const client = await connected(t.port);
       client.send(await client.authMessage('newbie'));
       const refusal = await client.waitFor('error');
       assert.equal(refusal.code, 'REGISTRATION_REQUIRED');
-      client.send(await client.authMessage('newbie', { nonce: refusal.nonce ?? '', password: 'short', register: true }));
-      const invalid = await client.waitFor('error', (e) => e.code === 'PASSWORD_INVALID');
-      client.send(await client.authMessage('newbie', { nonce: invalid.nonce ?? '', password: 'newbie-password', register: true }));
-      await client.waitFor('welcome');
+      // register without the registration request: the server asks for the password.
+      const bare = await client.authMessage('newbie', { nonce: refusal.nonce ?? '' });
+      bare.register = true;
+      client.send(bare);
+      const required = await client.waitFor('error', (e) => e.code === 'PASSWORD_REQUIRED');
+      assert.equal(await client.attempt('newbie', { nonce: required.nonce ?? '', password: 'newbie-password', register: true }), 'welcome');
       assert.equal((await client.waitFor('synced')).registered, true);
       client.close();
       await everyoneGone(t);

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import type { DeviceKeyPair } from '../../src/crypto/device-key.js';
 import { DATABASE_FILE } from '../../src/data-dir/store.js';
 import { devicesOf, directsOf, loggedInV3, newDeviceKey, openDelivered, sealedSend, type Delivered } from '../helpers/direct.js';
-import { loggedInV2, type RawClient } from '../helpers/raw-client.js';
+import { RawClient, loggedInV2 } from '../helpers/raw-client.js';
 import { rootLoggedIn, runOk } from '../helpers/root.js';
 import { serverFor, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
@@ -112,8 +112,19 @@ describe('direct messages (server)', () => {
     const [a1, b1] = await Promise.all([newDeviceKey(), newDeviceKey()]);
     const alice = await member(t, server, 'alice', a1);
     await logout((await member(t, server, 'bob', b1)).client);
-    const old = await loggedInV2(server.port, 'bob', { password: PASSWORD });
+    // Since protocol 3 a protocol-2 program cannot log in as bob at all (it would send his
+    // password: issue 11); it can still chat as a guest, and that is what is checked here.
+    const oldAsBob = await RawClient.connect(server.port);
+    oldAsBob.versions = [1, 2];
+    oldAsBob.versionsChosen = true;
+    assert.equal(await oldAsBob.attempt('bob', { password: PASSWORD }), 'CLIENT_TOO_OLD');
+    oldAsBob.destroy();
+    const old = await RawClient.connect(server.port);
     t.after(() => old.destroy());
+    old.versions = [1, 2];
+    old.versionsChosen = true;
+    await old.login('oldbob');
+    await old.waitFor('synced');
     assert.equal(old.challenge?.serverId, undefined, 'no server id before protocol 3');
     const oldWelcome = await old.waitFor('welcome');
     assert.equal(oldWelcome.device, undefined);
@@ -122,7 +133,7 @@ describe('direct messages (server)', () => {
       const answer = await old.answer(old.command(name, args));
       assert.ok(answer.type === 'error' && answer.code === 'CLIENT_TOO_OLD' && /protocol 3/.test(answer.message), `${name}: ${JSON.stringify(answer)}`);
     }
-    const forged = await sealedSend(b1, published(a1), { from: 'bob', to: 'alice', text: 'x' });
+    const forged = await sealedSend(b1, published(a1), { from: 'oldbob', to: 'alice', text: 'x' });
     const refused = await send(old, forged);
     assert.equal(refused.type === 'error' && refused.code, 'CLIENT_TOO_OLD');
     old.send({ type: 'devices-get', id: 777, names: ['alice'] });
@@ -130,7 +141,7 @@ describe('direct messages (server)', () => {
     assert.equal(refusedGet.type === 'error' && refusedGet.code, 'CLIENT_TOO_OLD');
     const help = await old.answer(old.command('help'));
     assert.ok(help.type === 'help' && !help.commands.some((c) => c.usage.startsWith('/devices')), 'help lists only what protocol 2 has');
-    // A message to bob while he uses the old client waits for his protocol-3 device.
+    // A message to bob while only an old client is online waits for his protocol-3 device.
     const message = await sealedSend(a1, published(b1), { from: 'alice', to: 'bob', text: 'for your new client' });
     assert.equal((await send(alice.client, message)).type, 'ack');
     await old.answer(old.command('online'));

@@ -29,14 +29,14 @@ test('SIGKILL mid-stream loses no acknowledged message or request; accounts, roo
 
   // State made just before the crash.
   const owner = await loggedInV2(port, 'owner');
-  await owner.answer(owner.command('register', 'owner-password'));
+  await owner.registerAccount('owner-password');
   await owner.answer(owner.command('create', '#vault --private'));
   const friend = await loggedInV2(port, 'friend');
   // An unregistered name cannot create rooms: refused, and nothing is made.
   const refused = await friend.answer(friend.command('create', '#open'));
   assert.equal(refused.type === 'error' && refused.code, 'NOT_REGISTERED');
   const invite = await owner.answer(owner.command('invite', '#vault'));
-  await friend.answer(friend.command('register', 'friend-password'));
+  await friend.registerAccount('friend-password');
   await friend.answer(friend.command('join', invite.type === 'invite' ? invite.code : ''));
 
   // Stream messages, every fifth one a /request, with up to 32 in flight; count what the server acknowledged.

@@ -92,7 +92,7 @@ test('a database that refuses writes: chat lines and commands answer STORAGE_FAI
   try {
     const root = await rootLoggedIn(t.port);
     const owner = await loggedInV2(t.port, 'owner');
-    await owner.answer(owner.command('register', 'owner-password'));
+    await owner.registerAccount('owner-password');
     const friend = await loggedInV2(t.port, 'friend');
 
     t.server.store.db.pragma('query_only = 1');

@@ -44,7 +44,7 @@ describe('history', () => {
 
   test('joining a room sends its recent messages, then /history pages back to the start', async () => {
     const ann = await loggedInV2(t.port, 'ann');
-    await ann.answer(ann.command('register', 'ann-password'));
+    await ann.registerAccount('ann-password');
     await ann.answer(ann.command('create', '#books'));
     await sayMany(ann, 12, (i) => `book ${i}`, '#books');
     const bob = await loggedInV2(t.port, 'bob');
@@ -103,7 +103,7 @@ describe('history', () => {
 
   test('resume after a forced disconnect: exactly the missed messages, in order, while others keep talking', async () => {
     const talker = await loggedInV2(t.port, 'talker');
-    await talker.answer(talker.command('register', 'talker-password'));
+    await talker.registerAccount('talker-password');
     await talker.answer(talker.command('create', '#busy'));
     const dora = await loggedInV2(t.port, 'dora');
     await dora.answer(dora.command('join', '#busy'));

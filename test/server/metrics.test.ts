@@ -65,7 +65,7 @@ describe('metrics endpoint', () => {
   test('sessions, logins, messages, deliveries, histograms, refusals, storage and event-loop lag; no names, rooms or addresses', async () => {
     const zed = await loggedInV2(t.port, 'zed-secret-name');
     const yan = await loggedInV2(t.port, 'yan-secret-name');
-    await zed.answer(zed.command('register', 'zed-password-1'));
+    await zed.registerAccount('zed-password-1');
     await zed.answer(zed.command('create', '#hidden-room'));
     await say(zed, 'hello everyone');
     await say(zed, 'in the room', '#hidden-room');

@@ -15,7 +15,7 @@ function outcome(message: ServerMessage): string {
 /** Log in with protocol 2 and register the name (rooms you own need a registered name). */
 async function registered(port: number, name: string): Promise<RawClient> {
   const client = await loggedInV2(port, name);
-  assert.equal(outcome(await client.answer(client.command('register', `${name}-password`))), 'account');
+  assert.equal(outcome(await client.registerAccount(`${name}-password`)), 'account');
   return client;
 }
 
@@ -288,7 +288,7 @@ describe('rooms: restart', () => {
     const second = await serverFor(tc, {}, base);
     try {
       const wrong = await RawClient.connect(second.port);
-      wrong.versions = [1, 2];
+      wrong.versions = [1, 2, 3];
       wrong.send(await wrong.authMessage('nora'));
       assert.equal((await wrong.waitFor('error')).code, 'PASSWORD_REQUIRED');
       wrong.destroy();

@@ -407,7 +407,7 @@ describe('root: requests, stats, exit and the audit trail', () => {
     await b.answer(b.say('two'));
     for (const options of [{ passkey: 'wrong-passkey-1' }, { role: 'root' as const, rootPassword: 'wrong-root-password' }]) {
       const bad = await RawClient.connect(t.port, '127.0.0.1', OTHER);
-      bad.send(await bad.authMessage('intruder', options));
+      await bad.attempt('intruder', options);
       await bad.gone();
     }
     const after = await runOk(root, 'stats');

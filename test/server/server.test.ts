@@ -8,7 +8,8 @@ import { everyoneGone, PASSKEY, ROOT_PASSWORD, serverFor, startTestServer, tempD
 
 describe('server: login', () => {
   let t: TestServer;
-  before(async () => (t = await startTestServer({ maxSessionsPerAddress: 100 })));
+  // Several tests here fail a login on purpose from one address; a success no longer resets the count.
+  before(async () => (t = await startTestServer({ maxSessionsPerAddress: 100, authFailureLimit: 100 })));
   after(() => t.close());
 
   test('the server speaks TLS 1.3 only and shows its pinned key', async () => {
@@ -120,8 +121,7 @@ describe('server: login', () => {
 
   test('a root login needs the root password too', async () => {
     const wrong = await RawClient.connect(t.port);
-    wrong.send(await wrong.authMessage('boss', { role: 'root', rootPassword: 'not-the-root-pw' }));
-    assert.equal((await wrong.waitFor('error')).code, 'ROOT_AUTH_FAILED');
+    assert.equal(await wrong.attempt('boss', { role: 'root', rootPassword: 'not-the-root-pw' }), 'ROOT_AUTH_FAILED');
     await wrong.gone();
     const right = await RawClient.connect(t.port);
     const welcome = await right.login('boss', { role: 'root', rootPassword: ROOT_PASSWORD });

@@ -1,8 +1,10 @@
 // Lockdown: an emergency switch a root turns on when strangers have the passkey. While it is on,
-// a user login is admitted only for a registered name (which still needs its password) or from
-// an issued, unrevoked package; everyone else is refused with LOCKDOWN. Root logins are never
-// refused (someone has to turn it off). The state is kept in the settings table, so a restart
-// does not quietly open the doors again.
+// a user login is admitted only for a registered name that proves its password, or from an
+// issued, unrevoked client package that proves its package key (issue 11: naming a package id
+// proves nothing; packages issued before package keys prove nothing either). Everyone else is
+// refused with LOCKDOWN. Root logins are never refused (someone has to turn it off; they still
+// need the root password). The state is kept in the settings table, so a restart does not
+// quietly open the doors again.
 import { z } from 'zod';
 import type { Store } from '../../data-dir/store.js';
 
@@ -50,8 +52,11 @@ export class Lockdown {
     this.store.setSetting(SETTING_KEY, JSON.stringify(this.state));
   }
 
-  /** Whether a user login is admitted: always when off; when on, only registered names and issued packages. */
-  admits(login: { registered: boolean; issuedPackage: boolean }): boolean {
-    return !this.state.on || login.registered || login.issuedPackage;
+  /**
+   * Whether a user login is admitted: always when off; when on, only a registered name (whose
+   * password is then proven) or a client package that proved its key.
+   */
+  admits(login: { registered: boolean; verifiedPackage: boolean }): boolean {
+    return !this.state.on || login.registered || login.verifiedPackage;
   }
 }

@@ -2,7 +2,8 @@
 // passwords all count (per address, in a sliding window); once an address reaches the limit it
 // gets an address ban created by "auto: failed logins", so the block persists across restarts,
 // shows in `bans` and `stats`, is refused right after the TLS handshake like any ban, and a root
-// can lift it with `unban`. Each further block doubles, up to the maximum; how often an address
+// can lift it with `unban`. A success does not reset the count (failures only age out of the
+// window: issue 11). Each further block doubles, up to the maximum; how often an address
 // was blocked is kept in the database too, and forgotten a maximum block length after the last
 // block ended. An IPv6 /64 counts as one address here, as it does for the connection rate
 // (one household gets a whole /64; blocking a single address in it would stop nobody).
@@ -93,11 +94,6 @@ export class LoginBlocks {
     }
     this.host.logger.warn('address blocked', { address, reason: 'failed logins', failures: this.policy.maxFailures, for: formatDuration(durationMs), block: count });
     return { address, durationMs, count };
-  }
-
-  /** A successful login from `address`: its failure count starts again (the doubling does not). */
-  succeeded(address: string): void {
-    this.tracker.recordSuccess(rateKey(address));
   }
 
   /** A block the database did not take, still in force for `address`: milliseconds left. */

@@ -73,8 +73,9 @@ interface FailureState {
 
 /**
  * Per-address failed-login tracking: after `maxFailures` within the window the address is
- * blocked for `firstBlockMs`, doubling with each repeat up to `maxBlockMs`. A success resets
- * the failure count (not the repeat count, so a guesser who sometimes succeeds still escalates).
+ * blocked for `firstBlockMs`, doubling with each repeat up to `maxBlockMs`. Failures only age out
+ * of the window: a success elsewhere never resets them (a guesser who sometimes succeeds, say
+ * with a guest login, must not get its count back).
  */
 export class FailureTracker {
   private readonly state = new Map<string, FailureState>();
@@ -92,11 +93,6 @@ export class FailureTracker {
     const blockMs = Math.min(this.policy.firstBlockMs * 2 ** entry.blocks, this.policy.maxBlockMs);
     entry.blocks += 1;
     return blockMs;
-  }
-
-  recordSuccess(address: string): void {
-    const entry = this.state.get(address);
-    if (entry) entry.failures = [];
   }
 
   /** Restore how many blocks an address already earned (from the database, after a restart). */

@@ -5,6 +5,8 @@ import type { ServerLimits } from '../../common/settings.js';
 import type { PackageRegistry } from '../../data-dir/packages.js';
 import type { AbuseMonitor } from '../abuse/abuse-monitor.js';
 import type { Lockdown } from '../abuse/lockdown.js';
+import type { LoginFailures } from '../abuse/login-failures.js';
+import type { LoginWork } from '../abuse/login-work.js';
 import type { AccountService } from '../accounts/account-service.js';
 import type { ChatLines } from '../chat/chat-lines.js';
 import type { HistoryReplay } from '../chat/history-replay.js';
@@ -48,6 +50,9 @@ export interface CommandContext {
   readonly stats: Statistics;
   readonly abuse: AbuseMonitor;
   readonly lockdown: Lockdown;
+  /** Issue 11: failed logins per source and target, distributed guessing; the login work. */
+  readonly loginFailures: LoginFailures;
+  readonly loginWork: LoginWork;
   readonly packages: PackageRegistry;
   readonly requests: RequestLog;
   readonly alarm: StorageAlarm;

@@ -1,5 +1,7 @@
 // The one list: every message type and every command the server answers. The dispatcher
 // (table.ts) enforces each entry's policy; `help` lists the commands from here.
+import { accountFinishMessage } from './accounts/account-finish.js';
+import { accountRecordMessage } from './accounts/account-record.js';
 import { deleteUserCommand } from './accounts/delete-user.js';
 import { nickCommand } from './accounts/nick.js';
 import { passwordCommand } from './accounts/password.js';
@@ -53,6 +55,7 @@ import { requestsCommand } from './root/requests.js';
 import { sendCommand } from './root/send.js';
 import { statsCommand } from './root/stats.js';
 import { unbanCommand } from './root/unban.js';
+import { clearDelayCommand } from './root/clear-delay.js';
 import type { CommandSpec, MessageSpec } from './table.js';
 
 /** Every client message type but `command`. */
@@ -63,6 +66,9 @@ export const messageSpecs: readonly MessageSpec[] = [
   pongMessage,
   byeMessage,
   sayMessage,
+  // Protocol 3: the steps of an OPAQUE exchange (issue 11).
+  accountFinishMessage,
+  accountRecordMessage,
   // Direct messages (protocol 3).
   directMessage,
   directAckMessage,
@@ -120,6 +126,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   requestsCommand,
   statsCommand,
   lockdownCommand,
+  clearDelayCommand,
   rootExitCommand,
   usersCommand,
   deleteUserCommand,

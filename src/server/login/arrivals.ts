@@ -5,7 +5,6 @@ import type { Logger } from '../../common/logger.js';
 import type { ServerLimits } from '../../common/settings.js';
 import type { AuthMessage } from '../../protocol/messages.js';
 import type { ConnectionGuard } from '../abuse/connection-guard.js';
-import type { LoginFailures } from '../abuse/login-failures.js';
 import { MessageLimiter } from '../abuse/message-limiter.js';
 import type { AccountService } from '../accounts/account-service.js';
 import { Audience, type Fanout } from '../chat/fanout.js';
@@ -31,7 +30,6 @@ export class Arrivals {
     private readonly accounts: AccountService,
     private readonly replay: HistoryReplay,
     private readonly fanout: Fanout,
-    private readonly failures: LoginFailures,
     /** Frees the connection's pre-login slot and trusts its address from now on. */
     private readonly guard: ConnectionGuard,
     private readonly stats: Statistics,
@@ -55,12 +53,12 @@ export class Arrivals {
     const name = user ? identity.name : `${this.consoles?.labelFor(session) ?? 'root'}#${session.id}`;
     // Root sessions are exempt from message rate limits.
     const member = new Member(session, { ...identity, name, ...(user ? { limiter: new MessageLimiter(this.limits, this.clock.now()) } : {}) });
-    this.failures.succeeded(session.address);
+    // (Failures and successes are the handshake's: it knows which target the login proved.)
     session.admitted(member.role);
     this.guard.loggedIn(session.socket, session.address, member.role, this.clock.now());
     this.roster.add(member);
     this.metrics.loggedIn(member.role);
-    this.logger.info('login', { conn: session.id, user: name, role: member.role, address: session.address, ...(member.packageLogLabel ? { package: member.packageLogLabel } : {}) });
+    this.logger.info('login', { conn: session.id, user: name, role: member.role, address: session.address, via: member.admittedBy, ...(member.packageLogLabel ? { package: member.packageLogLabel } : {}) });
     if (user) this.stats.visited();
     else this.audit.record({ who: name, from: session.address, action: 'login', result: 'ok' });
     const limits = this.limits;
@@ -85,6 +83,8 @@ export class Arrivals {
     if (member) this.direct.devices.departed(member);
     this.direct.blocks.departed(session);
     if (member?.role === 'root') this.audit.record({ who: member.name, from: session.address, action: 'logout', result: 'ok', detail: reason.code });
+    // A password exchange still in progress ends with its session.
+    this.accounts.ended(session);
     if (member?.role === 'user') {
       this.accounts.seen(member);
       if (!this.closing && this.announcesPresence()) this.fanout.send(Audience.everyone(), { type: 'presence', event: 'leave', name: member.name, time: this.clock.iso(), reason: leaveReason(reason) });

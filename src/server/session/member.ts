@@ -7,6 +7,11 @@ import type { Session } from './session.js';
 
 export type Role = 'user' | 'root';
 
+/**
+ * What a login proved beyond the passkey (issue 11): an account's password, an issued program's
+ * package key, the root password, or nothing (a guest). Lockdown admits the first three.
+ */
+export type AdmittedBy = 'account' | 'package' | 'root' | 'guest';
 /** A session's direct-message device (protocol 3): its key and what the login made of it. */
 export interface SessionDevice {
   readonly id: string;
@@ -34,6 +39,10 @@ export interface Identity {
   readonly packageLogLabel?: string | undefined;
   /** Chat and command rate limits (users only: root sessions are exempt). */
   readonly limiter?: MessageLimiter | undefined;
+  /** What the login proved (issue 11); a guest when absent. */
+  readonly admittedBy?: AdmittedBy | undefined;
+  /** The package proved its key at login (not merely named its id). */
+  readonly packageVerified?: boolean | undefined;
   /** The direct-message device this session logged in with (protocol 3 users). */
   readonly device?: SessionDevice | undefined;
 }
@@ -47,6 +56,8 @@ export class Member implements Identity {
   readonly packageId: string | undefined;
   readonly packageLogLabel: string | undefined;
   readonly limiter: MessageLimiter | undefined;
+  readonly admittedBy: AdmittedBy;
+  readonly packageVerified: boolean;
   readonly device: SessionDevice | undefined;
 
   constructor(
@@ -60,6 +71,8 @@ export class Member implements Identity {
     this.packageId = identity.packageId;
     this.packageLogLabel = identity.packageLogLabel;
     this.limiter = identity.limiter;
+    this.admittedBy = identity.admittedBy ?? 'guest';
+    this.packageVerified = identity.packageVerified ?? false;
     this.device = identity.device;
   }
 

@@ -32,7 +32,7 @@ function services(t: { after: (fn: () => void) => void }, limits: Partial<Server
     logger: createSilentLogger(),
     clock: new Clock(() => Date.UTC(2026, 0, 1)),
     timers: realTimers,
-    keys: { passkey: secret, root: secret },
+    keys: { passkey: secret, root: secret, opaque: { serverSetup: 'unused', root: { record: 'unused', stretching: { memory: 8, iterations: 1, parallelism: 1 } } } },
     store,
     shutdown: () => Promise.resolve(),
   });
@@ -49,10 +49,10 @@ function member(s: Services, name: string, frames: unknown[] = []): Member {
 
 const outcome = (reply: Reply): string => (reply.type === 'joined' ? `${reply.room}:${String(reply.private)}:${String(reply.max)}` : reply.type);
 
-test('the server-wide room limit is enforced', async (t) => {
+test('the server-wide room limit is enforced', (t) => {
   const s = services(t, { maxRooms: 2 });
   const founder = member(s, 'founder');
-  assert.ok(await s.context.accounts.accounts.register('founder', 'founder-password', Date.now()));
+  assert.ok(s.context.accounts.accounts.create('founder', { id: 'a:founder', record: 'unused', stretching: { memory: 8, iterations: 1, parallelism: 1 } }, Date.now()));
   const rooms = s.context.rooms;
   assert.deepEqual([outcome(rooms.create(founder, '#one', { private: false, max: null })), outcome(rooms.create(founder, '#two', { private: true, max: 3 }))], ['#one:false:undefined', '#two:true:3']);
   assert.throws(
@@ -66,7 +66,7 @@ test('lines from one turn of the event loop are committed together; a room delet
   const seenByOther: unknown[] = [];
   const founder = member(s, 'founder');
   const other = member(s, 'other', seenByOther);
-  assert.ok(await s.context.accounts.accounts.register('founder', 'founder-password', Date.now()));
+  assert.ok(s.context.accounts.accounts.create('founder', { id: 'a:founder', record: 'unused', stretching: { memory: 8, iterations: 1, parallelism: 1 } }, Date.now()));
   s.context.rooms.create(founder, '#temp', { private: false, max: null });
   let commits = 0;
   const appendMany = s.history.appendMany.bind(s.history);

@@ -74,7 +74,7 @@ function setUp(t: { after: (fn: () => void) => void }, extra: readonly CommandSp
   t.after(() => store.close());
   const limits = { ...serverLimits(settings), commandBurst: 1000, messageBurst: 1000 };
   const clock = new Clock(() => Date.UTC(2026, 0, 1));
-  const services = buildServices({ settings, limits, logger: createSilentLogger(), clock, timers: realTimers, keys: { passkey: secret, root: secret }, store, shutdown: () => Promise.resolve() });
+  const services = buildServices({ settings, limits, logger: createSilentLogger(), clock, timers: realTimers, keys: { passkey: secret, root: secret, opaque: { serverSetup: 'unused', root: { record: 'unused', stretching: { memory: 8, iterations: 1, parallelism: 1 } } } }, store, shutdown: () => Promise.resolve() });
   const table = new CommandTable([...commandSpecs, ...extra], limits);
   const dispatcher = new Dispatcher(messageSpecs, table, services.context, { ...services, logger: createSilentLogger(), clock });
   let nextId = 1;
@@ -99,7 +99,7 @@ test('every registered command states its whole policy, and no name is taken twi
     if (spec.params === 'none') assert.equal(spec.maxParams, 0, spec.name);
   }
   assert.throws(() => new CommandTable([...commandSpecs, command({ name: 'help', usage: '/help', help: 'again', run: () => ACK })], serverLimits(resolveServerSettings({}, {}))), /two commands named "help"/);
-  assert.deepEqual(messageSpecs.map((spec) => spec.type).sort(), ['auth', 'bye', 'devices-get', 'direct', 'direct-ack', 'file-cancel', 'file-chunk', 'file-get', 'file-info', 'file-offer', 'hello', 'ping', 'pong', 'say']);
+  assert.deepEqual(messageSpecs.map((spec) => spec.type).sort(), ['account-finish', 'account-record', 'auth', 'bye', 'devices-get', 'direct', 'direct-ack', 'file-cancel', 'file-chunk', 'file-get', 'file-info', 'file-offer', 'hello', 'ping', 'pong', 'say']);
 });
 
 test('the gates run before any handler: login, lookup, protocol, arity, role', async (t) => {

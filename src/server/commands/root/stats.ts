@@ -4,6 +4,7 @@ import { formatDuration } from '../../moderation/durations.js';
 import type { CommandContext } from '../context.js';
 import { rootCommand } from '../table.js';
 import { formatTime, result } from './format.js';
+import { loginLines } from './login-stats.js';
 
 function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -71,6 +72,7 @@ export const statsCommand = rootCommand({
       `Counting since: ${formatTime(Date.parse(s.since))} (stats.json)`,
       `Shutdown: ${pending ? `scheduled in ${formatDuration(pending.endsAt - ctx.clock.now())} by ${pending.by}` : 'none scheduled'}`,
       ...abuseLines(ctx),
+      ...loginLines(ctx),
       ...ctx.files.usageLines(),
     ];
     const shown = s.addresses.slice(0, ctx.limits.statsRowsShown);

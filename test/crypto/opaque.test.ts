@@ -1,10 +1,11 @@
-// Prototype for issue 11 item 7 (docs/SECURITY-DESIGN-DRAFT.md): OPAQUE (RFC 9807) through
-// @serenity-kit/opaque, the library the design recommends. Proves that it runs on this Node
-// (20) and inside a CommonJS bundle made the way issued packages are made (esbuild, platform
-// node, format cjs; the WASM travels inside the JavaScript), and shows the properties the
-// design relies on: the server stores only a record, a forged server (its own OPAQUE setup, no
-// record) gets no proof it can test password guesses against offline, only one online guess
-// per login attempt, and a session key that binds the login to one TLS channel.
+// OPAQUE (RFC 9807) through @serenity-kit/opaque, the library behind account and root passwords
+// (issue 11; written first as the design's prototype, docs/SECURITY.md). It runs on this Node (20)
+// and inside a CommonJS bundle made the way issued packages are made (esbuild, platform node,
+// format cjs; the WASM travels inside the JavaScript), and shows the properties the design relies
+// on: the server stores only a record, a forged server (its own OPAQUE setup, no record) gets no
+// proof it can test password guesses against offline, only one online guess per login attempt,
+// and a session key that binds the login to one TLS channel. It also times the default key
+// stretching (a diagnostic, never an assertion).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
