@@ -35,7 +35,7 @@ function clock(iso: string | undefined): VNode | null {
   return html`<time datetime=${date.toISOString()}>${date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}</time>`;
 }
 
-function EntryRow({ entry, download }: { entry: Entry; download: (file: number) => void }): VNode {
+function EntryRow({ entry, download, direct }: { entry: Entry; download: (file: number) => void; direct: boolean }): VNode {
   switch (entry.kind) {
     case 'chat':
       return html`<li class=${`msg${entry.mine ? ' mine' : ''}${entry.mention ? ' mention' : ''}`}>
@@ -48,7 +48,7 @@ function EntryRow({ entry, download }: { entry: Entry; download: (file: number) 
     case 'file':
       return html`<li class=${`msg file${entry.mine ? ' mine' : ''}`}>
         ${clock(entry.time)} <span class=${`from ${colourOf(entry.from)}`}>${entry.from}</span><span class="visually-hidden">:</span>
-        <span class="file-label">shared a file:</span> <span class="text file-name">${entry.name}</span> <span class="meta">(${formatSize(entry.size)})</span>
+        <span class="file-label">${direct ? 'sent a file:' : 'shared a file:'}</span> <span class="text file-name">${entry.name}</span> <span class="meta">(${formatSize(entry.size)})</span>
         <button type="button" class="quiet" title=${`Save ${entry.name} in your Downloads folder`} onClick=${() => download(entry.id)}>Download</button>
       </li>`;
   }
@@ -87,7 +87,7 @@ export function MessageLog({ room, label, entries, more, loading, loadOlder, dow
           : html`<p class="start">Start of ${room.startsWith('@') ? `your messages with ${room.slice(1)} on this device` : room}</p>`}
       </div>
       <ol class="entries">
-        ${entries.map((entry) => html`<${EntryRow} key=${entry.key} entry=${entry} download=${download} />`)}
+        ${entries.map((entry) => html`<${EntryRow} key=${entry.key} entry=${entry} download=${download} direct=${room.startsWith('@')} />`)}
       </ol>
     </div>
   `;
