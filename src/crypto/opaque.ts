@@ -4,6 +4,7 @@
 // setup. Every string here is the library's base64url. The library is loaded on first use (it
 // compiles its WebAssembly then), so programs that never log in with a password do not pay for it.
 import crypto from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import type * as OpaqueModule from '@serenity-kit/opaque';
 import { lengthPrefixed } from '../common/length-prefixed.js';
 
@@ -155,6 +156,32 @@ export async function registerLocally(setup: string, id: string, input: string, 
   const response = await serverRegistrationResponse(setup, id, started.message);
   if (response === undefined) throw new Error('the OPAQUE library refused its own registration request');
   return clientFinishRegistration(started.state, response, input, stretching);
+}
+
+/** What registerInWorker hands its thread. */
+export interface LocalRegistration {
+  readonly setup: string;
+  readonly id: string;
+  readonly input: string;
+  readonly stretching: Stretching;
+}
+
+/**
+ * registerLocally on a short-lived worker thread (opaque-worker.ts), for a long-running process:
+ * the stretching's 64 MiB of WebAssembly memory goes with the thread instead of staying resident.
+ * The password crosses to the thread in memory only.
+ */
+export async function registerInWorker(setup: string, id: string, input: string, stretching: Stretching): Promise<string> {
+  const worker = new Worker(new URL('./opaque-worker.js', import.meta.url), { workerData: { setup, id, input, stretching } satisfies LocalRegistration });
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      worker.once('message', (message: unknown) => (typeof message === 'string' ? resolve(message) : reject(new Error('the OPAQUE worker answered nothing usable'))));
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the OPAQUE worker stopped (exit ${code}) before answering`)));
+    });
+  } finally {
+    await worker.terminate();
+  }
 }
 
 // ---- Binding a login to its TLS channel ----

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PartyPoolError } from '../common/errors.js';
 import { deriveKey, keyVerifier, randomBytes, safeEqualText } from '../crypto/kdf.js';
-import { createServerSetup, registerLocally, serverPublicKey, type Stretching } from '../crypto/opaque.js';
+import { createServerSetup, registerInWorker, serverPublicKey, type Stretching } from '../crypto/opaque.js';
 import { config } from '../../config.js';
 import { readTextIfExists, writePrivateFile } from './files.js';
 
@@ -127,7 +127,7 @@ export async function loadAuthKeys(options: AuthKeyOptions): Promise<AuthKeys> {
   if (!opaque) {
     const serverSetup = earlierOpaque(existing)?.serverSetup ?? (await createServerSetup());
     const stretching = { ...options.rootStretching };
-    opaque = { serverSetup, root: { record: await registerLocally(serverSetup, ROOT_CREDENTIAL_ID, options.rootPassword, stretching), stretching } };
+    opaque = { serverSetup, root: { record: await registerInWorker(serverSetup, ROOT_CREDENTIAL_ID, options.rootPassword, stretching), stretching } };
   }
   if (!stored || !stored.opaque) writePrivateFile(file, JSON.stringify({ passkey: passkey.record, root: root.record, opaque }, null, 2) + '\n');
   return { passkey: passkey.derived, root: root.derived, opaque: { serverSetup: opaque.serverSetup, root: { record: opaque.root.record, stretching: opaque.root.stretching } } };

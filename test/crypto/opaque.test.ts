@@ -141,3 +141,20 @@ test('OPAQUE inside an esbuild CommonJS bundle (as issued packages are built) ru
   // Reported, not asserted: the default key stretching (Argon2id, 64 MiB, 3 passes, 4 lanes) on the client.
   t.diagnostic(`bundle ${(code.length / 1024).toFixed(0)} KiB; default key stretching on the client: ${report.clientMs} ms`);
 });
+
+test('a registration made on a worker thread (the root password at a first start) logs in like one made in place', async () => {
+  const { MINIMAL_STRETCHING, clientFinishLogin, clientStartLogin, createServerSetup, registerInWorker, serverFinishLogin, serverStartLogin } = await import('../../src/crypto/opaque.js');
+  const setup = await createServerSetup();
+  const record = await registerInWorker(setup, 'root', 'a root password 1234', MINIMAL_STRETCHING);
+  const attempt = async (password: string): Promise<boolean> => {
+    const ke1 = await clientStartLogin(password);
+    const started = await serverStartLogin(setup, 'root', record, ke1.message);
+    assert.ok(started, 'the server starts a login with the record');
+    const finished = await clientFinishLogin(ke1.state, started.ke2, password, MINIMAL_STRETCHING);
+    if (!finished) return false;
+    const serverKey = await serverFinishLogin(started.state, finished.ke3);
+    return serverKey !== undefined && serverKey.equals(finished.sessionKey);
+  };
+  assert.equal(await attempt('a root password 1234'), true);
+  assert.equal(await attempt('a root password 1235'), false);
+});
