@@ -145,7 +145,12 @@ export class ChatBridge {
     this.uploads = new PageUploads<PageLink>(options.uploadDir ?? os.tmpdir(), { maxBytes: this.maxUploadBytes, maxPending: MAX_PENDING_UPLOADS }, {
       progress: (page, upload, received) => page.send({ type: 'upload', upload, state: 'receiving', received }),
       failed: (page, upload, code, message) => page.send({ type: 'upload', upload, state: 'refused', received: 0, code, message }),
-      complete: (page, upload, file) => this.uploaded({ page, upload, place: this.uploadPlaces.get(page)?.get(upload) ?? LOBBY }, file),
+      complete: (page, upload, file) => {
+        // An upload whose place is gone (cancelled, or its page left) is thrown away: never sent somewhere else.
+        const place = this.uploadPlaces.get(page)?.get(upload);
+        if (place === undefined) void file.discard();
+        else this.uploaded({ page, upload, place }, file);
+      },
     });
   }
 

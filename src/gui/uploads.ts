@@ -166,6 +166,8 @@ export class PageUploads<P> {
       .then(async () => {
         if (incoming.ended) return;
         await (await incoming.handle).close();
+        // Cancelled, or the page went, while the file was being closed: nothing is handed over.
+        if (incoming.ended) return;
         this.forget(page, incoming);
         this.handedOver += 1;
         let discarded = false;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { ServerMessage } from '../../src/protocol/messages.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { ROOT_PASSWORD, everyoneGone, serverFor, waitUntil, type TestServer } from '../helpers/server.js';
+import { DEFAULT_FLOOD_LIMITS, ROOT_PASSWORD, everyoneGone, serverFor, waitUntil, type TestServer } from '../helpers/server.js';
 
 type Of<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
 
@@ -130,6 +130,34 @@ describe('files: offers, chunks and checks', () => {
     const resumed = await upload(ann, bytes, { name: 'x.bin' });
     assert.deepEqual([resumed.file, resumed.offset], [accepted.file, chunk]);
     await ann.waitFor('file', (m) => m.id === accepted.file);
+  });
+
+  test('full-size chunks do not count against the frame budget, tiny ones do: a 1-byte-chunk flood is FLOODING', async (tc) => {
+    // The real frame budget (feature tests raise the request rates it is sized from).
+    const t = await serverFor(tc, DEFAULT_FLOOD_LIMITS);
+    const [ann, ben] = [await v3(t, 'ann'), await v3(t, 'ben')];
+    // 3 MiB in full-size chunks (about 100 frames, twice the bucket's burst), sent as the client
+    // does (a window of 8 chunks in flight), is published.
+    const big = crypto.randomBytes(3 * 1024 * 1024);
+    const accepted = (await offer(ann, { room: '#lobby', name: 'big.bin', size: big.length, sha256: sha256(big) })) as Of<'file-accepted'>;
+    assert.equal(accepted.type, 'file-accepted');
+    const step = accepted.chunkBytes;
+    for (let group = 0; group < big.length; group += 8 * step) {
+      const end = Math.min(group + 8 * step, big.length);
+      for (let at = group; at < end; at += step) ann.send({ type: 'file-chunk', file: accepted.file, offset: at, data: big.subarray(at, at + step).toString('base64') });
+      await ann.waitFor('file-ack', (m) => m.file === accepted.file && m.offset === end, 10_000);
+    }
+    await ann.waitFor('file', (m) => m.id === accepted.file, 30_000);
+    // Paced 1-byte chunks (10 every 5 ms) would each buy a free frame if refunded: they must not.
+    const small = crypto.randomBytes(5000);
+    const tiny = (await offer(ben, { room: '#lobby', name: 'tiny.bin', size: small.length, sha256: sha256(small) })) as Of<'file-accepted'>;
+    assert.equal(tiny.type, 'file-accepted');
+    const flooded = ben.waitFor('error', (m) => m.code === 'FLOODING', 20_000);
+    for (let at = 0; at < small.length && !ben.closed; at += 10) {
+      for (let i = at; i < Math.min(at + 10, small.length); i += 1) ben.send({ type: 'file-chunk', file: tiny.file, offset: i, data: small.subarray(i, i + 1).toString('base64') });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.equal((await flooded).code, 'FLOODING');
   });
 
   test('hostile names are made safe before anyone sees them', async (tc) => {

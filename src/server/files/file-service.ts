@@ -274,8 +274,9 @@ export class FileService {
     }
     upload.received += bytes.length;
     upload.hash.update(bytes);
-    // An accepted chunk is paid for by the upload's quotas and window, not the frame budget.
-    member.session.refundFrame();
+    // A full-size (or the final) accepted chunk is paid for by the upload's quotas and window, not
+    // the frame budget; smaller ones count like any frame, so tiny chunks cannot buy free frames.
+    if (bytes.length === this.limits.fileChunkBytes || upload.received === upload.record.size) member.session.refundFrame();
     upload.queued += 1;
     const step = upload.chain.then(() => this.write(upload, bytes, offset));
     upload.chain = step;
