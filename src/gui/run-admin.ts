@@ -3,14 +3,13 @@
 // and protections as the chat app (local-server.ts); the bridge is a root session
 // (root-bridge.ts), so every action is a root command, checked and audited by the server.
 import type { TLSSocket } from 'node:tls';
-import { ExitCode, type ExitCodeValue } from '../common/errors.js';
+import type { ExitCodeValue } from '../common/errors.js';
 import type { CliIo } from '../cli/io.js';
-import { Output } from '../cli/output.js';
 import type { DashboardSource } from '../protocol/dashboard.js';
 import { embeddedAdminAssets } from './assets.js';
 import { parseAdminMessage, type AdminEvent, type AdminMessage } from './admin-protocol.js';
 import { LocalWebServer, type LocalServerLimits } from './local-server.js';
-import { openBrowser } from './open-browser.js';
+import { offerInBrowser, runInBrowser } from './run-in-browser.js';
 import { RootBridge, type RootBridgeOptions } from './root-bridge.js';
 
 /** A running admin page server: its one-time link, the bridge, and how to stop it. */
@@ -94,12 +93,7 @@ export async function startDashboard(side: DashboardSide, options: DashboardOpti
     ...(options.limits ? { limits: options.limits } : {}),
   });
   app.bridge.start();
-  if (options.open) {
-    const out = new Output(options.io);
-    void openBrowser(app.url).then((opened) => {
-      if (!opened) out.error('Could not open a browser by itself; open the dashboard link above in your browser.');
-    });
-  }
+  offerInBrowser(options.io, app.url, options.open, 'the dashboard link above');
   return {
     url: app.url,
     app,
@@ -115,29 +109,11 @@ export interface RootGuiOptions extends Omit<AdminOptions, 'mode' | 'source'> {
 
 /** `party-pool root --gui`: run the root console in the browser until Leave (exit 0) or Ctrl-C (130). */
 export async function runRootGui(io: CliIo, options: RootGuiOptions): Promise<ExitCodeValue> {
-  const out = new Output(io);
   const { json, open, ...adminOptions } = options;
   const app = await startAdmin({ ...adminOptions, mode: 'console' });
-  if (json) out.json({ type: 'gui', url: app.url });
-  else {
-    out.line(`The Party Pool root console is open in your browser: ${app.url}`);
-    out.line('This window keeps the root session running: closing it (or Ctrl-C) ends it. The link works once.');
-  }
-  if (open) {
-    void openBrowser(app.url).then((opened) => {
-      if (!opened) out.error('Could not open a browser by itself; open the link above in your browser.');
-    });
-  }
-  const interrupted = new Promise<'interrupted'>((resolve) => {
-    const onSignal = (): void => resolve('interrupted');
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    void app.left.then(() => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    });
+  return runInBrowser(io, app, { json, open }, {
+    opened: 'The Party Pool root console is open in your browser',
+    keeps: 'This window keeps the root session running: closing it (or Ctrl-C) ends it. The link works once.',
+    closed: 'The root console was closed on this computer. You can close this tab.',
   });
-  const outcome = await Promise.race([app.left.then(() => 'left' as const), interrupted]);
-  await app.close(outcome === 'left' ? undefined : 'The root console was closed on this computer. You can close this tab.');
-  return outcome === 'left' ? ExitCode.ok : ExitCode.cancelled;
 }

@@ -2,14 +2,13 @@
 // keeps the pinned connection (TLS 1.3 to a pinned key, passkey proof, reconnects) and serves
 // the app on 127.0.0.1; the browser only ever talks to this process. Runs until the page's
 // "Leave" (or /exit) or Ctrl-C.
-import { ExitCode, PartyPoolError, type ExitCodeValue } from '../common/errors.js';
+import { PartyPoolError, type ExitCodeValue } from '../common/errors.js';
 import type { CliIo } from '../cli/io.js';
-import { Output } from '../cli/output.js';
 import { embeddedAssets } from './assets.js';
 import { ChatBridge, type BridgeOptions } from './bridge.js';
 import { LocalWebServer, type LocalServerLimits } from './local-server.js';
 import { parsePageMessage, type BridgeEvent, type PageMessage } from './protocol.js';
-import { openBrowser } from './open-browser.js';
+import { runInBrowser } from './run-in-browser.js';
 import type { DirectOptions } from '../link/direct-chat.js';
 import { defaultDownloadsDir } from '../link/local-files.js';
 import { Profile, type ProfileLocation } from '../link/profile.js';
@@ -114,28 +113,10 @@ export interface GuiRunOptions extends GuiOptions {
 
 /** Run the app until Leave (exit 0) or Ctrl-C (130). */
 export async function runGui(io: CliIo, options: GuiRunOptions): Promise<ExitCodeValue> {
-  const out = new Output(io);
   const app = await startGui({ ...options, downloadsDir: options.downloadsDir ?? defaultDownloadsDir({ env: io.env }) });
-  if (options.json) out.json({ type: 'gui', url: app.url });
-  else {
-    out.line(`Party Pool is open in your browser: ${app.url}`);
-    out.line('This window keeps the chat running: closing it (or Ctrl-C) ends the chat. The link works once.');
-  }
-  if (options.open) {
-    void openBrowser(app.url).then((opened) => {
-      if (!opened) out.error('Could not open a browser by itself; open the link above in your browser.');
-    });
-  }
-  const interrupted = new Promise<'interrupted'>((resolve) => {
-    const onSignal = (): void => resolve('interrupted');
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    void app.left.then(() => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    });
+  return runInBrowser(io, app, options, {
+    opened: 'Party Pool is open in your browser',
+    keeps: 'This window keeps the chat running: closing it (or Ctrl-C) ends the chat. The link works once.',
+    closed: 'Party Pool was closed on this computer. You can close this tab.',
   });
-  const outcome = await Promise.race([app.left.then(() => 'left' as const), interrupted]);
-  await app.close(outcome === 'left' ? undefined : 'Party Pool was closed on this computer. You can close this tab.');
-  return outcome === 'left' ? ExitCode.ok : ExitCode.cancelled;
 }

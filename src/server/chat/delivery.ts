@@ -86,22 +86,8 @@ export class Delivery {
   }
 
   /** Resolve once the session's unsent output is at most one frame budget (or it closed). */
-  async drained(session: Session): Promise<void> {
-    const socket = session.socket;
-    while (isOpen(session) && session.unsentBytes > this.frameBudget) {
-      // Hand this tick's queued output to the socket first, or 'drain' would never come.
-      session.flush();
-      if (socket.writableLength <= this.frameBudget) break;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          socket.off('drain', done);
-          socket.off('close', done);
-          resolve();
-        };
-        socket.on('drain', done);
-        socket.on('close', done);
-      });
-    }
+  drained(session: Session): Promise<void> {
+    return session.drainedBelow(this.frameBudget);
   }
 }
 

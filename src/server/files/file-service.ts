@@ -468,22 +468,8 @@ export class FileService {
   }
 
   /** Resolve once the session's unsent output is within the file budget (or it closed). */
-  private async sendRoom(session: Session): Promise<void> {
-    const budget = this.limits.fileSendBudgetBytes;
-    while (session.isOpen && session.unsentBytes > budget) {
-      session.flush();
-      const socket = session.socket;
-      if (socket.writableLength <= budget) break;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          socket.off('drain', done);
-          socket.off('close', done);
-          resolve();
-        };
-        socket.on('drain', done);
-        socket.on('close', done);
-      });
-    }
+  private sendRoom(session: Session): Promise<void> {
+    return session.drainedBelow(this.limits.fileSendBudgetBytes);
   }
 
   private stopDownload(download: Download): void {

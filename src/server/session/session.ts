@@ -149,6 +149,28 @@ export class Session {
   }
 
   /** Hand this tick's queued output to the socket now (before waiting for it to drain). */
+  /**
+   * Resolve once at most `budget` bytes of this session's output are still unsent (or it closed):
+   * how paced senders (history replay, file downloads) keep one person's backlog small.
+   */
+  async drainedBelow(budget: number): Promise<void> {
+    const socket = this.socket;
+    while (this.isOpen && this.unsentBytes > budget) {
+      // Hand this tick's queued output to the socket first, or 'drain' would never come.
+      this.flush();
+      if (socket.writableLength <= budget) break;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          socket.off('drain', done);
+          socket.off('close', done);
+          resolve();
+        };
+        socket.on('drain', done);
+        socket.on('close', done);
+      });
+    }
+  }
+
   flush(): void {
     this.outbox.flush();
   }
